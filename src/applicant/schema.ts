@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+/**
+ * What every channel (API, bot, widget) collects from an applicant.
+ * Units and plain-language labels live in each field's metadata so that forms,
+ * chat questions and the OpenAPI document are all generated from this one schema.
+ */
+
+export const LOAN_PURPOSES = [
+  'debt_consolidation',
+  'credit_card',
+  'home_improvement',
+  'major_purchase',
+  'small_business',
+  'car',
+  'wedding',
+  'medical',
+  'moving',
+  'vacation',
+  'house',
+  'educational',
+  'renewable_energy',
+  'other',
+] as const;
+
+export const HOME_OWNERSHIP = ['RENT', 'MORTGAGE', 'OWN', 'OTHER'] as const;
+export const LOAN_TERMS = [36, 60] as const;
+
+export interface FieldMeta {
+  label: string;
+  unit: string;
+  [key: string]: unknown;
+}
+
+const field = <T extends z.ZodType>(schema: T, meta: FieldMeta): T => schema.meta(meta);
+
+const count = (label: string, max: number) =>
+  field(z.number().int().min(0).max(max), { label, unit: 'count' });
+
+/**
+ * Optional bank-account evidence for thin-file applicants. Absent means "not given":
+ * no field here is ever read as zero when missing.
+ */
+export const AlternativeDataSchema = z
+  .object({
+    monthlyIncomeDeposits: field(z.number().min(0).max(1_000_000).optional(), {
+      label: 'Average monthly income paid into the account',
+      unit: 'USD per month',
+    }),
+    monthlySpending: field(z.number().min(0).max(1_000_000).optional(), {
+      label: 'Average monthly spending from the account',
+      unit: 'USD per month',
+    }),
+    monthlySavings: field(z.number().min(-1_000_000).max(1_000_000).optional(), {
+      label: 'Average amount put aside each month',
+      unit: 'USD per month',
+    }),
+    overdraftMonths12m: field(z.number().int().min(0).max(12).optional(), {
+      label: 'Months with an overdraft in the last 12',
+      unit: 'months',
+    }),
+  })
+  .strict();
+
+export const ApplicantSchema = z
+  .object({
+    loanAmount: field(z.number().min(500).max(40_000), { label: 'Loan amount', unit: 'USD' }),
+    termMonths: field(
+      z.union([z.literal(36), z.literal(60)]),
+      { label: 'Loan term', unit: 'months' },
+    ),
+    purpose: field(z.enum(LOAN_PURPOSES), { label: 'What the loan is for', unit: 'category' }),
+    annualIncome: field(z.number().min(4_000).max(10_000_000), {
+      label: 'Yearly income before tax',
+      unit: 'USD per year',
+    }),
+    employmentYears: field(z.number().min(0).max(10).optional(), {
+      label: 'Years in current job (10 means 10 or more)',
+      unit: 'years',
+    }),
+    homeOwnership: field(z.enum(HOME_OWNERSHIP), { label: 'Home ownership', unit: 'category' }),
+    dti: field(z.number().min(0).max(100).optional(), {
+      label: 'Monthly debt payments (excluding mortgage) as a share of monthly income',
+      unit: '%',
+    }),
+    monthlyDebtPayments: field(z.number().min(0).max(1_000_000).optional(), {
+      label: 'Monthly debt payments, excluding mortgage or rent',
+      unit: 'USD per month',
+    }),
+    ficoScore: field(z.number().int().min(300).max(850), { label: 'FICO credit score', unit: 'points' }),
+    delinquencies2y: count('Payments 30+ days late in the last 2 years', 50),
+    inquiries6m: count('Credit applications (hard inquiries) in the last 6 months', 50),
+    revolvingUtilisation: field(z.number().min(0).max(200).optional(), {
+      label: 'Credit card balances as a share of credit card limits',
+      unit: '%',
+    }),
+    revolvingBalance: field(z.number().min(0).max(5_000_000).optional(), {
+      label: 'Total credit card and revolving balances',
+      unit: 'USD',
+    }),
+    openAccounts: count('Open credit accounts', 100),
+    totalAccounts: field(z.number().int().min(0).max(200).optional(), {
+      label: 'Credit accounts ever opened',
+      unit: 'count',
+    }),
+    publicRecords: count('Public records (bankruptcies, judgments, tax liens)', 50),
+    creditHistoryYears: field(z.number().min(0).max(80).optional(), {
+      label: 'Years since the first credit account was opened',
+      unit: 'years',
+    }),
+    alternativeData: field(AlternativeDataSchema.optional(), {
+      label: 'Bank-account evidence for thin credit files (optional)',
+      unit: 'object',
+    }),
+  })
+  .strict();
+
+export type Applicant = z.infer<typeof ApplicantSchema>;
+export type AlternativeData = z.infer<typeof AlternativeDataSchema>;
+
+export interface FieldIssue {
+  field: string;
+  rule: string;
+}
+
+/** Flattens zod issues to `{ field, rule }` pairs a person can act on. */
+export function describeIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
+    rule: issue.message,
+  }));
+}
+
+export type ApplicantParse =
+  | { ok: true; applicant: Applicant }
+  | { ok: false; issues: FieldIssue[] };
+
+export function parseApplicant(input: unknown): ApplicantParse {
+  const result = ApplicantSchema.safeParse(input);
+  return result.success
+    ? { ok: true, applicant: result.data }
+    : { ok: false, issues: describeIssues(result.error) };
+}
+
+/** Label and unit of a top-level applicant field, from the schema's metadata. */
+export function fieldMeta(name: keyof Applicant): FieldMeta {
+  const meta = ApplicantSchema.shape[name].meta() as FieldMeta | undefined;
+  if (!meta) throw new Error(`applicant field ${String(name)} has no metadata`);
+  return meta;
+}

@@ -1,0 +1,65 @@
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+
+export type CsvRecord = Record<string, string>;
+
+/** A parsed row and its 1-based record number in the file (header included), for error messages. */
+export interface CsvRow {
+  line: number;
+  record: CsvRecord;
+}
+
+export interface CsvStreamOptions {
+  /** Skip lines until one contains this column name (LendingClub files start with a notice line). */
+  headerMustInclude?: string;
+}
+
+function openMaybeGzip(path: string): Readable {
+  const raw = createReadStream(path);
+  return path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+}
+
+/**
+ * Streams a CSV (optionally .gz) as records keyed by trimmed header names, one row in memory at a time.
+ * Rows with a different number of fields than the header (footers, notices) are skipped and counted.
+ */
+export async function* streamCsv(
+  path: string,
+  options: CsvStreamOptions = {},
+  stats: { skippedRows: number } = { skippedRows: 0 },
+): AsyncGenerator<CsvRow> {
+  const parser = openMaybeGzip(path).pipe(
+    parse({ relax_column_count: true, skip_empty_lines: true, bom: true, trim: true }),
+  );
+  let header: string[] | undefined;
+  let line = 0;
+  for await (const fields of parser as AsyncIterable<string[]>) {
+    line += 1;
+    if (!header) {
+      if (options.headerMustInclude && !fields.some((f) => f === options.headerMustInclude)) continue;
+      header = fields.map((f) => f.trim());
+      continue;
+    }
+    if (fields.length !== header.length) {
+      stats.skippedRows += 1;
+      continue;
+    }
+    const record: CsvRecord = {};
+    for (let i = 0; i < header.length; i++) record[header[i]] = fields[i];
+    yield { line, record };
+  }
+  if (!header) throw new Error(`${path}: no header row found${options.headerMustInclude ? ` (looked for a "${options.headerMustInclude}" column)` : ''}`);
+}
+
+/** Reads only the header of a CSV file. */
+export async function readCsvHeader(path: string, options: CsvStreamOptions = {}): Promise<string[]> {
+  const parser = openMaybeGzip(path).pipe(parse({ relax_column_count: true, bom: true, trim: true, to_line: 50 }));
+  for await (const fields of parser as AsyncIterable<string[]>) {
+    if (options.headerMustInclude && !fields.includes(options.headerMustInclude)) continue;
+    parser.destroy();
+    return fields;
+  }
+  throw new Error(`${path}: no header row found`);
+}

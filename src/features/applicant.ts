@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import type { Applicant } from '../applicant/schema.ts';
+import { CategoryEncodingSchema, encodeCategory, fitCategoryEncoding, median } from './encoding.ts';
+
+/**
+ * The one map from an Applicant to the model's input vector, used by training and by scoring alike.
+ * Fitted pieces (imputation medians, category encodings) are stored in the model artefact.
+ */
+
+/** Applicant fields that may be missing: imputed with the training median, plus a 0/1 indicator. */
+export const IMPUTED_FIELDS = [
+  'employmentYears',
+  'dti',
+  'revolvingUtilisation',
+  'revolvingBalance',
+  'totalAccounts',
+  'creditHistoryYears',
+] as const;
+type ImputedField = (typeof IMPUTED_FIELDS)[number];
+
+export const ApplicantFeatureSpecSchema = z.object({
+  kind: z.literal('applicant'),
+  features: z.array(z.string()).min(1),
+  medians: z.object(Object.fromEntries(IMPUTED_FIELDS.map((f) => [f, z.number()])) as Record<ImputedField, z.ZodNumber>),
+  categories: z.object({ purpose: CategoryEncodingSchema, homeOwnership: CategoryEncodingSchema }),
+});
+export type ApplicantFeatureSpec = z.infer<typeof ApplicantFeatureSpecSchema>;
+
+/** Each feature with its unit and what it is, in vector order. */
+export const APPLICANT_FEATURES = [
+  ['loan_amount', 'USD', 'requested amount'],
+  ['term_months', 'months', '36 or 60'],
+  ['log_annual_income', 'ln USD', 'natural log of yearly income'],
+  ['employment_years', 'years', 'years in job, 10 = 10+'],
+  ['employment_years_missing', '0/1', 'employment length not given'],
+  ['home_ownership', 'log-odds', 'home ownership, encoded by its training bad rate'],
+  ['purpose', 'log-odds', 'loan purpose, encoded by its training bad rate'],
+  ['dti', '%', 'debt-to-income (from DTI or monthly debt payments)'],
+  ['dti_missing', '0/1', 'neither DTI nor monthly debt given'],
+  ['fico_score', 'points', 'FICO score'],
+  ['delinquencies_2y', 'count', '30+ day delinquencies in 2 years'],
+  ['inquiries_6m', 'count', 'hard inquiries in 6 months'],
+  ['revolving_utilisation', '%', 'revolving balance / revolving limit'],
+  ['revolving_utilisation_missing', '0/1', 'no revolving utilisation given'],
+  ['log_revolving_balance', 'ln USD', 'ln(1 + revolving balance)'],
+  ['revolving_balance_missing', '0/1', 'revolving balance not given'],
+  ['open_accounts', 'count', 'open credit lines'],
+  ['total_accounts', 'count', 'credit lines ever opened'],
+  ['total_accounts_missing', '0/1', 'total accounts not given'],
+  ['public_records', 'count', 'derogatory public records'],
+  ['credit_history_years', 'years', 'years since first credit line'],
+  ['credit_history_years_missing', '0/1', 'credit history length not given'],
+  ['loan_to_income', 'ratio', 'loan amount / yearly income'],
+  ['payment_to_income', 'ratio', 'monthly principal (amount / term) / monthly income'],
+  ['dti_after_loan', '%', 'DTI plus the new loan\'s monthly principal'],
+  ['revolving_balance_to_income', 'ratio', 'revolving balance / yearly income'],
+  ['open_to_total_accounts', 'ratio', 'open / total credit lines'],
+] as const satisfies readonly (readonly [string, string, string])[];
+
+export const APPLICANT_FEATURE_NAMES: readonly string[] = APPLICANT_FEATURES.map(([name]) => name);
+
+/** DTI as given, or derived from monthly debt payments and income. */
+export function effectiveDti(a: Applicant): number | undefined {
+  if (a.dti !== undefined) return a.dti;
+  if (a.monthlyDebtPayments !== undefined) return (a.monthlyDebtPayments / (a.annualIncome / 12)) * 100;
+  return undefined;
+}
+
+function rawImputed(a: Applicant, field: ImputedField): number | undefined {
+  return field === 'dti' ? effectiveDti(a) : a[field];
+}
+
+export function fitApplicantSpec(applicants: readonly Applicant[], bad: ArrayLike<number>): ApplicantFeatureSpec {
+  const medians = Object.fromEntries(
+    IMPUTED_FIELDS.map((field) => [
+      field,
+      median(applicants.map((a) => rawImputed(a, field) ?? Number.NaN)),
+    ]),
+  ) as Record<ImputedField, number>;
+  return {
+    kind: 'applicant',
+    features: [...APPLICANT_FEATURE_NAMES],
+    medians,
+    categories: {
+      purpose: fitCategoryEncoding(applicants.map((a) => a.purpose), bad),
+      homeOwnership: fitCategoryEncoding(applicants.map((a) => a.homeOwnership), bad),
+    },
+  };
+}
+
+/** Writes the feature vector of `a` into `out` (allocated when not given) and returns it. */
+export function applicantFeatures(
+  spec: ApplicantFeatureSpec,
+  a: Applicant,
+  out: Float64Array = new Float64Array(APPLICANT_FEATURE_NAMES.length),
+): Float64Array {
+  const value = (field: ImputedField): [number, number] => {
+    const v = rawImputed(a, field);
+    return v === undefined ? [spec.medians[field], 1] : [v, 0];
+  };
+  const [employment, employmentMissing] = value('employmentYears');
+  const [dti, dtiMissing] = value('dti');
+  const [utilisation, utilisationMissing] = value('revolvingUtilisation');
+  const [balance, balanceMissing] = value('revolvingBalance');
+  const [totalAccounts, totalAccountsMissing] = value('totalAccounts');
+  const [history, historyMissing] = value('creditHistoryYears');
+  const monthlyIncome = a.annualIncome / 12;
+  const monthlyPrincipal = a.loanAmount / a.termMonths;
+
+  let i = 0;
+  out[i++] = a.loanAmount;
+  out[i++] = a.termMonths;
+  out[i++] = Math.log(a.annualIncome);
+  out[i++] = employment;
+  out[i++] = employmentMissing;
+  out[i++] = encodeCategory(spec.categories.homeOwnership, a.homeOwnership);
+  out[i++] = encodeCategory(spec.categories.purpose, a.purpose);
+  out[i++] = dti;
+  out[i++] = dtiMissing;
+  out[i++] = a.ficoScore;
+  out[i++] = a.delinquencies2y;
+  out[i++] = a.inquiries6m;
+  out[i++] = utilisation;
+  out[i++] = utilisationMissing;
+  out[i++] = Math.log1p(balance);
+  out[i++] = balanceMissing;
+  out[i++] = a.openAccounts;
+  out[i++] = totalAccounts;
+  out[i++] = totalAccountsMissing;
+  out[i++] = a.publicRecords;
+  out[i++] = history;
+  out[i++] = historyMissing;
+  out[i++] = a.loanAmount / a.annualIncome;
+  out[i++] = monthlyPrincipal / monthlyIncome;
+  out[i++] = dti + (monthlyPrincipal / monthlyIncome) * 100;
+  out[i++] = balance / a.annualIncome;
+  out[i++] = totalAccounts > 0 ? Math.min(a.openAccounts / totalAccounts, 1) : 1;
+  return out;
+}
