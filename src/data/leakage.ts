@@ -68,6 +68,12 @@ export const NON_EVIDENCE_COLUMNS = [
   'default',
 ] as const;
 
+/**
+ * The date the loan was applied for and issued: never a feature itself, but the "as of" date for
+ * measuring credit-history length from `earliest_cr_line`, which an applicant knows when applying.
+ */
+export const AS_OF_DATE_COLUMN = 'issue_d';
+
 export const FORBIDDEN_FEATURE_COLUMNS: ReadonlySet<string> = new Set([
   ...POST_ISSUANCE_COLUMNS,
   ...LENDER_VERDICT_COLUMNS,

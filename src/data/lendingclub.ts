@@ -1,5 +1,6 @@
 import { ApplicantSchema, describeIssues, type Applicant, type FieldIssue } from '../applicant/schema.ts';
 import { streamCsv, type CsvRecord } from './csv.ts';
+import { AS_OF_DATE_COLUMN } from './leakage.ts';
 
 /**
  * Streams LendingClub loan files in their public column layout (LoanStats*, accepted_2007_to_2018),
@@ -95,7 +96,7 @@ function ficoScore(record: CsvRecord): number | undefined {
 
 function creditHistoryYears(record: CsvRecord): number | undefined {
   const first = parseMonthStamp(record.earliest_cr_line);
-  const issued = parseMonthStamp(record.issue_d);
+  const issued = parseMonthStamp(record[AS_OF_DATE_COLUMN]);
   if (first === undefined || issued === undefined || issued < first) return undefined;
   return Math.round(((issued - first) / 12) * 10) / 10;
 }
