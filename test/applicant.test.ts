@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApplicantSchema, fieldMeta, parseApplicant, type Applicant } from '../src/applicant/schema.ts';
+import { sampleApplicant } from './helpers.ts';
 import {
   APPLICANT_FEATURE_NAMES,
   APPLICANT_FEATURES,
@@ -8,23 +9,6 @@ import {
   fitApplicantSpec,
 } from '../src/features/applicant.ts';
 
-export const sampleApplicant: Applicant = {
-  loanAmount: 12_000,
-  termMonths: 36,
-  purpose: 'debt_consolidation',
-  annualIncome: 60_000,
-  employmentYears: 4,
-  homeOwnership: 'RENT',
-  dti: 18,
-  ficoScore: 700,
-  delinquencies2y: 0,
-  inquiries6m: 1,
-  revolvingUtilisation: 55,
-  revolvingBalance: 9_000,
-  openAccounts: 9,
-  totalAccounts: 20,
-  publicRecords: 0,
-};
 
 describe('applicant schema', () => {
   it('accepts a complete applicant', () => {

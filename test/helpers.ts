@@ -1,3 +1,4 @@
+import type { Applicant } from '../src/applicant/schema.ts';
 import { loadTrainingSet, type TrainingSet } from '../src/training/dataset.ts';
 import { holdoutSplit } from '../src/training/split.ts';
 
@@ -18,3 +19,22 @@ export async function germanCredit(seed = 7): Promise<{
 export function rowsOf(X: Float64Array, nFeatures: number, rows: ArrayLike<number>): number[][] {
   return Array.from(rows, (r) => Array.from(X.subarray(r * nFeatures, (r + 1) * nFeatures)));
 }
+
+/** A plausible applicant (made up for tests). */
+export const sampleApplicant: Applicant = {
+  loanAmount: 12_000,
+  termMonths: 36,
+  purpose: 'debt_consolidation',
+  annualIncome: 60_000,
+  employmentYears: 4,
+  homeOwnership: 'RENT',
+  dti: 18,
+  ficoScore: 700,
+  delinquencies2y: 0,
+  inquiries6m: 1,
+  revolvingUtilisation: 55,
+  revolvingBalance: 9_000,
+  openAccounts: 9,
+  totalAccounts: 20,
+  publicRecords: 0,
+};

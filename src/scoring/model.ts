@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import type { Applicant } from '../applicant/schema.ts';
 import type { CsvRecord } from '../data/csv.ts';
+import { APPLICANT_FEATURE_NAMES } from '../features/applicant.ts';
 import { featureVector, type FeatureSpec } from '../features/spec.ts';
 import { forestFromJson, predictRow, type FlatForest } from '../forest/flat.ts';
 import { calibrate, type Calibration } from '../training/calibrate.ts';
@@ -69,6 +70,9 @@ export function loadModel(root = 'models', version?: string): LoadedModel {
   const calibration = checked(join(dir, ARTEFACT_FILES.calibration), (i) => CalibrationSchema.parse(i));
   const baseline = checked(join(dir, ARTEFACT_FILES.baseline), (i) => BaselineArtefactSchema.parse(i));
   const metrics = checked(join(dir, ARTEFACT_FILES.metrics), (i) => MetricsArtefactSchema.parse(i));
+  if (spec.kind === 'applicant' && spec.features.join() !== APPLICANT_FEATURE_NAMES.join()) {
+    throw new ModelLoadError(`${dir}: trained on another applicant feature layout than this code computes (${spec.features.length} vs ${APPLICANT_FEATURE_NAMES.length} features); retrain with \`npm run train\``);
+  }
   const nFeatures = spec.features.length;
   if (forest.nFeatures !== nFeatures) {
     throw new ModelLoadError(`${dir}: forest expects ${forest.nFeatures} features, the feature spec has ${nFeatures}`);
