@@ -11,7 +11,8 @@ export interface Series {
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const styled: TopLevelSpec = { ...spec, config: { legend: { labelLimit: 280 }, ...spec.config } };
+  const view = new vega.View(vega.parse(compile(styled).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {
