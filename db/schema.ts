@@ -1,0 +1,105 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * Lendwise's tables. Applications keep the applicant's answers only (no names or addresses are
+ * asked for); every decision records the model and policy versions it was made under.
+ */
+
+export const modelVersions = pgTable('model_versions', {
+  version: text('version').primaryKey(),
+  kind: text('kind').notNull(),
+  metrics: jsonb('metrics').notNull(),
+  registeredAt: timestamp('registered_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Decision policies are append-only versions; the highest version is in force. */
+export const policies = pgTable('policies', {
+  version: serial('version').primaryKey(),
+  approveBelow: doublePrecision('approve_below').notNull(),
+  declineAtOrAbove: doublePrecision('decline_at_or_above').notNull(),
+  lossGivenDefault: doublePrecision('loss_given_default').notNull(),
+  fundingCost: doublePrecision('funding_cost').notNull(),
+  targetMargin: doublePrecision('target_margin').notNull(),
+  maxApr: doublePrecision('max_apr').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: serial('id').primaryKey(),
+    /** The public part of the key, used to find it; the secret is only stored as a hash. */
+    prefix: text('prefix').notNull().unique(),
+    hash: text('hash').notNull(),
+    name: text('name').notNull(),
+    scope: text('scope', { enum: ['admin', 'score', 'widget'] }).notNull(),
+    allowedOrigins: jsonb('allowed_origins').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    ratePerMinute: integer('rate_per_minute').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+);
+
+export const applications = pgTable(
+  'applications',
+  {
+    id: uuid('id').primaryKey(),
+    channel: text('channel', { enum: ['api', 'widget', 'bot'] }).notNull(),
+    apiKeyId: integer('api_key_id').references(() => apiKeys.id),
+    /** Telegram chat or other channel-side subject, so a person can ask for their data to be deleted. */
+    subject: text('subject'),
+    applicant: jsonb('applicant').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('applications_subject_idx').on(t.subject), index('applications_created_idx').on(t.createdAt)],
+);
+
+export const decisions = pgTable(
+  'decisions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    applicationId: uuid('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    pd: doublePrecision('pd').notNull(),
+    score: integer('score').notNull(),
+    riskBand: text('risk_band').notNull(),
+    decision: text('decision', { enum: ['approve', 'refer', 'decline'] }).notNull(),
+    reasons: jsonb('reasons').notNull(),
+    offer: jsonb('offer').notNull(),
+    modelVersion: text('model_version')
+      .notNull()
+      .references(() => modelVersions.version),
+    policyVersion: integer('policy_version')
+      .notNull()
+      .references(() => policies.version),
+    /** Set when a person overrides a referred decision (who and what). */
+    reviewedBy: text('reviewed_by'),
+    reviewedDecision: text('reviewed_decision'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('decisions_application_idx').on(t.applicationId), index('decisions_created_idx').on(t.createdAt)],
+);
+
+/** Append-only: a trigger (migration 0001) refuses UPDATE and DELETE. */
+export const auditLog = pgTable('audit_log', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  subject: text('subject'),
+  detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+});

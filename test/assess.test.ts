@@ -1,0 +1,103 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assess, AssessmentSchema, counterOffer } from '../src/scoring/assess.ts';
+import { loadModel, type LoadedModel } from '../src/scoring/model.ts';
+import { DEFAULT_POLICY, riskBand } from '../src/scoring/policy.ts';
+import { annualDefaultRate, monthlyPayment, price, requiredApr } from '../src/scoring/pricing.ts';
+import { contributions, topReasons } from '../src/scoring/reasons.ts';
+import { featureVector } from '../src/features/spec.ts';
+import { predictRow } from '../src/forest/flat.ts';
+import { sampleApplicant } from './helpers.ts';
+
+let model: LoadedModel;
+beforeAll(() => {
+  model = loadModel('models');
+});
+
+const risky = { ...sampleApplicant, ficoScore: 662, inquiries6m: 5, revolvingUtilisation: 95, annualIncome: 24_000, loanAmount: 20_000, termMonths: 60 as const };
+
+describe('reasons', () => {
+  it('contributions add up exactly to the forest output', () => {
+    for (const a of [sampleApplicant, risky]) {
+      const x = featureVector(model.spec, a);
+      const { bias, byFeature } = contributions(model.forest, x);
+      const total = bias + byFeature.reduce((s, v) => s + v, 0);
+      expect(total).toBeCloseTo(predictRow(model.forest, x), 12);
+    }
+  });
+
+  it('names the inputs that raised the risk, largest first, in plain words', () => {
+    const { reasons } = assess(model, DEFAULT_POLICY, risky);
+    expect(reasons.length).toBeGreaterThanOrEqual(3);
+    expect(reasons.length).toBeLessThanOrEqual(4);
+    for (let i = 1; i < reasons.length; i++) expect(reasons[i].impact).toBeLessThanOrEqual(reasons[i - 1].impact);
+    for (const r of reasons) {
+      expect(r.impact).toBeGreaterThan(0);
+      expect(r.text).toMatch(/^[A-Z].+\.$/);
+    }
+    const codes = reasons.map((r) => r.code);
+    expect(codes).toContain('credit_score');
+    expect(codes.some((c) => ['term', 'loan_size', 'income', 'inquiries', 'revolving_utilisation'].includes(c))).toBe(true);
+  });
+
+  it('groups features and reports only positive pushes', () => {
+    const names = ['fico_score', 'loan_amount', 'loan_to_income', 'mystery'];
+    const reasons = topReasons(names, [0.05, 0.01, 0.02, 0.001]);
+    expect(reasons.map((r) => r.code)).toEqual(['credit_score', 'loan_size', 'mystery']);
+    expect(reasons[1].impact).toBeCloseTo(0.03, 10);
+    expect(topReasons(names, [-0.1, -0.2, 0, 0])).toEqual([]);
+  });
+});
+
+describe('pricing', () => {
+  it('follows the documented break-even formula', () => {
+    const d = annualDefaultRate(0.1, 36);
+    expect(d).toBeCloseTo(1 - 0.9 ** (1 / 3), 12);
+    const p = { ...DEFAULT_POLICY, fundingCost: 0.04, targetMargin: 0.03, lossGivenDefault: 0.6 };
+    expect(requiredApr(0.1, 36, p)).toBeCloseTo((0.07 + d * 0.6) / (1 - d), 12);
+    expect(requiredApr(0.2, 36, p)).toBeGreaterThan(requiredApr(0.1, 36, p));
+    expect(requiredApr(0, 36, p)).toBeCloseTo(0.07, 12);
+  });
+
+  it('computes the standard amortising payment', () => {
+    // 10,000 at 12% over 36 months: 332.14 a month.
+    expect(monthlyPayment(10_000, 0.12, 36)).toBeCloseTo(332.14, 2);
+    expect(price(10_000, 36, 0.05, DEFAULT_POLICY).totalRepayable).toBeCloseTo(price(10_000, 36, 0.05, DEFAULT_POLICY).monthlyPayment * 36, 1);
+    expect(price(10_000, 36, 0.5, { ...DEFAULT_POLICY, maxApr: 0.2 }).withinMaxApr).toBe(false);
+  });
+});
+
+describe('assess', () => {
+  it('returns a complete, schema-valid assessment consistent with the policy', () => {
+    for (const a of [sampleApplicant, risky]) {
+      const result = AssessmentSchema.parse(assess(model, DEFAULT_POLICY, a));
+      expect(result.riskBand).toBe(riskBand(result.pd));
+      const expected = result.pd >= DEFAULT_POLICY.declineAtOrAbove ? 'decline' : result.pd < DEFAULT_POLICY.approveBelow ? 'approve' : 'refer';
+      expect(result.decision).toBe(expected);
+      expect(result.offer.available).toBe(result.decision !== 'decline');
+      expect(result.modelVersion).toBe(model.version);
+    }
+  });
+
+  it('declines over the maximum APR even under the PD cut-off', () => {
+    const result = assess(model, { ...DEFAULT_POLICY, declineAtOrAbove: 0.99, approveBelow: 0.98, maxApr: 0.05 }, sampleApplicant);
+    expect(result.offer.withinMaxApr).toBe(false);
+    expect(result.decision).toBe('decline');
+  });
+
+  it('counter-offers the largest amount that the policy approves, which re-scores as approved', () => {
+    const declined = assess(model, DEFAULT_POLICY, risky);
+    expect(declined.decision).not.toBe('approve');
+    // A lenient approve cut-off makes a counter-offer reachable for this applicant.
+    const policy = { ...DEFAULT_POLICY, approveBelow: declined.pd * 0.9, declineAtOrAbove: Math.max(declined.pd * 0.95, declined.pd * 0.9) };
+    const offer = counterOffer(model, policy, risky);
+    expect(offer).not.toBeNull();
+    expect(offer!.amount).toBeLessThan(risky.loanAmount + (offer!.termMonths === risky.termMonths ? 0 : 1));
+    const again = assess(model, policy, { ...risky, loanAmount: offer!.amount, termMonths: offer!.termMonths as 36 | 60 });
+    expect(again.decision).toBe('approve');
+    // No counter-offer when nothing would be approved.
+    expect(counterOffer(model, { ...DEFAULT_POLICY, approveBelow: 0.001, declineAtOrAbove: 0.002 }, risky)).toBeNull();
+    // No counter-offer for an approval.
+    const easy = assess(model, { ...DEFAULT_POLICY, approveBelow: 0.9, declineAtOrAbove: 0.95 }, sampleApplicant);
+    expect(easy.offer.counterOffer).toBeNull();
+  });
+});
