@@ -1,14 +1,12 @@
-import { serve } from '@hono/node-server';
-import { createApp } from './api/app.ts';
 import { readEnv } from './config.ts';
-import { loadModel } from './scoring/model.ts';
+import { start } from './node/start.ts';
 
 try {
-  const env = readEnv();
-  const model = loadModel(env.MODELS_DIR);
-  serve({ fetch: createApp(model).fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-    console.log(`Lendwise scoring ${model.version} on http://${info.address}:${info.port}`);
-  });
+  const running = await start(readEnv());
+  console.log(`Lendwise ${running.model.version} on ${running.url} (database: ${running.database.engine}); docs at ${running.url}/docs`);
+  const shutdown = () => void running.stop().finally(() => process.exit(0));
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 } catch (error) {
   console.error(`lendwise: ${(error as Error).message}`);
   process.exit(1);

@@ -1,54 +1,172 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import type { Database, Db } from '../db/client.ts';
+import * as schema from '../db/schema.ts';
+import { auditEntries, countDecisions, createKey, registerModel, revokeKey } from '../db/repository.ts';
 import { createApp } from '../src/api/app.ts';
-import { readEnv } from '../src/config.ts';
-import { loadModel, type LoadedModel } from '../src/scoring/model.ts';
+import { readEnv, widgetOrigins } from '../src/config.ts';
+import { loadModel } from '../src/scoring/model.ts';
+import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import { sampleApplicant } from './helpers.ts';
+import { ENGINES, openTestDatabase } from './support/databases.ts';
 
-let model: LoadedModel;
-let app: ReturnType<typeof createApp>;
-beforeAll(() => {
-  model = loadModel('models');
-  app = createApp(model);
-});
+const model = loadModel('models');
+const WIDGET = 'https://widget.example';
 
 /** Response bodies are checked field by field. */
 const json = async (res: Response): Promise<any> => res.json();
-const post = (body: string) => app.request('/v1/score', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
 
-describe('HTTP API (in-process)', () => {
-  it('scores a valid applicant with the current model', async () => {
-    const res = await post(JSON.stringify(sampleApplicant));
+describe.each(ENGINES)('HTTP API on %s', (engine) => {
+  let database: Database;
+  let app: ReturnType<typeof createApp>;
+  let scoreKey: string;
+  let otherKey: string;
+  let adminKey: string;
+  let ok200 = 0;
+
+  const score = async (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${scoreKey}` }) => {
+    const res = await app.request('/v1/score', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+    if (res.status === 200) ok200++;
+    return res;
+  };
+
+  beforeAll(async () => {
+    database = await openTestDatabase(engine);
+    await registerModel(database.db, model);
+    app = createApp({ model, db: () => database.db, widgetOrigins: [WIDGET] });
+    scoreKey = (await createKey(database.db, { name: 'partner', scope: 'score' }, 'test')).key;
+    otherKey = (await createKey(database.db, { name: 'other', scope: 'score' }, 'test')).key;
+    adminKey = (await createKey(database.db, { name: 'admin', scope: 'admin' }, 'test')).key;
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('scores, decides, prices, explains and stores before answering', async () => {
+    const res = await score(sampleApplicant);
     expect(res.status).toBe(200);
     const body = await json(res);
-    expect(body.modelVersion).toBe(model.version);
-    expect(body.pd).toBeGreaterThan(0);
-    expect(body.pd).toBeLessThan(1);
+    expect(body).toMatchObject({ modelVersion: model.version, policyVersion: 1 });
+    expect(body.applicationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(['approve', 'refer', 'decline']).toContain(body.decision);
-    expect(body.score).toBeGreaterThanOrEqual(300);
-    const riskier = await json(await post(JSON.stringify({ ...sampleApplicant, ficoScore: 640, inquiries6m: 8, annualIncome: 12_000 })));
-    expect(riskier.pd).toBeGreaterThan(body.pd);
+    expect(body.reasons.length).toBeGreaterThan(0);
+    expect(body.offer.apr).toBeGreaterThan(0.07);
+    const stored = await json(await app.request(`/v1/applications/${body.applicationId}`, { headers: { authorization: `Bearer ${scoreKey}` } }));
+    expect(stored.applicant).toEqual(sampleApplicant);
+    expect(stored.decision).toMatchObject({ pd: body.pd, decision: body.decision, modelVersion: model.version, policyVersion: 1 });
+    expect(stored.channel).toBe('api');
+    // Only its own key (or an admin key) can read it back.
+    expect((await app.request(`/v1/applications/${body.applicationId}`, { headers: { 'x-api-key': otherKey } })).status).toBe(404);
+    expect((await app.request(`/v1/applications/${body.applicationId}`, { headers: { 'x-api-key': adminKey } })).status).toBe(200);
+    expect((await app.request('/v1/applications/not-a-uuid', { headers: { 'x-api-key': adminKey } })).status).toBe(400);
   });
 
-  it('answers 400 naming every bad field, 413 for big bodies, 404 JSON for unknown routes', async () => {
-    const bad = await post(JSON.stringify({ ...sampleApplicant, loanAmount: -1, termMonths: 12 }));
+  it('answers 400 with every failing field and its rule, 413 for big bodies, 404 JSON for unknown routes', async () => {
+    const bad = await score({ ...sampleApplicant, loanAmount: -1, termMonths: 12, ficoScore: 'high' });
     expect(bad.status).toBe(400);
-    expect((await json(bad)).issues.map((i: { field: string }) => i.field).sort()).toEqual(['loanAmount', 'termMonths']);
-    const notJson = await post('{');
-    expect(notJson.status).toBe(400);
-    expect((await json(notJson)).issues[0].field).toBe('(body)');
-    const big = await post(JSON.stringify({ ...sampleApplicant, pad: 'x'.repeat(20_000) }));
-    expect(big.status).toBe(413);
-    const missing = await app.request('/nope');
+    const issues = (await json(bad)).issues as { field: string; rule: string }[];
+    expect(issues.map((i) => i.field).sort()).toEqual(['ficoScore', 'loanAmount', 'termMonths']);
+    expect(issues.every((i) => i.rule.length > 3)).toBe(true);
+    const malformed = await score('{"loanAmount": ');
+    expect(malformed.status).toBe(400);
+    expect(JSON.stringify(await json(malformed))).not.toMatch(/at .*\.ts:\d+/);
+    expect((await score({ ...sampleApplicant, pad: 'x'.repeat(20_000) })).status).toBe(413);
+    const missing = await app.request('/v1/nothing');
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ error: 'not found' });
+    expect(await json(missing)).toMatchObject({ error: 'not found' });
   });
 
-  it('reports the current model and its metrics', async () => {
-    const res = await app.request('/v1/models/current');
-    const body = await json(res);
-    expect(body.version).toBe(model.version);
-    expect(body.metrics.test.forest.rocAuc).toBeGreaterThanOrEqual(0.72);
+  it('requires a valid, unrevoked key; the keyless widget only from an allowed origin', async () => {
+    expect((await score(sampleApplicant, {})).status).toBe(401);
+    expect((await score(sampleApplicant, { authorization: 'Bearer lw_0000000000_nope-nope-nope-nope-nope-nope-nope' })).status).toBe(401);
+    const widget = await score(sampleApplicant, { origin: WIDGET });
+    expect(widget.status).toBe(200);
+    expect(widget.headers.get('access-control-allow-origin')).toBe(WIDGET);
+    const id = (await json(widget)).applicationId;
+    expect((await json(await app.request(`/v1/applications/${id}`, { headers: { 'x-api-key': adminKey } }))).channel).toBe('widget');
+    expect((await score(sampleApplicant, { origin: 'https://evil.example' })).status).toBe(401);
+    // Widget-scoped keys work only from their own origins.
+    const { key: widgetKey } = await createKey(database.db, { name: 'lender site', scope: 'widget', allowedOrigins: ['https://lender.example'] }, 'test');
+    expect((await score(sampleApplicant, { 'x-api-key': widgetKey, origin: 'https://lender.example' })).status).toBe(200);
+    expect((await score(sampleApplicant, { 'x-api-key': widgetKey })).status).toBe(403);
+    const { key, record } = await createKey(database.db, { name: 'short-lived', scope: 'score' }, 'test');
+    expect((await score(sampleApplicant, { 'x-api-key': key })).status).toBe(200);
+    await revokeKey(database.db, record.id, 'test');
+    expect((await score(sampleApplicant, { 'x-api-key': key })).status).toBe(401);
+  });
+
+  it('rate-limits each key', async () => {
+    const { key } = await createKey(database.db, { name: 'tiny', scope: 'score', ratePerMinute: 2 }, 'test');
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await score(sampleApplicant, { 'x-api-key': key })).status);
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
+  it('sets security headers and answers CORS preflights only for allowed origins', async () => {
+    const res = await app.request('/healthz');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(await json(res)).toEqual({ ok: true, modelVersion: model.version, database: 'up' });
+    const allowed = await app.request('/v1/score', { method: 'OPTIONS', headers: { origin: WIDGET, 'access-control-request-method': 'POST' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(WIDGET);
+    const refused = await app.request('/v1/score', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('reads the policy from the database; admins change it without a deploy, audited', async () => {
+    expect((await app.request('/v1/policy')).status).toBe(401);
+    const current = await json(await app.request('/v1/policy', { headers: { 'x-api-key': scoreKey } }));
+    expect(current.policy).toEqual(DEFAULT_POLICY);
+    const put = (key: string, body: unknown) => app.request('/v1/policy', { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-api-key': key } });
+    expect((await put(scoreKey, DEFAULT_POLICY)).status).toBe(403);
+    const invalid = await put(adminKey, { ...DEFAULT_POLICY, approveBelow: 0.5, declineAtOrAbove: 0.3 });
+    expect(invalid.status).toBe(400);
+    expect((await json(invalid)).issues[0].field).toBe('approveBelow');
+    const lenient = await json(await put(adminKey, { ...DEFAULT_POLICY, approveBelow: 0.95, declineAtOrAbove: 0.99 }));
+    expect(lenient.version).toBe(2);
+    const decided = await json(await score({ ...sampleApplicant, ficoScore: 640, inquiries6m: 6 }));
+    expect(decided).toMatchObject({ decision: 'approve', policyVersion: 2 });
+    expect((await auditEntries(database.db, 20)).some((e) => e.action === 'policy.set' && e.subject === '2')).toBe(true);
+    await put(adminKey, DEFAULT_POLICY);
+  });
+
+  it('publishes an OpenAPI document generated from the schemas, and docs', async () => {
+    const doc = await json(await app.request('/openapi.json'));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/score', '/v1/applications/{id}', '/v1/models/current', '/healthz', '/v1/policy']));
+    const body = doc.paths['/v1/score'].post.requestBody.content['application/json'].schema;
+    const applicant = body.$ref ? doc.components.schemas[body.$ref.split('/').pop()] : body;
+    expect(applicant.properties.ficoScore).toMatchObject({ minimum: 300, maximum: 850 });
+    expect(applicant.required).toContain('loanAmount');
+    const docs = await app.request('/docs');
+    expect(await docs.text()).toContain('SwaggerUIBundle');
+    expect((await json(await app.request('/v1/models/current'))).metrics.test.forest.rocAuc).toBeGreaterThanOrEqual(0.72);
+  });
+
+  it('stored one decision for every 200 answer', async () => {
+    expect(await countDecisions(database.db)).toBe(ok200);
+  });
+});
+
+describe('when the database is down', () => {
+  it('answers 503, says so, and stores nothing (PGlite closed)', async () => {
+    const database = await openTestDatabase('pglite');
+    await registerModel(database.db, model);
+    const app = createApp({ model, db: () => database.db, widgetOrigins: [WIDGET] });
+    await database.close();
+    const res = await app.request('/v1/score', { method: 'POST', body: JSON.stringify(sampleApplicant), headers: { 'content-type': 'application/json', origin: WIDGET } });
+    expect(res.status).toBe(503);
+    expect((await json(res)).error).toMatch(/storage unavailable: nothing was stored/);
+    expect((await app.request('/healthz')).status).toBe(503);
+  });
+
+  it('answers 503 when the PostgreSQL server cannot be reached', async () => {
+    const client = postgres('postgres://postgres@127.0.0.1:1/none', { max: 1, connect_timeout: 2 });
+    const db = drizzle({ client, schema }) as unknown as Db;
+    const app = createApp({ model, db: () => db, widgetOrigins: [WIDGET] });
+    const res = await app.request('/v1/score', { method: 'POST', body: JSON.stringify(sampleApplicant), headers: { 'content-type': 'application/json', authorization: 'Bearer lw_0123456789_abcdefghijklmnopqrstuvwxyz0123456789' } });
+    expect(res.status).toBe(503);
+    await client.end();
   });
 });
 
@@ -57,25 +175,10 @@ describe('configuration', () => {
     expect(readEnv({}).PORT).toBe(8787);
     expect(() => readEnv({ PORT: 'eighty' })).toThrow(/PORT: /);
     expect(() => readEnv({ PORT: '70000' })).toThrow(/PORT: .*65535/);
-  });
-});
-
-describe('npm start (Node server)', () => {
-  it('serves /healthz and /v1/score over real HTTP', async () => {
-    const port = 18_000 + Math.floor(Math.random() * 1000);
-    const child = spawn('npx', ['tsx', 'src/server.ts'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => d.toString().includes('Lendwise scoring') && resolve());
-        child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-      });
-      const health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
-      expect(health).toEqual({ ok: true, modelVersion: model.version });
-      const res = await fetch(`http://127.0.0.1:${port}/v1/score`, { method: 'POST', body: JSON.stringify(sampleApplicant), headers: { 'content-type': 'application/json' } });
-      expect(res.status).toBe(200);
-      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    } finally {
-      child.kill();
-    }
+    expect(() => readEnv({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a postgres/);
+    expect(() => readEnv({ WIDGET_ORIGINS: 'https://a.example/path' })).toThrow(/WIDGET_ORIGINS/);
+    expect(widgetOrigins(readEnv({ PORT: '9000', WIDGET_ORIGINS: 'https://a.example' }))).toEqual(
+      expect.arrayContaining(['http://127.0.0.1:9000', 'http://localhost:9000', 'https://a.example']),
+    );
   });
 });

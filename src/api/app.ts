@@ -1,44 +1,102 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
-import { parseApplicant } from '../applicant/schema.ts';
-import { estimatePd, type LoadedModel } from '../scoring/model.ts';
-import { decide, DEFAULT_CUTOFFS } from '../scoring/policy.ts';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { describeIssues } from '../applicant/schema.ts';
+import type { LoadedModel } from '../scoring/model.ts';
+import { authenticate, type AuthEnv } from './auth.ts';
+import { StorageUnavailable } from './errors.ts';
+import { PolicyCache } from './policy-cache.ts';
+import { rateLimit } from './rate-limit.ts';
+import { applicationRoutes } from './routes/applications.ts';
+import { healthRoutes, policyRoutes } from './routes/meta.ts';
+import { scoreRoutes } from './routes/score.ts';
+import { embedScript, widgetPage } from './widget.ts';
 
-/** The HTTP face of the scorer. Adapters (Node server, Worker) only hand it a loaded model. */
-export function createApp(model: LoadedModel): Hono {
-  const app = new Hono();
-  app.use('*', secureHeaders());
-  app.use('/v1/*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json({ error: 'body too large', limitBytes: 16 * 1024 }, 413) }));
+/**
+ * The Hono app: the same for Node and Workers. Adapters hand it a loaded model, a database
+ * handle and the few settings below; nothing here reads files or the environment.
+ */
+export interface AppOptions {
+  model: LoadedModel;
+  db: () => Db;
+  /** Origins allowed to call the API from a browser (CORS) and to use the keyless widget. */
+  widgetOrigins?: string[];
+  /** Swagger UI assets for /docs; without them /docs loads them from the unpkg CDN. */
+  docsAssets?: { css: string; js: string };
+  bodyLimitBytes?: number;
+  /** Requests per minute per client address for the keyless widget. */
+  widgetRatePerMinute?: number;
+}
 
-  app.get('/healthz', (c) => c.json({ ok: true, modelVersion: model.version }));
+export const BODY_LIMIT_BYTES = 16 * 1024;
 
-  app.get('/v1/models/current', (c) =>
-    c.json({ version: model.version, kind: model.spec.kind, features: model.spec.features, metrics: model.metrics }),
-  );
-
-  app.post('/v1/score', async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: 'invalid input', issues: [{ field: '(body)', rule: 'must be a JSON object' }] }, 400);
-    }
-    const parsed = parseApplicant(body);
-    if (!parsed.ok) return c.json({ error: 'invalid input', issues: parsed.issues }, 400);
-    const estimate = estimatePd(model, parsed.applicant);
-    return c.json({
-      pd: estimate.pd,
-      score: estimate.score,
-      decision: decide(estimate.pd, DEFAULT_CUTOFFS),
-      modelVersion: estimate.modelVersion,
-    });
+export function createApp(options: AppOptions) {
+  const { model, db } = options;
+  const widgetOrigins = options.widgetOrigins ?? [];
+  const policy = new PolicyCache(db);
+  const app = new OpenAPIHono<AuthEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return c.json({ error: 'invalid input', issues: describeIssues(result.error) }, 400);
+    },
   });
+
+  app.use('*', secureHeaders());
+  app.use('/v1/*', cors({ origin: (origin) => (widgetOrigins.includes(origin) ? origin : null), allowHeaders: ['content-type', 'authorization', 'x-api-key'], maxAge: 600 }));
+  const limit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES;
+  app.use('/v1/*', bodyLimit({ maxSize: limit, onError: (c) => c.json({ error: `body larger than ${limit} bytes` }, 413) }));
+
+  const callers = rateLimit((c) => {
+    const caller = c.get('caller');
+    return caller.kind === 'key'
+      ? { id: `key:${caller.key.id}`, perMinute: caller.key.ratePerMinute }
+      : { id: `ip:${caller.address}`, perMinute: options.widgetRatePerMinute ?? 30 };
+  });
+  app.use('/v1/score', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins }), callers);
+  app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget'] }), callers);
+  app.use('/v1/policy', authenticate({ db, scopes: ['admin', 'score'] }), callers);
+
+  app.route('/', healthRoutes({ model, ping: async () => void (await db().execute(sql`select 1`)) }));
+  app.route('/', scoreRoutes({ model, db, policy }));
+  app.route('/', applicationRoutes({ db }));
+  app.route('/', policyRoutes({ db, policy }));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Lendwise API key (`npm run keys -- create`)' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Lendwise API', version: model.version, description: 'Loan decisions with reasons: probability of default, decision, price and counter-offer.' },
+  });
+  app.get('/docs', (c) => c.html(docsPage(options.docsAssets ? '/docs/assets' : 'https://unpkg.com/swagger-ui-dist@5')));
+  if (options.docsAssets) {
+    const { css, js } = options.docsAssets;
+    app.get('/docs/assets/swagger-ui.css', (c) => c.body(css, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=86400' }));
+    app.get('/docs/assets/swagger-ui-bundle.js', (c) => c.body(js, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' }));
+  }
+
+  const page = widgetPage();
+  app.get('/', (c) => c.html(page));
+  app.get('/embed.js', (c) => c.body(embedScript(new URL(c.req.url).origin), 200, { 'content-type': 'text/javascript; charset=utf-8' }));
 
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
+    if (error instanceof StorageUnavailable) {
+      console.error(`storage unavailable: ${error.message}`);
+      return c.json({ error: 'storage unavailable: nothing was stored, try again shortly' }, 503);
+    }
+    if (error instanceof HTTPException) return c.json({ error: error.message || 'bad request' }, error.status);
     console.error(error);
     return c.json({ error: 'internal error' }, 500);
   });
   return app;
+}
+
+function docsPage(assets: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Lendwise API</title><link rel="stylesheet" href="${assets}/swagger-ui.css"></head>
+<body><div id="swagger"></div><script src="${assets}/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger' });</script></body></html>`;
 }

@@ -1,0 +1,61 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { getApplication } from '../../../db/repository.ts';
+import type { Db } from '../../../db/client.ts';
+import { ApplicantSchema } from '../../applicant/schema.ts';
+import { AssessmentSchema } from '../../scoring/assess.ts';
+import type { AuthEnv } from '../auth.ts';
+import { ErrorSchema, withStorage } from '../errors.ts';
+
+const ApplicationSchema = z.object({
+  id: z.uuid(),
+  channel: z.enum(['api', 'widget', 'bot']),
+  createdAt: z.string(),
+  applicant: ApplicantSchema,
+  decision: AssessmentSchema.omit({ modelVersion: true }).extend({
+    modelVersion: z.string(),
+    policyVersion: z.number().int(),
+    reviewedBy: z.string().nullable(),
+    reviewedDecision: z.string().nullable(),
+    createdAt: z.string(),
+  }),
+});
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+export const getApplicationRoute = createRoute({
+  method: 'get',
+  path: '/v1/applications/{id}',
+  summary: 'An application and its decision',
+  description: 'Admin keys see every application; other keys only those they created.',
+  security: [{ apiKey: [] }],
+  request: { params: z.object({ id: z.uuid().meta({ param: { name: 'id', in: 'path' } }) }) },
+  responses: {
+    200: json(ApplicationSchema, 'The stored application and decision'),
+    400: json(ErrorSchema, 'Invalid id'),
+    401: json(ErrorSchema, 'Missing, unknown or revoked API key'),
+    404: json(ErrorSchema, 'No such application for this key'),
+    503: json(ErrorSchema, 'Storage unavailable'),
+  },
+});
+
+export function applicationRoutes(deps: { db: () => Db }) {
+  const app = new OpenAPIHono<AuthEnv>();
+  app.openapi(getApplicationRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const caller = c.get('caller');
+    const stored = await withStorage(() => getApplication(deps.db(), id));
+    const visible = stored && caller.kind === 'key' && (caller.key.scope === 'admin' || stored.apiKeyId === caller.key.id);
+    if (!stored || !visible) return c.json({ error: 'no such application' }, 404);
+    return c.json(
+      {
+        id: stored.id,
+        channel: stored.channel,
+        createdAt: stored.createdAt.toISOString(),
+        applicant: stored.applicant,
+        decision: { ...stored.decision, riskBand: stored.decision.riskBand, createdAt: stored.decision.createdAt.toISOString() },
+      },
+      200,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,84 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { PolicySchema } from '../../scoring/policy.ts';
+import type { LoadedModel } from '../../scoring/model.ts';
+import { setPolicy } from '../../../db/repository.ts';
+import type { Db } from '../../../db/client.ts';
+import type { AuthEnv } from '../auth.ts';
+import { ErrorSchema, withStorage } from '../errors.ts';
+import type { PolicyCache } from '../policy-cache.ts';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+export const healthRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  summary: 'Liveness, model and database',
+  responses: {
+    200: json(z.object({ ok: z.literal(true), modelVersion: z.string(), database: z.literal('up') }), 'Healthy'),
+    503: json(z.object({ ok: z.literal(false), modelVersion: z.string(), database: z.literal('down') }), 'Database unreachable'),
+  },
+});
+
+export const currentModelRoute = createRoute({
+  method: 'get',
+  path: '/v1/models/current',
+  summary: 'The model in use, with its evaluation',
+  responses: {
+    200: json(z.object({ version: z.string(), kind: z.string(), features: z.array(z.string()), metrics: z.record(z.string(), z.unknown()) }), 'Current model'),
+  },
+});
+
+const PolicyVersionSchema = z.object({ version: z.number().int(), policy: PolicySchema, createdBy: z.string(), createdAt: z.string() });
+
+export const getPolicyRoute = createRoute({
+  method: 'get',
+  path: '/v1/policy',
+  summary: 'The decision policy in force',
+  security: [{ apiKey: [] }],
+  responses: { 200: json(PolicyVersionSchema, 'Current policy'), 401: json(ErrorSchema, 'API key required'), 503: json(ErrorSchema, 'Storage unavailable') },
+});
+
+export const putPolicyRoute = createRoute({
+  method: 'put',
+  path: '/v1/policy',
+  summary: 'Set a new policy version (admin keys)',
+  security: [{ apiKey: [] }],
+  request: { body: { content: { 'application/json': { schema: PolicySchema } }, required: true } },
+  responses: {
+    200: json(PolicyVersionSchema, 'The new policy, in force now'),
+    400: json(ErrorSchema, 'Invalid policy'),
+    401: json(ErrorSchema, 'API key required'),
+    403: json(ErrorSchema, 'Admin key required'),
+    503: json(ErrorSchema, 'Storage unavailable'),
+  },
+});
+
+export function healthRoutes(deps: { model: LoadedModel; ping: () => Promise<void> }) {
+  const app = new OpenAPIHono();
+  app.openapi(healthRoute, async (c) => {
+    try {
+      await deps.ping();
+      return c.json({ ok: true as const, modelVersion: deps.model.version, database: 'up' as const }, 200);
+    } catch {
+      return c.json({ ok: false as const, modelVersion: deps.model.version, database: 'down' as const }, 503);
+    }
+  });
+  app.openapi(currentModelRoute, (c) =>
+    c.json({ version: deps.model.version, kind: deps.model.spec.kind, features: deps.model.spec.features, metrics: deps.model.metrics }, 200),
+  );
+  return app;
+}
+
+export function policyRoutes(deps: { db: () => Db; policy: PolicyCache }) {
+  const app = new OpenAPIHono<AuthEnv>();
+  const view = (p: Awaited<ReturnType<PolicyCache['get']>>) => ({ ...p, createdAt: p.createdAt.toISOString() });
+  app.openapi(getPolicyRoute, async (c) => c.json(view(await withStorage(() => deps.policy.get())), 200));
+  app.openapi(putPolicyRoute, async (c) => {
+    const caller = c.get('caller');
+    if (caller.kind !== 'key' || caller.key.scope !== 'admin') return c.json({ error: 'an admin key is required' }, 403);
+    const next = await withStorage(() => setPolicy(deps.db(), c.req.valid('json'), `api-key:${caller.key.id}`));
+    deps.policy.invalidate();
+    return c.json(view(next), 200);
+  });
+  return app;
+}

@@ -1,0 +1,57 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { ApplicantSchema } from '../../applicant/schema.ts';
+import { assess, AssessmentSchema } from '../../scoring/assess.ts';
+import type { LoadedModel } from '../../scoring/model.ts';
+import { recordDecision } from '../../../db/repository.ts';
+import type { Db } from '../../../db/client.ts';
+import type { AuthEnv } from '../auth.ts';
+import { ErrorSchema, withStorage } from '../errors.ts';
+import type { PolicyCache } from '../policy-cache.ts';
+
+export const ScoreResponseSchema = AssessmentSchema.extend({
+  applicationId: z.uuid(),
+  policyVersion: z.number().int(),
+});
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+export const scoreRoute = createRoute({
+  method: 'post',
+  path: '/v1/score',
+  summary: 'Score an applicant and decide',
+  description:
+    'Validates the applicant, estimates the probability of default, decides under the current policy, prices the loan and, when not approved, looks for a counter-offer. The answer is sent only after the application and decision are stored.',
+  security: [{ apiKey: [] }],
+  request: { body: { content: { 'application/json': { schema: ApplicantSchema } }, required: true } },
+  responses: {
+    200: json(ScoreResponseSchema, 'The decision, stored'),
+    400: json(ErrorSchema, 'Invalid applicant: every failing field and its rule'),
+    401: json(ErrorSchema, 'Missing, unknown or revoked API key'),
+    403: json(ErrorSchema, 'Key not allowed here'),
+    413: json(ErrorSchema, 'Body too large'),
+    429: json(ErrorSchema, 'Rate limit exceeded'),
+    503: json(ErrorSchema, 'Storage unavailable: nothing was stored'),
+  },
+});
+
+export function scoreRoutes(deps: { model: LoadedModel; db: () => Db; policy: PolicyCache }) {
+  const app = new OpenAPIHono<AuthEnv>();
+  app.openapi(scoreRoute, async (c) => {
+    const applicant = c.req.valid('json');
+    const caller = c.get('caller');
+    const policy = await withStorage(() => deps.policy.get());
+    const assessment = assess(deps.model, policy.policy, applicant);
+    const applicationId = await withStorage(() =>
+      recordDecision(
+        deps.db(),
+        caller.kind === 'key'
+          ? { applicant, channel: caller.key.scope === 'widget' ? 'widget' : 'api', apiKeyId: caller.key.id }
+          : { applicant, channel: 'widget' },
+        assessment,
+        policy.version,
+      ),
+    );
+    return c.json({ applicationId, ...assessment, policyVersion: policy.version }, 200);
+  });
+  return app;
+}

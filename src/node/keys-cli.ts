@@ -1,0 +1,76 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { openDatabase } from '../../db/client.ts';
+import { createKey, KEY_SCOPES, listKeys, revokeKey } from '../../db/repository.ts';
+import { readEnv } from '../config.ts';
+
+const HELP = `npm run keys -- <command>
+
+  create --name NAME --scope admin|score|widget [--origins https://a.example,https://b.example] [--rate N]
+         prints the new key once; only its hash is stored
+  revoke ID
+  list
+Uses DATABASE_URL, or the embedded database in DATA_DIR (default ./data).
+`;
+
+const CreateSchema = z.object({
+  name: z.string().min(1, 'is required'),
+  scope: z.enum(KEY_SCOPES),
+  origins: z.string().optional().transform((s) => (s ? s.split(',').map((o) => o.trim()).filter(Boolean) : [])).pipe(z.array(z.url())),
+  rate: z.coerce.number().int().min(1).max(1_000_000).optional(),
+});
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string' }, scope: { type: 'string' }, origins: { type: 'string' }, rate: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, arg] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return command ? 0 : 2;
+  }
+  const env = readEnv();
+  const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL, max: 1 } : { dataDir: env.DATA_DIR });
+  try {
+    const actor = `cli:${process.env.USER ?? 'unknown'}`;
+    if (command === 'create') {
+      const parsed = CreateSchema.safeParse(values);
+      if (!parsed.success) {
+        for (const i of parsed.error.issues) process.stderr.write(`--${i.path.join('.')}: ${i.message}\n`);
+        return 2;
+      }
+      const { key, record } = await createKey(database.db, { name: parsed.data.name, scope: parsed.data.scope, allowedOrigins: parsed.data.origins, ratePerMinute: parsed.data.rate }, actor);
+      process.stdout.write(`created key ${record.id} (${record.scope}, ${record.ratePerMinute}/min): ${key}\n`);
+      return 0;
+    }
+    if (command === 'revoke') {
+      const id = Number(arg);
+      if (!Number.isInteger(id) || id <= 0) {
+        process.stderr.write('revoke: give the key id (a positive whole number)\n');
+        return 2;
+      }
+      const done = await revokeKey(database.db, id, actor);
+      process.stdout.write(done ? `revoked key ${id}\n` : `no active key ${id}\n`);
+      return done ? 0 : 1;
+    }
+    if (command === 'list') {
+      for (const k of await listKeys(database.db)) {
+        process.stdout.write(`${k.id}\t${k.scope}\t${k.name}\t${k.ratePerMinute}/min\t${k.allowedOrigins.join(',') || '-'}\t${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}\n`);
+      }
+      return 0;
+    }
+    process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
+    return 2;
+  } finally {
+    await database.close();
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: Error) => {
+    process.stderr.write(`keys: ${error.message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { inject } from 'vitest';
+import { sampleApplicant } from './helpers.ts';
+
+// `npm start` and `npm run keys` as a person runs them: real processes, real HTTP.
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes(' on http://')) resolve();
+    });
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${log}`)));
+  });
+  return child;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const keys = (env: Record<string, string>, ...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/node/keys-cli.ts', ...args], { env: { ...process.env, ...env } });
+
+describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
+  it('serves the API, keeps decisions across a restart, and honours keys made with the CLI', async () => {
+    const port = await freePort();
+    const dbEnv: Record<string, string> =
+      engine === 'pglite' ? { DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-data-')) } : { DATABASE_URL: inject('postgresUrl') };
+    const env = { ...dbEnv, PORT: String(port) };
+    const created = await keys(env, 'create', '--name', 'test partner', '--scope', 'score');
+    const key = /: (lw_\S+)/.exec(created.stdout)![1];
+    const id = Number(/created key (\d+)/.exec(created.stdout)![1]);
+    const base = `http://127.0.0.1:${port}`;
+
+    let server = await startServer(env);
+    let applicationId: string;
+    try {
+      expect(await (await fetch(`${base}/healthz`)).json()).toMatchObject({ ok: true, database: 'up' });
+      const res = await fetch(`${base}/v1/score`, { method: 'POST', body: JSON.stringify(sampleApplicant), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
+      expect(res.status).toBe(200);
+      applicationId = ((await res.json()) as { applicationId: string }).applicationId;
+      const page = await (await fetch(`${base}/`)).text();
+      expect(page).toContain('<label for="f-ficoScore">');
+      expect((await fetch(`${base}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
+    } finally {
+      await stopServer(server);
+    }
+
+    server = await startServer(env);
+    try {
+      const again = await fetch(`${base}/v1/applications/${applicationId}`, { headers: { authorization: `Bearer ${key}` } });
+      expect(again.status).toBe(200);
+      expect(((await again.json()) as { applicant: unknown }).applicant).toEqual(sampleApplicant);
+    } finally {
+      await stopServer(server);
+    }
+    if (engine === 'pglite') {
+      // PGlite is single-process: the CLI works while the server is stopped.
+      expect((await keys(env, 'revoke', String(id))).stdout).toContain(`revoked key ${id}`);
+      expect((await keys(env, 'list')).stdout).toMatch(new RegExp(`^${id}\\tscore\\ttest partner.*revoked`, 'm'));
+    }
+  });
+});
+
+describe('keys CLI', () => {
+  it('names the wrong argument', async () => {
+    const env = { DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-data-')) };
+    const failed = await keys(env, 'create', '--name', 'x', '--scope', 'root').catch((e) => e);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/--scope: /);
+  });
+});
