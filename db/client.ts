@@ -18,6 +18,8 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   db: Db;
   engine: 'pglite' | 'postgres';
+  /** The server URL, for a PostgreSQL server. */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {} });
     const db = drizzlePostgres({ client, schema });
     await migratePostgres(db, { migrationsFolder: MIGRATIONS });
-    return { db: db as unknown as Db, engine: 'postgres', close: () => client.end({ timeout: 5 }) };
+    return { db: db as unknown as Db, engine: 'postgres', url: options.url, close: () => client.end({ timeout: 5 }) };
   }
   const dataDir = options.dataDir ?? './data';
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });

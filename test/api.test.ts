@@ -6,7 +6,7 @@ import * as schema from '../db/schema.ts';
 import { auditEntries, countDecisions, createKey, registerModel, revokeKey } from '../db/repository.ts';
 import { createApp } from '../src/api/app.ts';
 import { readEnv, widgetOrigins } from '../src/config.ts';
-import { loadModel } from '../src/scoring/model.ts';
+import { loadModel } from '../src/scoring/load.ts';
 import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import { sampleApplicant } from './helpers.ts';
 import { ENGINES, openTestDatabase } from './support/databases.ts';

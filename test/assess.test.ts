@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assess, AssessmentSchema, counterOffer } from '../src/scoring/assess.ts';
-import { loadModel, type LoadedModel } from '../src/scoring/model.ts';
+import { loadModel } from '../src/scoring/load.ts';
+import type { LoadedModel } from '../src/scoring/model.ts';
 import { DEFAULT_POLICY, riskBand } from '../src/scoring/policy.ts';
 import { annualDefaultRate, monthlyPayment, price, requiredApr } from '../src/scoring/pricing.ts';
 import { contributions, topReasons } from '../src/scoring/reasons.ts';

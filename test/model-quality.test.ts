@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { streamLendingClub, type LendingClubLoan } from '../src/data/lendingclub.ts';
 import { brier, rocAuc } from '../src/evaluation/metrics.ts';
-import { estimatePd, loadModel, ModelLoadError, type LoadedModel } from '../src/scoring/model.ts';
+import { loadModel } from '../src/scoring/load.ts';
+import { estimatePd, ModelLoadError, type LoadedModel } from '../src/scoring/model.ts';
 import { pdToScore, scoreToPd } from '../src/scoring/scale.ts';
 import { decide } from '../src/scoring/policy.ts';
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { trainModel, DEFAULT_TRAIN_OPTIONS, calibrationPositions, type TrainOptions } from '../src/training/pipeline.ts';
 import { holdoutSplit, stratifiedFolds } from '../src/training/split.ts';
-import { estimatePd, loadModel } from '../src/scoring/model.ts';
+import { loadModel } from '../src/scoring/load.ts';
+import { estimatePd } from '../src/scoring/model.ts';
 import { sampleApplicant } from './helpers.ts';
 
 const run = promisify(execFile);

@@ -3,7 +3,8 @@ import { openDatabase, type Database } from '../../db/client.ts';
 import { currentPolicy, registerModel } from '../../db/repository.ts';
 import { createApp } from '../api/app.ts';
 import { widgetOrigins, type Env } from '../config.ts';
-import { loadModel, type LoadedModel } from '../scoring/model.ts';
+import { loadModel } from '../scoring/load.ts';
+import type { LoadedModel } from '../scoring/model.ts';
 import { swaggerAssets } from './docs-assets.ts';
 
 export interface Running {

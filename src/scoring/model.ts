@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { z } from 'zod';
 import type { Applicant } from '../applicant/schema.ts';
 import type { CsvRecord } from '../data/csv.ts';
@@ -8,15 +6,7 @@ import { featureVector, type FeatureSpec } from '../features/spec.ts';
 import { forestFromJson, predictRow, type FlatForest } from '../forest/flat.ts';
 import { calibrate, type Calibration } from '../training/calibrate.ts';
 import { logisticLogit, sigmoid, type LogisticModel } from '../training/logistic.ts';
-import {
-  ARTEFACT_FILES,
-  BaselineArtefactSchema,
-  CalibrationSchema,
-  FeatureSpecSchema,
-  MANIFEST_FILE,
-  ManifestSchema,
-  MetricsArtefactSchema,
-} from './artefacts.ts';
+import { ARTEFACT_FILES, BaselineArtefactSchema, CalibrationSchema, FeatureSpecSchema, MetricsArtefactSchema } from './artefacts.ts';
 import { pdToScore } from './scale.ts';
 
 /** A model version loaded from disk and checked: everything needed to score, nothing else. */
@@ -30,26 +20,22 @@ export interface LoadedModel {
   metrics: z.infer<typeof MetricsArtefactSchema>;
 }
 
+const join = (dir: string, file: string) => `${dir}/${file}`;
+
 export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
 }
 
-function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new ModelLoadError(`${path}: file is missing (train a model with \`npm run train\`)`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ModelLoadError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
+/** The raw (parsed JSON) contents of a model version's files. */
+export interface RawArtefacts {
+  features: unknown;
+  forest: unknown;
+  calibration: unknown;
+  baseline: unknown;
+  metrics: unknown;
 }
 
-function checked<T>(path: string, parse: (input: unknown) => T): T {
-  const input = readJson(path);
+function checked<T>(where: string, input: unknown, parse: (input: unknown) => T): T {
   try {
     return parse(input);
   } catch (error) {
@@ -57,19 +43,21 @@ function checked<T>(path: string, parse: (input: unknown) => T): T {
     const detail = issues
       ? issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
       : (error as Error).message;
-    throw new ModelLoadError(`${path}: invalid model artefact: ${detail}`);
+    throw new ModelLoadError(`${where}: invalid model artefact: ${detail}`);
   }
 }
 
-/** Reads models/manifest.json, or a given version, and validates every artefact. */
-export function loadModel(root = 'models', version?: string): LoadedModel {
-  const chosen = version ?? checked(join(root, MANIFEST_FILE), (i) => ManifestSchema.parse(i)).current;
-  const dir = join(root, chosen);
-  const spec = checked(join(dir, ARTEFACT_FILES.features), (i) => FeatureSpecSchema.parse(i));
-  const forest = checked(join(dir, ARTEFACT_FILES.forest), forestFromJson);
-  const calibration = checked(join(dir, ARTEFACT_FILES.calibration), (i) => CalibrationSchema.parse(i));
-  const baseline = checked(join(dir, ARTEFACT_FILES.baseline), (i) => BaselineArtefactSchema.parse(i));
-  const metrics = checked(join(dir, ARTEFACT_FILES.metrics), (i) => MetricsArtefactSchema.parse(i));
+/**
+ * Validates a model version's artefacts and checks they belong together. `dir` names where they
+ * came from in error messages; nothing here touches the file system, so Workers use it too.
+ */
+export function modelFromArtefacts(version: string, raw: RawArtefacts, dir = version): LoadedModel {
+  const at = (file: string) => join(dir, file);
+  const spec = checked(at(ARTEFACT_FILES.features), raw.features, (i) => FeatureSpecSchema.parse(i));
+  const forest = checked(at(ARTEFACT_FILES.forest), raw.forest, forestFromJson);
+  const calibration = checked(at(ARTEFACT_FILES.calibration), raw.calibration, (i) => CalibrationSchema.parse(i));
+  const baseline = checked(at(ARTEFACT_FILES.baseline), raw.baseline, (i) => BaselineArtefactSchema.parse(i));
+  const metrics = checked(at(ARTEFACT_FILES.metrics), raw.metrics, (i) => MetricsArtefactSchema.parse(i));
   if (spec.kind === 'applicant' && spec.features.join() !== APPLICANT_FEATURE_NAMES.join()) {
     throw new ModelLoadError(`${dir}: trained on another applicant feature layout than this code computes (${spec.features.length} vs ${APPLICANT_FEATURE_NAMES.length} features); retrain with \`npm run train\``);
   }
@@ -80,10 +68,10 @@ export function loadModel(root = 'models', version?: string): LoadedModel {
   if (baseline.model.coefficients.length !== nFeatures) {
     throw new ModelLoadError(`${dir}: baseline has ${baseline.model.coefficients.length} coefficients for ${nFeatures} features`);
   }
-  if (metrics.version !== chosen) {
+  if (metrics.version !== version) {
     throw new ModelLoadError(`${dir}: metrics.json belongs to version ${metrics.version}`);
   }
-  return { version: chosen, dir, spec, forest, calibration, baseline: baseline.model, metrics };
+  return { version, dir, spec, forest, calibration, baseline: baseline.model, metrics };
 }
 
 export interface PdEstimate {

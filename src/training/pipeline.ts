@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { binMatrix } from '../forest/binning.ts';
 import { forestToJson, nodeCount, predictMatrix } from '../forest/flat.ts';
 import { TreePool, defaultWorkerCount, sharedRows } from '../forest/pool.ts';
@@ -11,6 +11,7 @@ import { modelCard } from '../evaluation/card.ts';
 import { ARTEFACT_FILES, MANIFEST_FILE, ManifestSchema, type Manifest } from '../scoring/artefacts.ts';
 import { DEFAULT_CUTOFFS } from '../scoring/policy.ts';
 import { pdToScore } from '../scoring/scale.ts';
+import { writeBundledModel } from '../worker/bundle-model.ts';
 import { calibrate, fitPlatt } from './calibrate.ts';
 import { loadTrainingSet, type DataFormat } from './dataset.ts';
 import { FULL_GRID, QUICK_GRID, gridSearch } from './grid.ts';
@@ -217,7 +218,10 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
     writeFileSync(join(dir, 'charts', 'calibration.svg'), await calibrationChart(series));
     writeFileSync(join(dir, 'charts', 'score-distribution.svg'), await scoreDistributionChart(yTest, Array.from(pd, pdToScore)));
     writeFileSync(join(dir, ARTEFACT_FILES.card), modelCard(metrics));
-    updateManifest(options.out, { version, kind: set.kind, data: set.source.file }, options.promote && set.kind === 'applicant');
+    const promoted = options.promote && set.kind === 'applicant';
+    updateManifest(options.out, { version, kind: set.kind, data: set.source.file }, promoted);
+    // The Worker imports the current model into its bundle: keep that module in step.
+    if (promoted && resolve(options.out) === resolve('models')) writeBundledModel(options.out);
     return { version, dir, metrics };
   } finally {
     await pool.close();

@@ -1,0 +1,64 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import type { ExecutionContext } from 'hono';
+import postgres from 'postgres';
+import type { Db } from '../../db/client.ts';
+import * as schema from '../../db/schema.ts';
+import { registerModel } from '../../db/repository.ts';
+import { createApp } from '../api/app.ts';
+import { modelFromArtefacts } from '../scoring/model.ts';
+import { BUNDLED_VERSION, bundledArtefacts } from './bundled-model.ts';
+
+/**
+ * Cloudflare Workers entry: the same app as on Node, with the model bundled and PostgreSQL reached
+ * through Hyperdrive (binding HYPERDRIVE) or a DATABASE_URL secret. Migrations are applied from a
+ * machine with `npm run db:migrate`, not from the Worker.
+ */
+export interface WorkerEnv {
+  HYPERDRIVE?: { connectionString: string };
+  DATABASE_URL?: string;
+  /** Comma-separated origins allowed to embed the widget, besides the Worker's own. */
+  WIDGET_ORIGINS?: string;
+}
+
+const model = modelFromArtefacts(BUNDLED_VERSION, bundledArtefacts, `models/${BUNDLED_VERSION}`);
+// A Worker may not share a connection between requests: each request gets its own client.
+const requestDb = new AsyncLocalStorage<Db>();
+let app: ReturnType<typeof createApp> | undefined;
+// Decisions reference their model version: record it once per isolate (idempotent).
+let registered = false;
+
+function appFor(request: Request, env: WorkerEnv) {
+  app ??= createApp({
+    model,
+    db: () => {
+      const db = requestDb.getStore();
+      if (!db) throw new Error('no database for this request');
+      return db;
+    },
+    widgetOrigins: [new URL(request.url).origin, ...(env.WIDGET_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)],
+  });
+  return app;
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    const url = env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL;
+    if (!url) return Response.json({ error: 'storage unavailable: set DATABASE_URL or bind HYPERDRIVE' }, { status: 503 });
+    const client = postgres(url, { max: 5, fetch_types: false, onnotice: () => {} });
+    const db = drizzle({ client, schema }) as unknown as Db;
+    try {
+      if (!registered) {
+        try {
+          await registerModel(db, model);
+          registered = true;
+        } catch {
+          // The database is down: the app answers 503 on the routes that need it.
+        }
+      }
+      return await requestDb.run(db, () => appFor(request, env).fetch(request, env, ctx));
+    } finally {
+      ctx.waitUntil(client.end({ timeout: 5 }));
+    }
+  },
+};

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { countDecisions, createKey } from '../db/repository.ts';
+import { bundledModelSource } from '../src/worker/bundle-model.ts';
+import { sampleApplicant } from './helpers.ts';
+import { openTestDatabase } from './support/databases.ts';
+
+// The same app on Cloudflare Workers: bundled by wrangler, served by workerd (`wrangler dev`, offline).
+const run = promisify(execFile);
+const wrangler = 'node_modules/.bin/wrangler';
+
+describe('Cloudflare Worker', () => {
+  it('bundles the current model (the generated module names models/manifest.json\'s version)', () => {
+    const { current } = JSON.parse(readFileSync('models/manifest.json', 'utf8'));
+    expect(readFileSync('src/worker/bundled-model.ts', 'utf8')).toBe(bundledModelSource('models', current));
+  });
+
+  it('builds with wrangler deploy --dry-run', async () => {
+    const { stdout } = await run(wrangler, ['deploy', '--dry-run', '--outdir', 'tmp/worker-build'], { env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+    expect(stdout).toMatch(/--dry-run: exiting now/);
+    expect(statSync('tmp/worker-build/index.js').size).toBeGreaterThan(500_000);
+  }, 120_000);
+
+  it('answers /v1/score under wrangler dev against real PostgreSQL, and stores the decision', async () => {
+    const database = await openTestDatabase('postgres');
+    const { key } = await createKey(database.db, { name: 'worker test', scope: 'score' }, 'test');
+    const url = database.url!;
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--var', `DATABASE_URL:${url}`], {
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    try {
+      let health: Response | undefined;
+      for (let i = 0; i < 60 && !health?.ok; i++) {
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        if (!health?.ok) await new Promise((r) => setTimeout(r, 1000));
+      }
+      expect(health?.status).toBe(200);
+      const res = await fetch(`http://127.0.0.1:${port}/v1/score`, {
+        method: 'POST',
+        body: JSON.stringify(sampleApplicant),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { applicationId: string; decision: string };
+      expect(['approve', 'refer', 'decline']).toContain(body.decision);
+      expect(await countDecisions(database.db)).toBe(1);
+      const bad = await fetch(`http://127.0.0.1:${port}/v1/score`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
+      expect(bad.status).toBe(400);
+    } finally {
+      process.kill(-dev.pid!, 'SIGTERM');
+      await database.close();
+    }
+  }, 120_000);
+});
