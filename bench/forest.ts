@@ -24,7 +24,7 @@ import { holdoutSplit } from '../src/training/split.ts';
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 
-interface Row {
+export interface Row {
   name: string;
   value: number;
   unit: string;

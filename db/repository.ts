@@ -1,10 +1,11 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Applicant } from '../src/applicant/schema.ts';
 import type { Assessment } from '../src/scoring/assess.ts';
 import type { LoadedModel } from '../src/scoring/model.ts';
 import { DEFAULT_POLICY, PolicySchema, type Policy } from '../src/scoring/policy.ts';
 import type { Db } from './client.ts';
+import { DecisionWriter } from './decision-writer.ts';
 import { apiKeys, applications, auditLog, decisions, modelVersions, policies } from './schema.ts';
 
 /** Every read and write the product makes, as plain functions over a `Db`. */
@@ -70,28 +71,7 @@ export interface RecordInput {
 
 /** Stores the application and its decision in one transaction; returns the application id. */
 export async function recordDecision(db: Db, input: RecordInput, assessment: Assessment, policyVersion: number): Promise<string> {
-  const id = randomUUID();
-  await db.transaction(async (tx) => {
-    await tx.insert(applications).values({
-      id,
-      channel: input.channel,
-      apiKeyId: input.apiKeyId ?? null,
-      subject: input.subject ?? null,
-      applicant: input.applicant,
-    });
-    await tx.insert(decisions).values({
-      applicationId: id,
-      pd: assessment.pd,
-      score: assessment.score,
-      riskBand: assessment.riskBand,
-      decision: assessment.decision,
-      reasons: assessment.reasons,
-      offer: assessment.offer,
-      modelVersion: assessment.modelVersion,
-      policyVersion,
-    });
-  });
-  return id;
+  return new DecisionWriter(() => db).write(input, assessment, policyVersion);
 }
 
 export interface StoredApplication {

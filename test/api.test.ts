@@ -34,7 +34,7 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
   beforeAll(async () => {
     database = await openTestDatabase(engine);
     await registerModel(database.db, model);
-    app = createApp({ model, db: () => database.db, widgetOrigins: [WIDGET] });
+    app = createApp({ model, db: () => database.db, widgetOrigins: [WIDGET], keyCacheMs: 0 });
     scoreKey = (await createKey(database.db, { name: 'partner', scope: 'score' }, 'test')).key;
     otherKey = (await createKey(database.db, { name: 'other', scope: 'score' }, 'test')).key;
     adminKey = (await createKey(database.db, { name: 'admin', scope: 'admin' }, 'test')).key;
@@ -94,6 +94,26 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     expect((await score(sampleApplicant, { 'x-api-key': key })).status).toBe(200);
     await revokeKey(database.db, record.id, 'test');
     expect((await score(sampleApplicant, { 'x-api-key': key })).status).toBe(401);
+  });
+
+  it('trusts a verified key for a short while, then sees its revocation', async () => {
+    const cached = createApp({ model, db: () => database.db, widgetOrigins: [WIDGET], keyCacheMs: 300 });
+    const { key, record } = await createKey(database.db, { name: 'cached', scope: 'score' }, 'test');
+    const call = () => cached.request('/v1/policy', { headers: { 'x-api-key': key } });
+    expect((await call()).status).toBe(200);
+    await revokeKey(database.db, record.id, 'test');
+    expect((await call()).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await call()).status).toBe(401);
+  });
+
+  it('stores concurrent decisions in group commits, each answered after its commit', async () => {
+    const before = await countDecisions(database.db);
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => score({ ...sampleApplicant, loanAmount: 1000 + i * 100 })));
+    expect(answers.map((a) => a.status)).toEqual(new Array(40).fill(200));
+    const ids = new Set(await Promise.all(answers.map(async (a) => (await json(a)).applicationId)));
+    expect(ids.size).toBe(40);
+    expect(await countDecisions(database.db)).toBe(before + 40);
   });
 
   it('rate-limits each key', async () => {

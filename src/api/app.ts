@@ -13,7 +13,9 @@ import { PolicyCache } from './policy-cache.ts';
 import { rateLimit } from './rate-limit.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { healthRoutes, policyRoutes } from './routes/meta.ts';
-import { scoreRoutes } from './routes/score.ts';
+import { scoreRoutes, type StoreDecision } from './routes/score.ts';
+import { DecisionWriter } from '../../db/decision-writer.ts';
+import { recordDecision } from '../../db/repository.ts';
 import { embedScript, widgetPage } from './widget.ts';
 
 /**
@@ -28,6 +30,10 @@ export interface AppOptions {
   /** Swagger UI assets for /docs; without them /docs loads them from the unpkg CDN. */
   docsAssets?: { css: string; js: string };
   bodyLimitBytes?: number;
+  /** How long a verified API key is trusted before the database is asked again (revocation delay). */
+  keyCacheMs?: number;
+  /** Group-commit concurrent decisions (Node). Workers store each on its own request's connection. */
+  batchWrites?: boolean;
   /** Requests per minute per client address for the keyless widget. */
   widgetRatePerMinute?: number;
 }
@@ -38,6 +44,8 @@ export function createApp(options: AppOptions) {
   const { model, db } = options;
   const widgetOrigins = options.widgetOrigins ?? [];
   const policy = new PolicyCache(db);
+  const writer = options.batchWrites === false ? undefined : new DecisionWriter(db);
+  const store: StoreDecision = writer ? (...args) => writer.write(...args) : (...args) => recordDecision(db(), ...args);
   const app = new OpenAPIHono<AuthEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return c.json({ error: 'invalid input', issues: describeIssues(result.error) }, 400);
@@ -55,12 +63,13 @@ export function createApp(options: AppOptions) {
       ? { id: `key:${caller.key.id}`, perMinute: caller.key.ratePerMinute }
       : { id: `ip:${caller.address}`, perMinute: options.widgetRatePerMinute ?? 30 };
   });
-  app.use('/v1/score', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins }), callers);
-  app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget'] }), callers);
-  app.use('/v1/policy', authenticate({ db, scopes: ['admin', 'score'] }), callers);
+  const cacheMs = options.keyCacheMs;
+  app.use('/v1/score', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins, cacheMs }), callers);
+  app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget'], cacheMs }), callers);
+  app.use('/v1/policy', authenticate({ db, scopes: ['admin', 'score'], cacheMs }), callers);
 
   app.route('/', healthRoutes({ model, ping: async () => void (await db().execute(sql`select 1`)) }));
-  app.route('/', scoreRoutes({ model, db, policy }));
+  app.route('/', scoreRoutes({ model, store, policy }));
   app.route('/', applicationRoutes({ db }));
   app.route('/', policyRoutes({ db, policy }));
 

@@ -30,9 +30,25 @@ export interface AuthOptions {
   scopes: readonly KeyScope[];
   /** Origins whose pages may call without a key (the widget). Empty: keys only. */
   widgetOrigins?: readonly string[];
+  /** How long a verified key is trusted without asking the database again (revocation delay). */
+  cacheMs?: number;
 }
 
+export const KEY_CACHE_MS = 5_000;
+
 export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
+  const cacheMs = options.cacheMs ?? KEY_CACHE_MS;
+  const verified = new Map<string, { key: ApiKey; at: number }>();
+  const lookup = async (presented: string): Promise<ApiKey | undefined> => {
+    const hit = verified.get(presented);
+    if (hit && Date.now() - hit.at < cacheMs) return hit.key;
+    const key = await withStorage(() => verifyKey(options.db(), presented));
+    if (key) {
+      if (verified.size > 10_000) verified.clear();
+      verified.set(presented, { key, at: Date.now() });
+    } else verified.delete(presented);
+    return key;
+  };
   return async (c, next) => {
     const presented = presentedKey(c);
     const origin = c.req.header('origin');
@@ -43,7 +59,7 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
       }
       return c.json({ error: 'an API key is required (Authorization: Bearer <key>)' }, 401);
     }
-    const key = await withStorage(() => verifyKey(options.db(), presented));
+    const key = await lookup(presented);
     if (!key) return c.json({ error: 'unknown or revoked API key' }, 401);
     if (!options.scopes.includes(key.scope)) return c.json({ error: `this key (scope ${key.scope}) may not call this endpoint` }, 403);
     if (key.scope === 'widget' && (!origin || !key.allowedOrigins.includes(origin))) {

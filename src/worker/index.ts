@@ -36,6 +36,7 @@ function appFor(request: Request, env: WorkerEnv) {
       if (!db) throw new Error('no database for this request');
       return db;
     },
+    batchWrites: false,
     widgetOrigins: [new URL(request.url).origin, ...(env.WIDGET_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)],
   });
   return app;

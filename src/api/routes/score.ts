@@ -1,9 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ApplicantSchema } from '../../applicant/schema.ts';
-import { assess, AssessmentSchema } from '../../scoring/assess.ts';
+import { assess, AssessmentSchema, type Assessment } from '../../scoring/assess.ts';
 import type { LoadedModel } from '../../scoring/model.ts';
-import { recordDecision } from '../../../db/repository.ts';
-import type { Db } from '../../../db/client.ts';
+import type { RecordInput } from '../../../db/repository.ts';
 import type { AuthEnv } from '../auth.ts';
 import { ErrorSchema, withStorage } from '../errors.ts';
 import type { PolicyCache } from '../policy-cache.ts';
@@ -34,7 +33,10 @@ export const scoreRoute = createRoute({
   },
 });
 
-export function scoreRoutes(deps: { model: LoadedModel; db: () => Db; policy: PolicyCache }) {
+/** Stores one decision and resolves with its application id once committed. */
+export type StoreDecision = (input: RecordInput, assessment: Assessment, policyVersion: number) => Promise<string>;
+
+export function scoreRoutes(deps: { model: LoadedModel; store: StoreDecision; policy: PolicyCache }) {
   const app = new OpenAPIHono<AuthEnv>();
   app.openapi(scoreRoute, async (c) => {
     const applicant = c.req.valid('json');
@@ -42,8 +44,7 @@ export function scoreRoutes(deps: { model: LoadedModel; db: () => Db; policy: Po
     const policy = await withStorage(() => deps.policy.get());
     const assessment = assess(deps.model, policy.policy, applicant);
     const applicationId = await withStorage(() =>
-      recordDecision(
-        deps.db(),
+      deps.store(
         caller.kind === 'key'
           ? { applicant, channel: caller.key.scope === 'widget' ? 'widget' : 'api', apiKeyId: caller.key.id }
           : { applicant, channel: 'widget' },

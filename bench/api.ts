@@ -1,0 +1,109 @@
+/**
+ * API benchmark: the Node server (`npm start`) under autocannon at 1 and 64 connections, on the
+ * embedded database and on a real PostgreSQL 15 server; afterwards, the number of stored decisions
+ * must equal the number of 200 answers. Also measures where one request's time goes, in-process.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import { openDatabase } from '../db/client.ts';
+import { countDecisions, currentPolicy, recordDecision, registerModel } from '../db/repository.ts';
+import { parseApplicant, type Applicant } from '../src/applicant/schema.ts';
+import { assess } from '../src/scoring/assess.ts';
+import { loadModel } from '../src/scoring/load.ts';
+import { startPostgres } from '../test/support/postgres-server.ts';
+import type { Row } from './forest.ts';
+
+const run = promisify(execFile);
+const applicant: Applicant = {
+  loanAmount: 12_000, termMonths: 36, purpose: 'debt_consolidation', annualIncome: 60_000, employmentYears: 4,
+  homeOwnership: 'RENT', dti: 18, ficoScore: 700, delinquencies2y: 0, inquiries6m: 1, revolvingUtilisation: 55,
+  revolvingBalance: 9_000, openAccounts: 9, totalAccounts: 20, publicRecords: 0,
+};
+/** Requests per run: a fixed count (not a duration) so that every request sent is answered and counted. */
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
+
+async function startServer(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes(' on http://') && resolve());
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return child;
+}
+
+const stop = (child: ChildProcess) => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+
+async function load(url: string, key: string, connections: number) {
+  return autocannon({
+    url: `${url}/v1/score`,
+    method: 'POST',
+    connections,
+    amount: connections === 1 ? Math.ceil(REQUESTS / 4) : REQUESTS,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(applicant),
+  });
+}
+
+export async function benchApi(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const pg = await startPostgres();
+  try {
+    for (const engine of ['embedded PGlite', 'PostgreSQL 15'] as const) {
+      const env: Record<string, string> = engine === 'PostgreSQL 15' ? { DATABASE_URL: pg.url, DB_POOL_SIZE: '16' } : { DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-bench-')) };
+      const port = String(18_700 + rows.length);
+      const created = await run(process.execPath, ['--import', 'tsx', 'src/node/keys-cli.ts', 'create', '--name', 'bench', '--scope', 'score', '--rate', '1000000'], { env: { ...process.env, ...env } });
+      const key = /: (lw_\S+)/.exec(created.stdout)![1];
+      const server = await startServer({ ...env, PORT: port });
+      let ok = 0;
+      try {
+        for (const connections of [1, 64]) {
+          const r = await load(`http://127.0.0.1:${port}`, key, connections);
+          ok += r['2xx'];
+          const perSecond = r['2xx'] / r.duration;
+          const goal = connections === 64 ? { goal: 'thousands/s, p99 < 10 ms', met: perSecond >= 1000 && r.latency.p99 < 10 } : {};
+          rows.push({
+            name: `POST /v1/score, ${engine}, ${connections} connection${connections > 1 ? 's' : ''}`,
+            value: Math.round(perSecond),
+            unit: 'req/s',
+            ...goal,
+            note: `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r['2xx']} × 200, ${r.non2xx} other, ${r.errors} errors`,
+          });
+        }
+      } finally {
+        await stop(server);
+      }
+      const database = await openDatabase(engine === 'PostgreSQL 15' ? { url: pg.url, max: 1 } : { dataDir: env.DATA_DIR });
+      const stored = await countDecisions(database.db);
+      await database.close();
+      rows.push({ name: `stored decisions = 200 answers (${engine})`, value: stored, unit: 'rows', goal: `= ${ok}`, met: stored === ok });
+    }
+
+    // Where one request's time goes, in-process.
+    const model = loadModel('models');
+    const database = await openDatabase({ url: pg.url, max: 1 });
+    await registerModel(database.db, model);
+    const policy = await currentPolicy(database.db);
+    const n = 2000;
+    let t0 = performance.now();
+    for (let i = 0; i < n; i++) parseApplicant(JSON.parse(JSON.stringify(applicant)));
+    const validate = ((performance.now() - t0) * 1000) / n;
+    t0 = performance.now();
+    for (let i = 0; i < n; i++) assess(model, policy.policy, applicant);
+    const decide = ((performance.now() - t0) * 1000) / n;
+    const assessment = assess(model, policy.policy, applicant);
+    t0 = performance.now();
+    for (let i = 0; i < 500; i++) await recordDecision(database.db, { applicant, channel: 'api' }, assessment, policy.version);
+    const store = ((performance.now() - t0) * 1000) / 500;
+    await database.close();
+    rows.push({ name: '… JSON parse + zod validation of one applicant', value: Math.round(validate * 10) / 10, unit: 'µs' });
+    rows.push({ name: '… assess: PD, reasons, price (+ counter-offer search when not approved)', value: Math.round(decide * 10) / 10, unit: 'µs', note: `decision here: ${assessment.decision}` });
+    rows.push({ name: '… store application + decision (one transaction, PostgreSQL, 1 connection)', value: Math.round(store), unit: 'µs' });
+  } finally {
+    pg.stop();
+  }
+  return rows;
+}
