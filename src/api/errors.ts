@@ -18,3 +18,6 @@ export const ErrorSchema = z.object({
   error: z.string(),
   issues: z.array(IssueSchema).optional(),
 });
+
+/** An OpenAPI response (or body) of JSON described by a zod schema. */
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });

@@ -1,18 +1,8 @@
 /** The model card: what a reviewer needs to know about one model version, in plain Markdown. */
+import type { BinaryMetrics, CalibrationBin, ConfusionMatrix } from './metrics.ts';
 
-interface Block {
-  rocAuc: number;
-  prAuc: number;
-  gini: number;
-  ks: number;
-  brier: number;
-  logLoss: number;
-  meanPd: number;
-  badRate: number;
-  n: number;
-  confusionAtDecline?: { threshold: number; truePositive: number; falsePositive: number; trueNegative: number; falseNegative: number; precision: number; recall: number };
-  calibrationByDecile?: { bin: number; count: number; meanPd: number; observedRate: number }[];
-}
+type Report = BinaryMetrics;
+type Block = Report & { confusionAtDecline?: ConfusionMatrix; calibrationByDecile?: Pick<CalibrationBin, 'bin' | 'count' | 'meanPd' | 'observedRate'>[] };
 
 export interface CardInput {
   version: string;
@@ -31,7 +21,7 @@ export interface CardInput {
   search: { folds: number; best: { params: object; meanAuc: number; sdAuc: number }; points: unknown[] };
   forest: { trees: number; nodes: number };
   calibration: { method: string; a: number; b: number; fittedOn: string };
-  test: { forest: Block; forestUncalibrated: Omit<Block, 'confusionAtDecline' | 'calibrationByDecile'>; baseline: Block; baselineRecalibrated: Omit<Block, 'confusionAtDecline' | 'calibrationByDecile'>; benchmark?: { name: string; rocAuc: number; gini: number } };
+  test: { forest: Block; forestUncalibrated: Report; baseline: Block; baselineRecalibrated: Report; benchmark?: { name: string; rocAuc: number; gini: number } };
   timing: Record<string, number>;
 }
 
@@ -39,7 +29,7 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const f3 = (v: number) => v.toFixed(3);
 const f4 = (v: number) => v.toFixed(4);
 
-function metricRow(name: string, b: Omit<Block, 'confusionAtDecline' | 'calibrationByDecile'>): string {
+function metricRow(name: string, b: Report): string {
   return `| ${name} | ${f3(b.rocAuc)} | ${f3(b.prAuc)} | ${f3(b.gini)} | ${f3(b.ks)} | ${f4(b.brier)} | ${f4(b.logLoss)} | ${pct(b.meanPd)} |`;
 }
 

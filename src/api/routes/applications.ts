@@ -4,7 +4,7 @@ import type { Db } from '../../../db/client.ts';
 import { ApplicantSchema } from '../../applicant/schema.ts';
 import { AssessmentSchema } from '../../scoring/assess.ts';
 import type { AuthEnv } from '../auth.ts';
-import { ErrorSchema, withStorage } from '../errors.ts';
+import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
 
 const ApplicationSchema = z.object({
   id: z.uuid(),
@@ -20,8 +20,6 @@ const ApplicationSchema = z.object({
   }),
 });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-
 export const getApplicationRoute = createRoute({
   method: 'get',
   path: '/v1/applications/{id}',
@@ -30,11 +28,11 @@ export const getApplicationRoute = createRoute({
   security: [{ apiKey: [] }],
   request: { params: z.object({ id: z.uuid().meta({ param: { name: 'id', in: 'path' } }) }) },
   responses: {
-    200: json(ApplicationSchema, 'The stored application and decision'),
-    400: json(ErrorSchema, 'Invalid id'),
-    401: json(ErrorSchema, 'Missing, unknown or revoked API key'),
-    404: json(ErrorSchema, 'No such application for this key'),
-    503: json(ErrorSchema, 'Storage unavailable'),
+    200: jsonContent(ApplicationSchema, 'The stored application and decision'),
+    400: jsonContent(ErrorSchema, 'Invalid id'),
+    401: jsonContent(ErrorSchema, 'Missing, unknown or revoked API key'),
+    404: jsonContent(ErrorSchema, 'No such application for this key'),
+    503: jsonContent(ErrorSchema, 'Storage unavailable'),
   },
 });
 

@@ -4,18 +4,16 @@ import type { LoadedModel } from '../../scoring/model.ts';
 import { setPolicy } from '../../../db/repository.ts';
 import type { Db } from '../../../db/client.ts';
 import type { AuthEnv } from '../auth.ts';
-import { ErrorSchema, withStorage } from '../errors.ts';
+import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
 import type { PolicyCache } from '../policy-cache.ts';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
 export const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
   summary: 'Liveness, model and database',
   responses: {
-    200: json(z.object({ ok: z.literal(true), modelVersion: z.string(), database: z.literal('up') }), 'Healthy'),
-    503: json(z.object({ ok: z.literal(false), modelVersion: z.string(), database: z.literal('down') }), 'Database unreachable'),
+    200: jsonContent(z.object({ ok: z.literal(true), modelVersion: z.string(), database: z.literal('up') }), 'Healthy'),
+    503: jsonContent(z.object({ ok: z.literal(false), modelVersion: z.string(), database: z.literal('down') }), 'Database unreachable'),
   },
 });
 
@@ -24,7 +22,7 @@ export const currentModelRoute = createRoute({
   path: '/v1/models/current',
   summary: 'The model in use, with its evaluation',
   responses: {
-    200: json(z.object({ version: z.string(), kind: z.string(), features: z.array(z.string()), metrics: z.record(z.string(), z.unknown()) }), 'Current model'),
+    200: jsonContent(z.object({ version: z.string(), kind: z.string(), features: z.array(z.string()), metrics: z.record(z.string(), z.unknown()) }), 'Current model'),
   },
 });
 
@@ -35,7 +33,7 @@ export const getPolicyRoute = createRoute({
   path: '/v1/policy',
   summary: 'The decision policy in force',
   security: [{ apiKey: [] }],
-  responses: { 200: json(PolicyVersionSchema, 'Current policy'), 401: json(ErrorSchema, 'API key required'), 503: json(ErrorSchema, 'Storage unavailable') },
+  responses: { 200: jsonContent(PolicyVersionSchema, 'Current policy'), 401: jsonContent(ErrorSchema, 'API key required'), 503: jsonContent(ErrorSchema, 'Storage unavailable') },
 });
 
 export const putPolicyRoute = createRoute({
@@ -45,11 +43,11 @@ export const putPolicyRoute = createRoute({
   security: [{ apiKey: [] }],
   request: { body: { content: { 'application/json': { schema: PolicySchema } }, required: true } },
   responses: {
-    200: json(PolicyVersionSchema, 'The new policy, in force now'),
-    400: json(ErrorSchema, 'Invalid policy'),
-    401: json(ErrorSchema, 'API key required'),
-    403: json(ErrorSchema, 'Admin key required'),
-    503: json(ErrorSchema, 'Storage unavailable'),
+    200: jsonContent(PolicyVersionSchema, 'The new policy, in force now'),
+    400: jsonContent(ErrorSchema, 'Invalid policy'),
+    401: jsonContent(ErrorSchema, 'API key required'),
+    403: jsonContent(ErrorSchema, 'Admin key required'),
+    503: jsonContent(ErrorSchema, 'Storage unavailable'),
   },
 });
 

@@ -4,15 +4,13 @@ import { assess, AssessmentSchema, type Assessment } from '../../scoring/assess.
 import type { LoadedModel } from '../../scoring/model.ts';
 import type { RecordInput } from '../../../db/repository.ts';
 import type { AuthEnv } from '../auth.ts';
-import { ErrorSchema, withStorage } from '../errors.ts';
+import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
 import type { PolicyCache } from '../policy-cache.ts';
 
 export const ScoreResponseSchema = AssessmentSchema.extend({
   applicationId: z.uuid(),
   policyVersion: z.number().int(),
 });
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 
 export const scoreRoute = createRoute({
   method: 'post',
@@ -23,13 +21,13 @@ export const scoreRoute = createRoute({
   security: [{ apiKey: [] }],
   request: { body: { content: { 'application/json': { schema: ApplicantSchema } }, required: true } },
   responses: {
-    200: json(ScoreResponseSchema, 'The decision, stored'),
-    400: json(ErrorSchema, 'Invalid applicant: every failing field and its rule'),
-    401: json(ErrorSchema, 'Missing, unknown or revoked API key'),
-    403: json(ErrorSchema, 'Key not allowed here'),
-    413: json(ErrorSchema, 'Body too large'),
-    429: json(ErrorSchema, 'Rate limit exceeded'),
-    503: json(ErrorSchema, 'Storage unavailable: nothing was stored'),
+    200: jsonContent(ScoreResponseSchema, 'The decision, stored'),
+    400: jsonContent(ErrorSchema, 'Invalid applicant: every failing field and its rule'),
+    401: jsonContent(ErrorSchema, 'Missing, unknown or revoked API key'),
+    403: jsonContent(ErrorSchema, 'Key not allowed here'),
+    413: jsonContent(ErrorSchema, 'Body too large'),
+    429: jsonContent(ErrorSchema, 'Rate limit exceeded'),
+    503: jsonContent(ErrorSchema, 'Storage unavailable: nothing was stored'),
   },
 });
 
