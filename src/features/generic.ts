@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CsvRecord } from '../data/csv.ts';
-import { isForbiddenFeatureColumn } from '../data/leakage.ts';
+import { assertNoForbiddenColumns, isForbiddenFeatureColumn } from '../data/leakage.ts';
 import { CategoryEncodingSchema, encodeCategory, fitCategoryEncoding, median } from './encoding.ts';
 
 /**
@@ -94,6 +94,7 @@ export function fitGenericSpec(records: readonly CsvRecord[], badFlags: ArrayLik
     });
   }
   if (columns.length === 0) throw new Error('no usable feature columns after type inference');
+  assertNoForbiddenColumns(columns.map((c) => c.name), 'generic feature spec');
   const features = columns.flatMap((c) =>
     c.type === 'numeric' && c.missingIndicator ? [c.name, `${c.name}_missing`] : [c.name],
   );

@@ -8,9 +8,6 @@ import { GenericFeatureSpecSchema, genericFeatures } from './generic.ts';
 export const FeatureSpecSchema = z.discriminatedUnion('kind', [ApplicantFeatureSpecSchema, GenericFeatureSpecSchema]);
 export type FeatureSpec = z.infer<typeof FeatureSpecSchema>;
 
-/** The input each kind of model scores: an Applicant, or a raw CSV record. */
-export type FeatureInput<S extends FeatureSpec> = S extends { kind: 'applicant' } ? Applicant : CsvRecord;
-
 export function featureVector(spec: FeatureSpec, input: Applicant | CsvRecord, out?: Float64Array): Float64Array {
   return spec.kind === 'applicant'
     ? applicantFeatures(spec, input as Applicant, out)

@@ -42,18 +42,6 @@ export function assembleForest(trees: readonly GrownTree[], nFeatures: number): 
   return forest;
 }
 
-/** Index of the leaf that row x reaches in tree t. */
-export function leafIndex(forest: FlatForest, t: number, x: ArrayLike<number>, offset = 0): number {
-  const { feature, threshold, left } = forest;
-  let node = forest.roots[t];
-  let f = feature[node];
-  while (f >= 0) {
-    node = x[offset + f] <= threshold[node] ? left[node] : left[node] + 1;
-    f = feature[node];
-  }
-  return node;
-}
-
 /** Mean leaf value over the first `nTrees` trees (all by default) for one row. */
 export function predictRow(forest: FlatForest, x: ArrayLike<number>, nTrees = forest.roots.length, offset = 0): number {
   const { feature, threshold, left, value, roots } = forest;

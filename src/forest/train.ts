@@ -9,15 +9,6 @@ export interface ForestParams extends TreeParams {
   seed: number;
 }
 
-export const DEFAULT_FOREST_PARAMS: ForestParams = {
-  nTrees: 100,
-  seed: 42,
-  maxDepth: 64,
-  minSamplesLeaf: 1,
-  maxFeatures: 5,
-  sampleFraction: 1,
-};
-
 /** Tree t's seed depends only on (seed, t): a forest's first k trees are a k-tree forest. */
 export function treeJobs(params: ForestParams, rows?: Uint32Array): TreeJob[] {
   const { nTrees, seed, ...tree } = params;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Applicant } from '../applicant/schema.ts';
 import { featureVector } from '../features/spec.ts';
-import { estimatePd, type LoadedModel } from './model.ts';
+import { estimateFromFeatures, estimatePd, type LoadedModel } from './model.ts';
 import { decide, riskBand, RISK_BANDS, type Policy } from './policy.ts';
 import { price } from './pricing.ts';
 import { contributions, topReasons } from './reasons.ts';
@@ -80,10 +80,11 @@ export function counterOffer(model: LoadedModel, policy: Policy, applicant: Appl
 
 export function assess(model: LoadedModel, policy: Policy, applicant: Applicant): Assessment {
   if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
-  const estimate = estimatePd(model, applicant);
+  const x = featureVector(model.spec, applicant);
+  const estimate = estimateFromFeatures(model, x);
   const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, estimate.pd, policy);
   const decision = decisionFor(estimate.pd, policy, loan.withinMaxApr);
-  const { byFeature } = contributions(model.forest, featureVector(model.spec, applicant));
+  const { byFeature } = contributions(model.forest, x);
   return {
     pd: estimate.pd,
     score: estimate.score,

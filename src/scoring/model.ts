@@ -87,7 +87,11 @@ export interface PdEstimate {
 
 /** Scores one validated input; `scratch` lets hot paths reuse the feature buffer. */
 export function estimatePd(model: LoadedModel, input: Applicant | CsvRecord, scratch?: Float64Array): PdEstimate {
-  const x = featureVector(model.spec, input, scratch);
+  return estimateFromFeatures(model, featureVector(model.spec, input, scratch));
+}
+
+/** The same, from a feature vector already computed with the model's spec. */
+export function estimateFromFeatures(model: LoadedModel, x: Float64Array): PdEstimate {
   const forestShare = predictRow(model.forest, x);
   const pd = calibrate(model.calibration, forestShare);
   return {

@@ -45,7 +45,8 @@ export interface GridSearchResult {
   /** The best point's out-of-fold predictions, aligned with `rows`. */
   bestOutOfFold: Float64Array;
   rows: Uint32Array;
-  folds: number;
+  /** The cross-validation folds (row indices), for other models to be compared on the same folds. */
+  foldRows: Uint32Array[];
 }
 
 export interface GridSearchInput {
@@ -118,7 +119,7 @@ export async function gridSearch(input: GridSearchInput): Promise<GridSearchResu
     });
   }
   const best = chooseBest(points);
-  return { points, best, bestOutOfFold: outOfFold.get(best)!, rows, folds };
+  return { points, best, bestOutOfFold: outOfFold.get(best)!, rows, foldRows };
 }
 
 /**

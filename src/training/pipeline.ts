@@ -16,7 +16,7 @@ import { calibrate, fitPlatt } from './calibrate.ts';
 import { loadTrainingSet, type DataFormat } from './dataset.ts';
 import { FULL_GRID, QUICK_GRID, gridSearch } from './grid.ts';
 import { fitLogistic, logisticLogit, predictLogistic, sigmoid } from './logistic.ts';
-import { holdoutSplit, stratifiedFolds, type SplitKind } from './split.ts';
+import { holdoutSplit, type SplitKind } from './split.ts';
 
 export interface TrainOptions {
   data: string;
@@ -128,7 +128,7 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
     const forest = await trainForest(data, search.best.params, { pool, rows: sharedRows(train), onTree: (done) => progress.tick(done) });
     const baseline = fitLogistic(X, set.y, nFeatures, train, { l2: 1 });
     // For a fair comparison, the baseline also gets the forest's recalibration (reported beside it).
-    const baselineOutOfFold = logisticOutOfFold(X, set.y, nFeatures, train, options.folds, options.seed);
+    const baselineOutOfFold = logisticOutOfFold(X, set.y, nFeatures, train, search.foldRows);
     const baselineCalibration = fitPlatt(
       calibrationAt.map((i) => baselineOutOfFold[i]),
       calibrationAt.map((i) => yTrain[i]),
@@ -228,11 +228,10 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
   }
 }
 
-function logisticOutOfFold(X: Float64Array, y: Uint8Array, nFeatures: number, rows: Uint32Array, folds: number, seed: number): Float64Array {
+function logisticOutOfFold(X: Float64Array, y: Uint8Array, nFeatures: number, rows: Uint32Array, foldRows: Uint32Array[]): Float64Array {
   const position = new Map<number, number>();
   rows.forEach((r, i) => position.set(r, i));
   const out = new Float64Array(rows.length);
-  const foldRows = stratifiedFolds(y, rows, folds, seed);
   foldRows.forEach((held, k) => {
     const fit = foldRows.flatMap((f, j) => (j === k ? [] : [...f]));
     const model = fitLogistic(X, y, nFeatures, fit, { l2: 1 });
