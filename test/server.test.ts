@@ -61,6 +61,12 @@ describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
       const res = await fetch(`${base}/v1/score`, { method: 'POST', body: JSON.stringify(sampleApplicant), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
       expect(res.status).toBe(200);
       applicationId = ((await res.json()) as { applicationId: string }).applicationId;
+      if (engine === 'pglite') {
+        // One process at a time on the embedded database: the CLI is refused while the server runs.
+        const refused = await keys(env, 'list').catch((e) => e);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/in use by process \d+: the embedded database allows one process at a time/);
+      }
       const page = await (await fetch(`${base}/`)).text();
       expect(page).toContain('<label for="f-ficoScore">');
       expect((await fetch(`${base}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
