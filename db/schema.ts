@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   doublePrecision,
   index,
@@ -102,4 +103,24 @@ export const auditLog = pgTable('audit_log', {
   action: text('action').notNull(),
   subject: text('subject'),
   detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+});
+
+/** A chat's conversation with the bot (grammY session), so a restart resumes at the same question. */
+export const conversations = pgTable('conversations', {
+  key: text('key').primaryKey(),
+  state: jsonb('state').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Telegram update ids already handled: a re-delivered update is processed once. */
+export const processedUpdates = pgTable('processed_updates', {
+  updateId: bigint('update_id', { mode: 'number' }).primaryKey(),
+  processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Telegram users allowed to run the lender's admin commands (besides BOT_ADMIN_IDS). */
+export const botAdmins = pgTable('bot_admins', {
+  telegramUserId: bigint('telegram_user_id', { mode: 'number' }).primaryKey(),
+  addedBy: text('added_by').notNull(),
+  addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -20,6 +20,23 @@ export const EnvSchema = z.object({
   /** The public origin of this server when it is behind a proxy, e.g. https://loans.example.com. */
   PUBLIC_URL: z.url().optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Runs the Telegram bot too: by webhook when TELEGRAM_WEBHOOK_URL is set, else by long polling. */
+  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'must look like 123456:ABC-DEF… (from @BotFather)').optional(),
+  /** This server's public https URL; Telegram is told to POST updates to <URL>/telegram/webhook. */
+  TELEGRAM_WEBHOOK_URL: z.url().optional(),
+  /** Checked against X-Telegram-Bot-Api-Secret-Token on every webhook call. */
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 letters, digits, _ or -').optional(),
+  /** Comma-separated Telegram user ids allowed to run the lender's commands. */
+  BOT_ADMIN_IDS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^\d+$/, 'must be Telegram user ids (digits), comma-separated').transform(Number))),
+  /** Another Bot API server (a local one, or tests). */
+  TELEGRAM_API_ROOT: z.url().optional(),
+}).refine((e) => !e.TELEGRAM_WEBHOOK_URL || e.TELEGRAM_WEBHOOK_SECRET, {
+  message: 'is required with TELEGRAM_WEBHOOK_URL',
+  path: ['TELEGRAM_WEBHOOK_SECRET'],
 });
 export type Env = z.infer<typeof EnvSchema>;
 

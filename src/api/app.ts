@@ -1,4 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { webhookCallback, type Bot } from 'grammy';
+import type { BotContext } from '../../bot/session.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -32,6 +34,8 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** How long a verified API key is trusted before the database is asked again (revocation delay). */
   keyCacheMs?: number;
+  /** The Telegram bot, served by webhook at POST /telegram/webhook (Telegram must send this secret token). */
+  telegram?: { bot: Bot<BotContext>; secretToken: string };
   /** Group-commit concurrent decisions (Node). Workers store each on its own request's connection. */
   batchWrites?: boolean;
   /** Requests per minute per client address for the keyless widget. */
@@ -83,6 +87,10 @@ export function createApp(options: AppOptions) {
     const { css, js } = options.docsAssets;
     app.get('/docs/assets/swagger-ui.css', (c) => c.body(css, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=86400' }));
     app.get('/docs/assets/swagger-ui-bundle.js', (c) => c.body(js, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' }));
+  }
+
+  if (options.telegram) {
+    app.post('/telegram/webhook', webhookCallback(options.telegram.bot, 'hono', { secretToken: options.telegram.secretToken }));
   }
 
   const page = widgetPage();

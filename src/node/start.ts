@@ -6,9 +6,15 @@ import { widgetOrigins, type Env } from '../config.ts';
 import { loadModel } from '../scoring/load.ts';
 import type { LoadedModel } from '../scoring/model.ts';
 import { swaggerAssets } from './docs-assets.ts';
+import { createBot } from '../../bot/bot.ts';
+import { APPLICANT_COMMANDS } from '../../bot/features/account.ts';
+import { storeWith } from '../../bot/store.ts';
+import { PolicyCache } from '../api/policy-cache.ts';
 
 export interface Running {
   url: string;
+  /** How the Telegram bot receives updates, if it runs. */
+  botMode: 'off' | 'webhook' | 'polling';
   model: LoadedModel;
   database: Database;
   server: ServerType;
@@ -21,16 +27,38 @@ export async function start(env: Env): Promise<Running> {
   const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL, max: env.DB_POOL_SIZE } : { dataDir: env.DATA_DIR });
   await registerModel(database.db, model);
   await currentPolicy(database.db);
-  const app = createApp({ model, db: () => database.db, widgetOrigins: widgetOrigins(env), docsAssets: swaggerAssets() });
+  const db = () => database.db;
+  const bot = env.TELEGRAM_BOT_TOKEN
+    ? createBot(
+        { db, model, policy: new PolicyCache(db), store: storeWith(db), admins: env.BOT_ADMIN_IDS },
+        { token: env.TELEGRAM_BOT_TOKEN, ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}) },
+      )
+    : undefined;
+  const webhook = bot && env.TELEGRAM_WEBHOOK_URL ? { bot, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : undefined;
+  const app = createApp({ model, db, widgetOrigins: widgetOrigins(env), docsAssets: swaggerAssets(), ...(webhook ? { telegram: webhook } : {}) });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
   });
+  let botMode: Running['botMode'] = 'off';
+  if (bot) {
+    await bot.api.setMyCommands([...APPLICANT_COMMANDS]);
+    if (webhook) {
+      await bot.api.setWebhook(new URL('/telegram/webhook', env.TELEGRAM_WEBHOOK_URL).toString(), { secret_token: webhook.secretToken });
+      botMode = 'webhook';
+    } else {
+      await bot.api.deleteWebhook();
+      void bot.start({ drop_pending_updates: false });
+      botMode = 'polling';
+    }
+  }
   return {
+    botMode,
     url: `http://${env.HOST}:${env.PORT}`,
     model,
     database,
     server,
     async stop() {
+      if (botMode === 'polling') await bot!.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive connections would hold close() open until they time out.

@@ -1,0 +1,60 @@
+import { Bot, session, type BotConfig } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import { claimUpdate, isBotAdmin } from '../db/bot-repository.ts';
+import type { BotDeps } from './deps.ts';
+import { accountFeature } from './features/account.ts';
+import { adminFeature } from './features/admin.ts';
+import { applyFeature } from './features/apply.ts';
+import { fallbackFeature } from './features/fallback.ts';
+import { conversationStorage, freshConversation, type BotContext } from './session.ts';
+
+export interface CreateBotOptions {
+  token: string;
+  /** Skip the getMe call (tests, the terminal chat). */
+  botInfo?: UserFromGetMe;
+  /** Another Bot API server (tests use a fake one on 127.0.0.1). */
+  apiRoot?: string;
+}
+
+/** Builds the Lendwise bot: dedupe → private-chat rule → session → features → fallback. */
+export function createBot(deps: Omit<BotDeps, 'downloadFile'> & Partial<Pick<BotDeps, 'downloadFile'>>, options: CreateBotOptions): Bot<BotContext> {
+  const apiRoot = options.apiRoot ?? 'https://api.telegram.org';
+  const config: BotConfig<BotContext> = { client: { apiRoot }, ...(options.botInfo ? { botInfo: options.botInfo } : {}) };
+  const bot = new Bot<BotContext>(options.token, config);
+  const full: BotDeps = {
+    ...deps,
+    downloadFile:
+      deps.downloadFile ??
+      (async (filePath) => {
+        const res = await fetch(`${apiRoot}/file/bot${options.token}/${filePath}`);
+        if (!res.ok) throw new Error(`file download failed: ${res.status}`);
+        return res.text();
+      }),
+  };
+  const isAdmin = async (ctx: BotContext) => {
+    const id = ctx.from?.id;
+    return id !== undefined && (deps.admins.includes(id) || (await isBotAdmin(deps.db(), id)));
+  };
+
+  // Telegram re-delivers an update when it is not acknowledged in time: handle each id once.
+  bot.use(async (ctx, next) => {
+    if (await claimUpdate(deps.db(), ctx.update.update_id)) await next();
+  });
+  bot.on('message').filter(
+    (ctx) => ctx.chat.type !== 'private',
+    async (ctx) => {
+      await ctx.reply('I only work in private chats, to keep your answers private. Please message me directly.');
+    },
+  );
+  bot.use(session({ initial: freshConversation, storage: conversationStorage(deps.db) }));
+  bot.use(accountFeature(full, isAdmin));
+  bot.use(adminFeature(full, isAdmin));
+  bot.use(applyFeature(full));
+  bot.use(fallbackFeature());
+
+  bot.catch(async (err) => {
+    console.error(`bot: update ${err.ctx.update.update_id} failed:`, err.error);
+    await err.ctx.reply('Sorry, something went wrong on our side. Your answers so far are kept; please try again in a moment.').catch(() => {});
+  });
+  return bot;
+}

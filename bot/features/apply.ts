@@ -1,0 +1,283 @@
+import { Composer, InlineKeyboard } from 'grammy';
+import { ApplicantSchema, describeIssues, type Applicant } from '../../src/applicant/schema.ts';
+import { StatementError, parseStatement, summariseStatement } from '../../src/data/statement.ts';
+import { assess } from '../../src/scoring/assess.ts';
+import { parseNumberAnswer } from '../answers.ts';
+import type { BotDeps } from '../deps.ts';
+import { decisionMessage, summary } from '../format.ts';
+import { ALT_QUESTIONS, QUESTIONS, checkAltAnswer, checkAnswer, type Question } from '../questions.ts';
+import { freshConversation, type BotContext } from '../session.ts';
+
+/** The applicant's side: /apply, one question at a time, optional bank evidence, confirm, decision. */
+
+export const subjectOf = (ctx: BotContext) => `tg:${ctx.from!.id}`;
+
+function keyboardFor(q: Question, step: number): InlineKeyboard | undefined {
+  if (!q.choices && !q.optional) return undefined;
+  const kb = new InlineKeyboard();
+  q.choices?.forEach((c, i) => {
+    kb.text(c.label, `ans:${step}:${i}`);
+    if ((i + 1) % (q.columns ?? 2) === 0) kb.row();
+  });
+  if (q.optional) kb.row().text('Skip', `skip:${step}`);
+  return kb;
+}
+
+export async function askCurrent(ctx: BotContext): Promise<void> {
+  const s = ctx.session;
+  if (s.mode === 'applying') {
+    const q = QUESTIONS[s.step];
+    const hint = q.choices ? '' : `\n(For example: ${q.example})`;
+    await ctx.reply(`Step ${s.step + 1} of ${QUESTIONS.length}. ${q.text}${hint}`, { reply_markup: keyboardFor(q, s.step) });
+  } else if (s.mode === 'alt-offer') {
+    await ctx.reply(
+      'All the required questions are answered. Optionally, you can add evidence from your bank account — it can help if your credit history is thin. Nothing here is required.',
+      { reply_markup: new InlineKeyboard().text('Upload a CSV bank statement', 'alt:file').row().text('Answer 4 quick questions', 'alt:questions').row().text('Skip', 'alt:skip') },
+    );
+  } else if (s.mode === 'alt-file') {
+    await ctx.reply('Send your bank statement as a CSV file (columns such as date, description, amount and balance). I only keep the monthly totals, never the transactions.', {
+      reply_markup: new InlineKeyboard().text('Skip', 'alt:skip'),
+    });
+  } else if (s.mode === 'alt-questions') {
+    const q = ALT_QUESTIONS[s.step];
+    await ctx.reply(`Optional ${s.step + 1} of ${ALT_QUESTIONS.length}. ${q.text}\n(For example: ${q.example})`, { reply_markup: new InlineKeyboard().text('Skip', `altskip:${s.step}`) });
+  } else if (s.mode === 'confirm') {
+    await ctx.reply(`Please check your answers:\n${summary(s.answers, s.alternative)}`, {
+      reply_markup: new InlineKeyboard().text('Confirm and get my decision', 'confirm:yes').row().text('Start again', 'confirm:restart'),
+    });
+  }
+}
+
+function advance(ctx: BotContext): void {
+  const s = ctx.session;
+  if (s.mode === 'applying') {
+    s.step += 1;
+    if (s.step >= QUESTIONS.length) {
+      s.mode = 'alt-offer';
+      s.step = 0;
+    }
+  } else if (s.mode === 'alt-questions') {
+    s.step += 1;
+    if (s.step >= ALT_QUESTIONS.length) {
+      s.mode = 'confirm';
+      s.step = 0;
+    }
+  }
+}
+
+async function decideAndReply(ctx: BotContext, deps: BotDeps, applicant: Applicant): Promise<void> {
+  const policy = await deps.policy.get();
+  const assessment = assess(deps.model, policy.policy, applicant);
+  await deps.store({ applicant, channel: 'bot', subject: subjectOf(ctx) }, assessment, policy.version);
+  const c = assessment.offer.counterOffer;
+  await ctx.reply(decisionMessage(assessment, applicant), {
+    reply_markup: c ? new InlineKeyboard().text(`Apply for $${c.amount.toLocaleString('en-US')} over ${c.termMonths} months`, `counter:${c.amount}:${c.termMonths}`) : undefined,
+  });
+}
+
+export function applyFeature(deps: BotDeps) {
+  const composer = new Composer<BotContext>();
+  const privateChat = composer.chatType('private');
+
+  privateChat.command('apply', async (ctx) => {
+    ctx.session = { ...freshConversation(), mode: 'applying' };
+    await ctx.reply(`Let's start. There are ${QUESTIONS.length} questions; /back corrects the previous answer and /cancel stops.`);
+    await askCurrent(ctx);
+  });
+
+  privateChat.command('back', async (ctx) => {
+    const s = ctx.session;
+    if (s.mode === 'applying' && s.step > 0) {
+      s.step -= 1;
+      delete s.answers[QUESTIONS[s.step].field];
+    } else if (s.mode === 'alt-questions' && s.step > 0) {
+      s.step -= 1;
+      if (s.alternative) delete s.alternative[ALT_QUESTIONS[s.step].field];
+    } else if (s.mode === 'alt-offer' || s.mode === 'alt-file' || s.mode === 'alt-questions' || s.mode === 'confirm') {
+      s.mode = 'applying';
+      s.step = QUESTIONS.length - 1;
+      delete s.answers[QUESTIONS[s.step].field];
+      delete s.alternative;
+    } else {
+      await ctx.reply('There is no earlier answer to correct. /apply starts an application.');
+      return;
+    }
+    await askCurrent(ctx);
+  });
+
+  privateChat.command('cancel', async (ctx) => {
+    ctx.session = freshConversation();
+    await ctx.reply('Stopped, and the answers so far are discarded. /apply starts again whenever you like.');
+  });
+
+  // Choice buttons carry their step, so a button from an earlier question cannot answer this one.
+  composer.callbackQuery(/^ans:(\d+):(\d+)$/, async (ctx) => {
+    const [step, index] = [Number(ctx.match[1]), Number(ctx.match[2])];
+    const s = ctx.session;
+    if (s.mode !== 'applying' || s.step !== step) {
+      await ctx.answerCallbackQuery({ text: 'That question has already been answered.' });
+      return;
+    }
+    const q = QUESTIONS[step];
+    const choice = q.choices?.[index];
+    if (!choice) {
+      await ctx.answerCallbackQuery({ text: 'Unknown choice.' });
+      return;
+    }
+    await ctx.answerCallbackQuery({ text: choice.label });
+    if (choice.value !== undefined) s.answers[q.field] = choice.value;
+    else delete s.answers[q.field];
+    advance(ctx);
+    await askCurrent(ctx);
+  });
+
+  composer.callbackQuery(/^skip:(\d+)$/, async (ctx) => {
+    const s = ctx.session;
+    if (s.mode !== 'applying' || s.step !== Number(ctx.match[1]) || !QUESTIONS[s.step].optional) {
+      await ctx.answerCallbackQuery({ text: 'That question has already been answered.' });
+      return;
+    }
+    await ctx.answerCallbackQuery({ text: 'Skipped' });
+    delete s.answers[QUESTIONS[s.step].field];
+    advance(ctx);
+    await askCurrent(ctx);
+  });
+
+  composer.callbackQuery(/^alt:(file|questions|skip)$/, async (ctx) => {
+    const s = ctx.session;
+    if (s.mode !== 'alt-offer' && s.mode !== 'alt-file') {
+      await ctx.answerCallbackQuery({ text: 'That choice has passed.' });
+      return;
+    }
+    await ctx.answerCallbackQuery();
+    const choice = ctx.match[1];
+    s.mode = choice === 'file' ? 'alt-file' : choice === 'questions' ? 'alt-questions' : 'confirm';
+    s.step = 0;
+    if (choice === 'skip') delete s.alternative;
+    else s.alternative = {};
+    await askCurrent(ctx);
+  });
+
+  composer.callbackQuery(/^altskip:(\d+)$/, async (ctx) => {
+    const s = ctx.session;
+    if (s.mode !== 'alt-questions' || s.step !== Number(ctx.match[1])) {
+      await ctx.answerCallbackQuery({ text: 'That question has already been answered.' });
+      return;
+    }
+    await ctx.answerCallbackQuery({ text: 'Skipped' });
+    advance(ctx);
+    await askCurrent(ctx);
+  });
+
+  composer.callbackQuery(/^confirm:(yes|restart)$/, async (ctx) => {
+    const s = ctx.session;
+    if (s.mode !== 'confirm') {
+      await ctx.answerCallbackQuery({ text: 'There is nothing to confirm right now.' });
+      return;
+    }
+    await ctx.answerCallbackQuery();
+    if (ctx.match[1] === 'restart') {
+      ctx.session = { ...freshConversation(), mode: 'applying' };
+      await askCurrent(ctx);
+      return;
+    }
+    const alternative = s.alternative && Object.keys(s.alternative).length ? { alternativeData: s.alternative } : {};
+    const parsed = ApplicantSchema.safeParse({ ...s.answers, ...alternative });
+    if (!parsed.success) {
+      const issues = describeIssues(parsed.error).map((i) => `${i.field}: ${i.rule}`).join('; ');
+      await ctx.reply(`Some answers need another look (${issues}). Use /back to correct them, or /apply to start again.`);
+      return;
+    }
+    await decideAndReply(ctx, deps, parsed.data);
+    ctx.session = { ...freshConversation(), answers: parsed.data as Record<string, unknown> };
+  });
+
+  // The counter-offer button re-scores the last application with the amount and term offered.
+  composer.callbackQuery(/^counter:(\d+(?:\.\d+)?):(36|60)$/, async (ctx) => {
+    const last = ApplicantSchema.safeParse(ctx.session.answers);
+    if (ctx.session.mode !== 'idle' || !last.success) {
+      await ctx.answerCallbackQuery({ text: 'That offer is no longer open; /apply starts a new application.' });
+      return;
+    }
+    await ctx.answerCallbackQuery();
+    const applicant = { ...last.data, loanAmount: Number(ctx.match[1]), termMonths: Number(ctx.match[2]) as 36 | 60 };
+    await decideAndReply(ctx, deps, applicant);
+    ctx.session.answers = applicant as Record<string, unknown>;
+  });
+
+  privateChat.on('message:document', async (ctx, next) => {
+    if (ctx.session.mode !== 'alt-file') return next();
+    const doc = ctx.message.document;
+    if (doc.file_size !== undefined && doc.file_size > 2_000_000) {
+      await ctx.reply('That file is larger than 2 MB; please send a shorter statement (the last 12 months is plenty).');
+      return;
+    }
+    const file = await ctx.getFile();
+    let text: string;
+    try {
+      text = await deps.downloadFile(file.file_path!);
+    } catch {
+      await ctx.reply('I could not download that file. Please try sending it again.');
+      return;
+    }
+    try {
+      const evidence = summariseStatement(parseStatement(text));
+      ctx.session.alternative = evidence as Record<string, unknown>;
+      ctx.session.mode = 'confirm';
+      await ctx.reply(`Thanks — from your statement: about $${evidence.monthlyIncomeDeposits} paid in and $${evidence.monthlySpending} spent a month${evidence.overdraftMonths12m !== undefined ? `, ${evidence.overdraftMonths12m} month(s) overdrawn` : ''}. The file itself is not kept.`);
+      await askCurrent(ctx);
+    } catch (error) {
+      if (!(error instanceof StatementError)) throw error;
+      await ctx.reply(`I could not use that statement: ${error.message}. Please fix it and send it again, or tap Skip.`, { reply_markup: new InlineKeyboard().text('Skip', 'alt:skip') });
+    }
+  });
+
+  privateChat.on('message:text', async (ctx, next) => {
+    const s = ctx.session;
+    if (ctx.message.text.startsWith('/')) return next();
+    if (s.mode === 'applying') {
+      const q = QUESTIONS[s.step];
+      if (q.choices) {
+        await ctx.reply('Please choose one of the buttons.', { reply_markup: keyboardFor(q, s.step) });
+        return;
+      }
+      const number = parseNumberAnswer(ctx.message.text);
+      const checked = number === undefined ? { ok: false as const, rule: 'that is not a number' } : checkAnswer(q.field, number);
+      if (!checked.ok) {
+        await ctx.reply(`Sorry, ${checked.rule.replace(/^Too (big|small): expected number to be /, 'it should be ')}. For example: ${q.example}.`);
+        await askCurrent(ctx);
+        return;
+      }
+      s.answers[q.field] = checked.value;
+      advance(ctx);
+      await askCurrent(ctx);
+      return;
+    }
+    if (s.mode === 'alt-questions') {
+      const q = ALT_QUESTIONS[s.step];
+      const number = parseNumberAnswer(ctx.message.text);
+      const checked = number === undefined ? { ok: false as const, rule: 'that is not a number' } : checkAltAnswer(q.field, number);
+      if (!checked.ok) {
+        await ctx.reply(`Sorry, ${checked.rule}. For example: ${q.example}.`);
+        await askCurrent(ctx);
+        return;
+      }
+      s.alternative = { ...s.alternative, [q.field]: checked.value };
+      advance(ctx);
+      await askCurrent(ctx);
+      return;
+    }
+    if (s.mode === 'alt-file') {
+      await ctx.reply('I am waiting for a CSV file (or tap Skip).');
+      return;
+    }
+    if (s.mode === 'alt-offer' || s.mode === 'confirm') {
+      await ctx.reply('Please use the buttons above.');
+      await askCurrent(ctx);
+      return;
+    }
+    return next();
+  });
+
+  return composer;
+}

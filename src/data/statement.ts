@@ -1,0 +1,125 @@
+import { parse } from 'csv-parse/sync';
+import type { AlternativeData } from '../applicant/schema.ts';
+
+/**
+ * Bank statements (CSV) → the summary evidence an applicant could also type in: monthly income
+ * paid in, monthly spending, monthly savings and months with an overdraft. Raw rows are used only
+ * here and never stored.
+ */
+
+export interface Transaction {
+  date: Date;
+  amount: number;
+  balance?: number;
+  description: string;
+}
+
+export class StatementError extends Error {
+  override name = 'StatementError';
+}
+
+const HEADERS = {
+  date: /^(date|transaction date|posted|posting date|value date|booking date)$/i,
+  description: /^(description|details|narrative|memo|payee|reference|transaction)$/i,
+  amount: /^(amount|value|amount \(.*\))$/i,
+  debit: /^(debit|paid out|money out|withdrawals?|out)$/i,
+  credit: /^(credit|paid in|money in|deposits?|in)$/i,
+  balance: /^(balance|running balance|balance after)$/i,
+};
+
+/** "1,234.50", "-£12.00", "(45.10)" → number; "" → undefined. */
+export function parseMoney(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  let s = raw.trim();
+  if (s === '') return undefined;
+  let sign = 1;
+  if (/^\(.*\)$/.test(s)) {
+    sign = -1;
+    s = s.slice(1, -1);
+  }
+  s = s.replace(/[£$€\s]/g, '').replace(/,/g, '');
+  if (s.endsWith('-')) {
+    sign = -sign;
+    s = s.slice(0, -1);
+  }
+  const v = Number(s);
+  return Number.isFinite(v) ? sign * v : Number.NaN;
+}
+
+/** ISO (2024-03-05), day-first (05/03/2024, 5.3.2024) or "5 Mar 2024" dates. */
+export function parseDate(raw: string): Date | undefined {
+  const s = raw.trim();
+  let m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  if (m) return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$/.exec(s);
+  if (m) {
+    const year = m[3].length === 2 ? 2000 + +m[3] : +m[3];
+    const d = new Date(Date.UTC(year, +m[2] - 1, +m[1]));
+    return d.getUTCMonth() === +m[2] - 1 ? d : undefined;
+  }
+  const t = Date.parse(`${s} UTC`);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+export function parseStatement(text: string): Transaction[] {
+  let rows: string[][];
+  try {
+    rows = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
+  } catch (error) {
+    throw new StatementError(`not a readable CSV file (${(error as Error).message})`);
+  }
+  if (rows.length < 2) throw new StatementError('the file has no transactions (a header row and at least one row are needed)');
+  const header = rows[0];
+  const find = (re: RegExp) => header.findIndex((h) => re.test(h.trim()));
+  const col = { date: find(HEADERS.date), description: find(HEADERS.description), amount: find(HEADERS.amount), debit: find(HEADERS.debit), credit: find(HEADERS.credit), balance: find(HEADERS.balance) };
+  if (col.date < 0) throw new StatementError(`no date column found (columns: ${header.join(', ')})`);
+  if (col.amount < 0 && (col.debit < 0 || col.credit < 0)) {
+    throw new StatementError(`no amount column, nor debit and credit columns, found (columns: ${header.join(', ')})`);
+  }
+  return rows.slice(1).map((row, i) => {
+    const line = i + 2;
+    const date = parseDate(row[col.date] ?? '');
+    if (!date) throw new StatementError(`row ${line}, column "${header[col.date]}": "${row[col.date] ?? ''}" is not a date`);
+    let amount: number | undefined;
+    if (col.amount >= 0) amount = parseMoney(row[col.amount]);
+    else {
+      const credit = parseMoney(row[col.credit]) ?? 0;
+      const debit = parseMoney(row[col.debit]) ?? 0;
+      amount = Number.isNaN(credit) || Number.isNaN(debit) ? Number.NaN : credit - Math.abs(debit);
+    }
+    if (amount === undefined || Number.isNaN(amount)) {
+      const name = col.amount >= 0 ? header[col.amount] : `${header[col.credit]}/${header[col.debit]}`;
+      throw new StatementError(`row ${line}, column "${name}": not an amount`);
+    }
+    const balance = col.balance >= 0 ? parseMoney(row[col.balance]) : undefined;
+    if (balance !== undefined && Number.isNaN(balance)) throw new StatementError(`row ${line}, column "${header[col.balance]}": not an amount`);
+    return { date, amount, ...(balance !== undefined ? { balance } : {}), description: col.description >= 0 ? (row[col.description] ?? '') : '' };
+  });
+}
+
+const monthKey = (d: Date) => d.getUTCFullYear() * 12 + d.getUTCMonth();
+
+/** Monthly averages over the whole months the statement covers (at most the last 12). */
+export function summariseStatement(transactions: readonly Transaction[]): AlternativeData {
+  if (transactions.length === 0) throw new StatementError('the file has no transactions');
+  const last = Math.max(...transactions.map((t) => monthKey(t.date)));
+  const recent = transactions.filter((t) => monthKey(t.date) > last - 12);
+  const months = new Map<number, { income: number; spending: number; minBalance: number }>();
+  for (const t of recent) {
+    const m = months.get(monthKey(t.date)) ?? { income: 0, spending: 0, minBalance: Infinity };
+    if (t.amount >= 0) m.income += t.amount;
+    else m.spending += -t.amount;
+    if (t.balance !== undefined) m.minBalance = Math.min(m.minBalance, t.balance);
+    months.set(monthKey(t.date), m);
+  }
+  const n = months.size;
+  const sum = (f: (m: { income: number; spending: number }) => number) => [...months.values()].reduce((s, m) => s + f(m), 0);
+  const round = (v: number) => Math.round(v * 100) / 100;
+  const hasBalance = recent.some((t) => t.balance !== undefined);
+  return {
+    monthlyIncomeDeposits: round(sum((m) => m.income) / n),
+    monthlySpending: round(sum((m) => m.spending) / n),
+    monthlySavings: round(sum((m) => m.income - m.spending) / n),
+    ...(hasBalance ? { overdraftMonths12m: [...months.values()].filter((m) => m.minBalance < 0).length } : {}),
+  };
+}

@@ -1,0 +1,258 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import type { UserFromGetMe } from 'grammy/types';
+import { createBot } from '../bot/bot.ts';
+import { storeWith } from '../bot/store.ts';
+import { QUESTIONS } from '../bot/questions.ts';
+import type { Database } from '../db/client.ts';
+import { auditEntries, registerModel } from '../db/repository.ts';
+import { applications, conversations, decisions } from '../db/schema.ts';
+import { createApp } from '../src/api/app.ts';
+import { PolicyCache } from '../src/api/policy-cache.ts';
+import { loadModel } from '../src/scoring/load.ts';
+import { ENGINES, openTestDatabase } from './support/databases.ts';
+import { FakeTelegram, callbackUpdate, documentUpdate, editedUpdate, stickerUpdate, textUpdate } from './support/fake-telegram.ts';
+
+const model = loadModel('models');
+const TOKEN = '123456:TEST-TOKEN';
+const SECRET = 'webhook-secret-1';
+const ADMIN = 9001;
+const botInfo: UserFromGetMe = {
+  id: 123456, is_bot: true, first_name: 'Lendwise', username: 'lendwise_test_bot', can_join_groups: false,
+  can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false,
+} as UserFromGetMe;
+
+describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) => {
+  let database: Database;
+  let fake: FakeTelegram;
+  let app: ReturnType<typeof createApp>;
+
+  /** A fresh bot process on the same database, as after a restart. */
+  const boot = () => {
+    const db = () => database.db;
+    const bot = createBot({ db, model, policy: new PolicyCache(db, 0), store: storeWith(db), admins: [ADMIN] }, { token: TOKEN, botInfo, apiRoot: fake.url });
+    app = createApp({ model, db, telegram: { bot, secretToken: SECRET } });
+  };
+  const send = async (update: unknown, secret = SECRET) => {
+    const res = await app.request('/telegram/webhook', { method: 'POST', body: JSON.stringify(update), headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret } });
+    return res.status;
+  };
+  const last = (chat: number) => fake.textsTo(chat).at(-1) ?? '';
+  const keyboardData = (chat: number): string[] =>
+    (fake.lastTo(chat)?.payload.reply_markup?.inline_keyboard ?? []).flat().map((b: { callback_data: string }) => b.callback_data);
+
+  /** Answers every required question, the way a person would type them. */
+  async function answerAll(user: number, from = 0): Promise<void> {
+    const typed: Record<string, string> = {
+      loanAmount: '12k', annualIncome: '£52,000', monthlyDebtPayments: '450', ficoScore: '710',
+      delinquencies2y: '0', inquiries6m: '1', revolvingUtilisation: '35%', openAccounts: '6', publicRecords: '0',
+    };
+    const buttons: Record<string, string> = { termMonths: 'ans:1:0', purpose: 'ans:2:0', employmentYears: 'ans:4:4', homeOwnership: 'ans:5:0' };
+    for (const q of QUESTIONS.slice(from)) {
+      expect(await send(q.field in buttons ? callbackUpdate(user, buttons[q.field]) : textUpdate(user, typed[q.field]))).toBe(200);
+    }
+  }
+
+  beforeAll(async () => {
+    database = await openTestDatabase(engine);
+    await registerModel(database.db, model);
+    fake = await new FakeTelegram().start();
+    boot();
+  });
+  afterAll(async () => {
+    await fake?.stop();
+    await database?.close();
+  });
+
+  it('takes a full application step by step and replies with a stored decision', async () => {
+    const user = 101;
+    await send(textUpdate(user, '/start'));
+    expect(last(user)).toMatch(/I will ask 13 short questions/);
+    await send(textUpdate(user, '/apply'));
+    expect(last(user)).toBe('Step 1 of 13. How much would you like to borrow (in dollars)?\n(For example: 12,000 or 12k)');
+    await send(textUpdate(user, '12k'));
+    expect(last(user)).toMatch(/^Step 2 of 13\. Over how long/);
+    expect(keyboardData(user)).toEqual(['ans:1:0', 'ans:1:1']);
+    await answerAll(user, 1);
+    expect(fake.textsTo(user)).toContain('Step 4 of 13. What is your yearly income before tax?\n(For example: 52,000 or 52k)');
+    expect(last(user)).toMatch(/optionally, you can add evidence from your bank account/i);
+    await send(callbackUpdate(user, 'alt:skip'));
+    expect(last(user)).toMatch(/Please check your answers:[\s\S]*\$12,000[\s\S]*\$52,000/);
+    await send(callbackUpdate(user, 'confirm:yes'));
+    const reply = last(user);
+    expect(reply).toMatch(/^(✅ Approved|🔎 Referred to a person for review|❌ Declined)\nRisk score: \d{3} \(band [A-E]\)/);
+    expect(reply).toMatch(/The main reasons:|What weighed most/);
+
+    const rows = await database.db.select().from(applications).innerJoin(decisions, eq(decisions.applicationId, applications.id)).where(eq(applications.subject, `tg:${user}`));
+    expect(rows).toHaveLength(1);
+    expect(rows[0].applications.channel).toBe('bot');
+    expect(rows[0].applications.applicant).toMatchObject({
+      loanAmount: 12_000, termMonths: 36, purpose: 'debt_consolidation', annualIncome: 52_000, employmentYears: 4,
+      homeOwnership: 'RENT', monthlyDebtPayments: 450, ficoScore: 710, revolvingUtilisation: 35, openAccounts: 6,
+    });
+    expect(rows[0].decisions.modelVersion).toBe(model.version);
+    await send(textUpdate(user, '/status'));
+    expect(last(user)).toContain(rows[0].applications.id);
+  });
+
+  it('re-asks a bad answer with the reason and an example, keeping earlier answers', async () => {
+    const user = 102;
+    await send(textUpdate(user, '/apply'));
+    await send(textUpdate(user, 'lots'));
+    expect(fake.textsTo(user).slice(-2)).toEqual([
+      'Sorry, that is not a number. For example: 12,000 or 12k.',
+      'Step 1 of 13. How much would you like to borrow (in dollars)?\n(For example: 12,000 or 12k)',
+    ]);
+    await send(textUpdate(user, '100'));
+    expect(fake.textsTo(user).at(-2)).toMatch(/^Sorry, it should be >=500/);
+    await send(textUpdate(user, '9000'));
+    await send(textUpdate(user, 'sixty'));
+    expect(last(user)).toBe('Please choose one of the buttons.');
+    await send(textUpdate(user, '/back'));
+    expect(last(user)).toMatch(/^Step 1 of 13/);
+    await send(textUpdate(user, '/cancel'));
+    expect(last(user)).toMatch(/^Stopped/);
+  });
+
+  it('resumes after a restart at the same question, with the earlier answers', async () => {
+    const user = 103;
+    await send(textUpdate(user, '/apply'));
+    await send(textUpdate(user, '20000'));
+    await send(callbackUpdate(user, 'ans:1:1'));
+    boot(); // a new bot and app, as after a crash: only the database carries over
+    await send(callbackUpdate(user, 'ans:2:3'));
+    expect(last(user)).toMatch(/^Step 4 of 13/);
+    await answerAll(user, 3);
+    await send(callbackUpdate(user, 'alt:skip'));
+    await send(callbackUpdate(user, 'confirm:yes'));
+    const [row] = await database.db.select().from(applications).where(eq(applications.subject, `tg:${user}`));
+    expect(row.applicant).toMatchObject({ loanAmount: 20_000, termMonths: 60, purpose: 'major_purchase' });
+  });
+
+  it('processes a re-delivered update once, and refuses a webhook call without the secret', async () => {
+    const user = 104;
+    await send(textUpdate(user, '/apply'));
+    const update = textUpdate(user, '15000');
+    await send(update);
+    const before = fake.textsTo(user).length;
+    await send(update);
+    expect(fake.textsTo(user).length).toBe(before);
+    expect(last(user)).toMatch(/^Step 2 of 13/);
+    expect(await send(textUpdate(user, '/cancel'), 'wrong-secret')).toBe(401);
+    expect(last(user)).toMatch(/^Step 2 of 13/);
+  });
+
+  it('parses a CSV bank statement into monthly evidence, and rejects a bad one with the row', async () => {
+    const user = 105;
+    fake.files.set('documents/bad.csv', 'date,description,amount,balance\n2024-01-03,Salary,3000,3100\nyesterday,Rent,-1200,1900\n');
+    fake.files.set('documents/good.csv', [
+      'Date,Description,Amount,Balance',
+      '03/01/2024,Salary ACME,"3,000.00",3100.00', '05/01/2024,Rent,-1200.00,1900.00', '20/01/2024,Groceries,-400.00,1500.00',
+      '03/02/2024,Salary ACME,"3,000.00",4500.00', '06/02/2024,Rent,-1200.00,3300.00', '25/02/2024,Car repair,-3500.00,-200.00',
+    ].join('\n'));
+    await send(textUpdate(user, '/apply'));
+    await answerAll(user);
+    await send(callbackUpdate(user, 'alt:file'));
+    expect(last(user)).toMatch(/Send your bank statement as a CSV file/);
+    await send(documentUpdate(user, 'bad'));
+    expect(last(user)).toBe('I could not use that statement: row 3, column "date": "yesterday" is not a date. Please fix it and send it again, or tap Skip.');
+    await send(documentUpdate(user, 'good'));
+    expect(fake.textsTo(user).at(-2)).toBe('Thanks — from your statement: about $3000 paid in and $3150 spent a month, 1 month(s) overdrawn. The file itself is not kept.');
+    await send(callbackUpdate(user, 'confirm:yes'));
+    const [row] = await database.db.select().from(applications).where(eq(applications.subject, `tg:${user}`));
+    expect((row.applicant as { alternativeData: unknown }).alternativeData).toEqual({ monthlyIncomeDeposits: 3000, monthlySpending: 3150, monthlySavings: -150, overdraftMonths12m: 1 });
+  });
+
+  it('offers a counter-offer as a button that re-scores and stores a new decision', async () => {
+    const user = 106;
+    await send(textUpdate(user, '/apply'));
+    await send(textUpdate(user, '35000'));
+    await send(callbackUpdate(user, 'ans:1:0'));
+    await send(callbackUpdate(user, 'ans:2:0'));
+    await send(textUpdate(user, '60k'));
+    for (const u of ['ans:4:4', 'ans:5:0']) await send(callbackUpdate(user, u));
+    for (const t of ['450', '700', '0', '1', '35%', '6', '0']) await send(textUpdate(user, t));
+    await send(callbackUpdate(user, 'alt:skip'));
+    await send(callbackUpdate(user, 'confirm:yes'));
+    const buttons = keyboardData(user);
+    expect(last(user)).toMatch(/Declined|Referred/);
+    expect(buttons).toHaveLength(1);
+    expect(buttons[0]).toMatch(/^counter:\d+:(36|60)$/);
+    await send(callbackUpdate(user, buttons[0]));
+    expect(last(user)).toMatch(/^✅ Approved/);
+    const rows = await database.db.select().from(applications).where(eq(applications.subject, `tg:${user}`));
+    expect(rows).toHaveLength(2);
+  });
+
+  it('answers stickers, edits, unknown commands and group chats sensibly', async () => {
+    const user = 107;
+    await send(stickerUpdate(user));
+    expect(last(user)).toMatch(/I can only read text answers/);
+    await send(editedUpdate(user, 'changed'));
+    expect(last(user)).toMatch(/you edited a message/);
+    await send(textUpdate(user, '/frobnicate'));
+    expect(last(user)).toMatch(/I do not know that command/);
+    await send(textUpdate(user, '/apply', { id: -555, type: 'group' }));
+    expect(fake.textsTo(-555).at(-1)).toMatch(/only work in private chats/);
+    await send(textUpdate(user, '/help'));
+    expect(last(user)).not.toMatch(/Lender commands/);
+  });
+
+  it('keeps lender commands to admins, audits them, and runs stats, policy, review, model and export', async () => {
+    const stranger = 108;
+    await send(textUpdate(stranger, '/stats'));
+    expect(last(stranger)).toMatch(/not allowed/);
+    await send(textUpdate(stranger, '/policy set approveBelow=0.9'));
+    expect(last(stranger)).toMatch(/not allowed/);
+
+    await send(textUpdate(ADMIN, '/stats'));
+    expect(last(ADMIN)).toMatch(/^Today \(UTC\): \d+ applications, \d+ approved \([\d.]+%\), average PD [\d.]+%\nIn total: /);
+    await send(textUpdate(ADMIN, '/policy set approveBelow=0.5 declineAtOrAbove=0.4'));
+    expect(last(ADMIN)).toMatch(/^Not changed: approveBelow: approveBelow must not exceed declineAtOrAbove/);
+    await send(textUpdate(ADMIN, '/policy set approveBelow=0.01 declineAtOrAbove=0.99'));
+    expect(last(ADMIN)).toMatch(/^Saved\. Policy version \d+:\napproveBelow=0\.01/);
+
+    // With that policy almost everyone is referred: apply, then review as the lender.
+    const applicant = 109;
+    await send(textUpdate(applicant, '/apply'));
+    await answerAll(applicant);
+    await send(callbackUpdate(applicant, 'alt:skip'));
+    await send(callbackUpdate(applicant, 'confirm:yes'));
+    expect(last(applicant)).toMatch(/^🔎 Referred/);
+    await send(textUpdate(ADMIN, '/review'));
+    const review = keyboardData(ADMIN).find((d) => d.endsWith(':approve'))!;
+    expect(review).toMatch(/^review:\d+:approve$/);
+    while (keyboardData(ADMIN).length) await send(callbackUpdate(ADMIN, keyboardData(ADMIN).find((d) => d.endsWith(':approve'))!));
+    expect(last(ADMIN)).toBe('No referred applications are waiting for review.');
+    const [reviewed] = await database.db.select().from(decisions).where(eq(decisions.id, Number(review.split(':')[1])));
+    expect(reviewed).toMatchObject({ reviewedBy: `tg:${ADMIN}`, reviewedDecision: 'approve' });
+    await send(textUpdate(ADMIN, '/policy set approveBelow=0.12 declineAtOrAbove=0.25'));
+
+    await send(textUpdate(ADMIN, '/model'));
+    expect(last(ADMIN)).toContain(model.version);
+    await send(textUpdate(ADMIN, '/export'));
+    const doc = fake.calls.filter((c) => c.method === 'sendDocument').at(-1)!;
+    expect(doc.raw).toContain('applicationId,createdAt,channel,decision');
+    expect(doc.raw).toContain(String(reviewed.applicationId));
+
+    const actions = (await auditEntries(database.db, 50)).map((e) => `${e.actor} ${e.action}`);
+    expect(actions).toEqual(expect.arrayContaining([`tg:${ADMIN} bot.stats`, `tg:${ADMIN} bot.policy`, `tg:${ADMIN} policy.set`, `tg:${ADMIN} review.approve`, `tg:${ADMIN} bot.export`]));
+    expect(actions.some((a) => a.startsWith(`tg:${stranger}`))).toBe(false);
+  });
+
+  it('/forget deletes the person\'s applications and conversation after confirming', async () => {
+    const user = 101; // applied in the first test
+    const count = async () => (await database.db.select({ n: sql<number>`count(*)::int` }).from(applications).where(eq(applications.subject, `tg:${user}`)))[0].n;
+    expect(await count()).toBe(1);
+    await send(textUpdate(user, '/forget'));
+    await send(callbackUpdate(user, 'forget:no'));
+    expect(await count()).toBe(1);
+    await send(textUpdate(user, '/forget'));
+    await send(callbackUpdate(user, 'forget:yes'));
+    expect(last(user)).toBe('Done: 1 application and your answers are deleted.');
+    expect(await count()).toBe(0);
+    expect(await database.db.select().from(conversations).where(eq(conversations.key, String(user)))).toEqual([]);
+    await send(textUpdate(user, '/status'));
+    expect(last(user)).toMatch(/no decisions yet/);
+  });
+});

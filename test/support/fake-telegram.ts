@@ -1,0 +1,146 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A small fake Telegram Bot API on 127.0.0.1: records every method call the bot makes and answers
+ * like Telegram does, and serves files for getFile downloads. Point grammY's client.apiRoot at `url`.
+ */
+export interface ApiCall {
+  method: string;
+  payload: Record<string, any>;
+  raw: string;
+}
+
+export class FakeTelegram {
+  readonly calls: ApiCall[] = [];
+  readonly files = new Map<string, string>();
+  private server: Server | undefined;
+  private nextMessageId = 1000;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const fileMatch = /^\/file\/bot[^/]+\/(.+)$/.exec(req.url ?? '');
+        if (req.method === 'GET' && fileMatch) {
+          const content = this.files.get(fileMatch[1]);
+          res.writeHead(content === undefined ? 404 : 200, { 'content-type': 'text/csv' });
+          res.end(content ?? 'not found');
+          return;
+        }
+        const method = /^\/bot[^/]+\/(\w+)/.exec(req.url ?? '')?.[1] ?? 'unknown';
+        let payload: Record<string, any> = {};
+        if ((req.headers['content-type'] ?? '').includes('application/json') && raw) payload = JSON.parse(raw);
+        this.calls.push({ method, payload, raw });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, result: this.result(method, payload) }));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  private result(method: string, payload: Record<string, any>): unknown {
+    const message = () => ({ message_id: this.nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: payload.chat_id ?? 0, type: 'private' }, text: payload.text });
+    switch (method) {
+      case 'sendMessage':
+      case 'sendDocument':
+      case 'editMessageText':
+        return message();
+      case 'getFile':
+        return { file_id: payload.file_id, file_unique_id: `u-${payload.file_id}`, file_size: 100, file_path: `documents/${payload.file_id}.csv` };
+      default:
+        return true;
+    }
+  }
+
+  /** Texts sent to a chat, oldest first. */
+  textsTo(chatId: number): string[] {
+    return this.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === chatId).map((c) => c.payload.text as string);
+  }
+
+  lastTo(chatId: number): ApiCall | undefined {
+    return this.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === chatId).at(-1);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((r) => this.server?.close(r));
+  }
+}
+
+// ---- real update JSON, as Telegram sends it ----
+
+let updateId = 500_000;
+const user = (id: number) => ({ id, is_bot: false, first_name: `User${id}`, language_code: 'en' });
+
+export function textUpdate(userId: number, text: string, chat: { id?: number; type?: string } = {}) {
+  const command = /^\/\w+/.exec(text);
+  return {
+    update_id: ++updateId,
+    message: {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      from: user(userId),
+      chat: chat.type && chat.type !== 'private' ? { id: chat.id ?? -100, type: chat.type, title: 'Group' } : { id: userId, type: 'private', first_name: `User${userId}` },
+      text,
+      ...(command ? { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}),
+    },
+  };
+}
+
+export function callbackUpdate(userId: number, data: string) {
+  return {
+    update_id: ++updateId,
+    callback_query: {
+      id: String(updateId),
+      from: user(userId),
+      chat_instance: `ci-${userId}`,
+      data,
+      message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: userId, type: 'private', first_name: `User${userId}` }, text: '…' },
+    },
+  };
+}
+
+export function documentUpdate(userId: number, fileId: string, fileName = 'statement.csv') {
+  return {
+    update_id: ++updateId,
+    message: {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      from: user(userId),
+      chat: { id: userId, type: 'private', first_name: `User${userId}` },
+      document: { file_id: fileId, file_unique_id: `u-${fileId}`, file_name: fileName, mime_type: 'text/csv', file_size: 300 },
+    },
+  };
+}
+
+export function stickerUpdate(userId: number) {
+  return {
+    update_id: ++updateId,
+    message: {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      from: user(userId),
+      chat: { id: userId, type: 'private', first_name: `User${userId}` },
+      sticker: { file_id: 'stk', file_unique_id: 'ustk', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false },
+    },
+  };
+}
+
+export function editedUpdate(userId: number, text: string) {
+  return {
+    update_id: ++updateId,
+    edited_message: {
+      message_id: 7,
+      date: Math.floor(Date.now() / 1000),
+      edit_date: Math.floor(Date.now() / 1000),
+      from: user(userId),
+      chat: { id: userId, type: 'private', first_name: `User${userId}` },
+      text,
+    },
+  };
+}
