@@ -40,6 +40,20 @@ describe('reasons', () => {
     expect(codes.some((c) => ['term', 'loan_size', 'income', 'inquiries', 'revolving_utilisation'].includes(c))).toBe(true);
   });
 
+  it('never states a fact that is not true of the applicant', async () => {
+    const { streamLendingClub } = await import('../src/data/lendingclub.ts');
+    let checked = 0;
+    for await (const loan of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
+      if (checked++ >= 1500) break;
+      const a = loan.applicant;
+      const codes = assess(model, DEFAULT_POLICY, a).reasons.map((r) => r.code);
+      if (a.delinquencies2y === 0) expect(codes).not.toContain('delinquencies');
+      if (a.publicRecords === 0) expect(codes).not.toContain('public_records');
+      if (a.inquiries6m === 0) expect(codes).not.toContain('inquiries');
+      if (a.termMonths === 36) expect(codes).not.toContain('term');
+    }
+  });
+
   it('groups features and reports only positive pushes', () => {
     const names = ['fico_score', 'loan_amount', 'loan_to_income', 'mystery'];
     const reasons = topReasons(names, [0.05, 0.01, 0.02, 0.001]);

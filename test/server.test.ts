@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { sampleApplicant } from './helpers.ts';
+import { FakeTelegram, textUpdate } from './support/fake-telegram.ts';
 
 // `npm start` and `npm run keys` as a person runs them: real processes, real HTTP.
 const run = promisify(execFile);
@@ -87,6 +88,39 @@ describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
       expect((await keys(env, 'revoke', String(id))).stdout).toContain(`revoked key ${id}`);
       expect((await keys(env, 'list')).stdout).toMatch(new RegExp(`^${id}\\tscore\\ttest partner.*revoked`, 'm'));
     }
+  });
+});
+
+describe('npm start with TELEGRAM_BOT_TOKEN and no public URL', () => {
+  it('runs the bot by long polling against the Bot API', async () => {
+    const fake = await new FakeTelegram().start();
+    const port = await freePort();
+    const server = await startServer({ DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-data-')), PORT: String(port), TELEGRAM_BOT_TOKEN: '123456:POLL-TEST', TELEGRAM_API_ROOT: fake.url });
+    try {
+      fake.pending.push(textUpdate(77, '/start'));
+      await expect.poll(() => fake.textsTo(77).at(-1) ?? '', { timeout: 15_000 }).toMatch(/I am Lendwise/);
+      const methods = fake.calls.map((c) => c.method);
+      expect(methods).toEqual(expect.arrayContaining(['getMe', 'setMyCommands', 'deleteWebhook', 'getUpdates']));
+    } finally {
+      await stopServer(server);
+      await fake.stop();
+    }
+  });
+});
+
+describe('npm run chat', () => {
+  it('holds the same dialogue in a terminal, without a token, and stores the decision', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lw-data-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bot/terminal-chat.ts'], { env: { ...process.env, DATA_DIR: dataDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.end(['/start', '/apply', '12k', '1', '1', '60k', '5', '1', '450', '710', '0', '1', '35%', '6', '0', '3', '1', '/status'].join('\n') + '\n');
+    const code = await new Promise<number>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toMatch(/bot> Hello! I am Lendwise/);
+    expect(out).toMatch(/Step 2 of 13\. Over how long[\s\S]*\[1\] 36 months/);
+    expect(out).toMatch(/bot> (✅ Approved|🔎 Referred|❌ Declined)\nbot> Risk score: \d{3}/);
+    expect(out).toMatch(/Your latest application .*Reference: [0-9a-f-]{36}/);
   });
 });
 

@@ -90,7 +90,7 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
     score: estimate.score,
     riskBand: riskBand(estimate.pd),
     decision,
-    reasons: topReasons(model.spec.features, byFeature),
+    reasons: topReasons(model.spec.features, byFeature, applicant),
     offer: {
       ...loan,
       available: decision !== 'decline',

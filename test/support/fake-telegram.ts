@@ -14,6 +14,8 @@ export interface ApiCall {
 export class FakeTelegram {
   readonly calls: ApiCall[] = [];
   readonly files = new Map<string, string>();
+  /** Updates served to a long-polling bot through getUpdates. */
+  readonly pending: { update_id: number }[] = [];
   private server: Server | undefined;
   private nextMessageId = 1000;
   url = '';
@@ -35,8 +37,13 @@ export class FakeTelegram {
         let payload: Record<string, any> = {};
         if ((req.headers['content-type'] ?? '').includes('application/json') && raw) payload = JSON.parse(raw);
         this.calls.push({ method, payload, raw });
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: true, result: this.result(method, payload) }));
+        const answer = () => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: true, result: this.result(method, payload) }));
+        };
+        // A long poll with nothing to deliver waits a little, as Telegram does (but briefly).
+        if (method === 'getUpdates' && !this.pending.some((u) => u.update_id >= (payload.offset ?? 0))) setTimeout(answer, 200);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -51,6 +58,10 @@ export class FakeTelegram {
       case 'sendDocument':
       case 'editMessageText':
         return message();
+      case 'getMe':
+        return { id: 123456, is_bot: true, first_name: 'Lendwise', username: 'lendwise_test_bot', can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false };
+      case 'getUpdates':
+        return this.pending.filter((u) => u.update_id >= (payload.offset ?? 0));
       case 'getFile':
         return { file_id: payload.file_id, file_unique_id: `u-${payload.file_id}`, file_size: 100, file_path: `documents/${payload.file_id}.csv` };
       default:
