@@ -16,6 +16,7 @@ export function summary(answers: Record<string, unknown>, alternative?: Record<s
   if (alternative && Object.keys(alternative).length) {
     lines.push('Bank-account evidence:');
     for (const q of ALT_QUESTIONS) if (alternative[q.field] !== undefined) lines.push(`• ${q.text.replace(/\?$/, '')}: ${alternative[q.field]}`);
+    if (alternative.averageBalance !== undefined) lines.push(`• Average balance: ${money(alternative.averageBalance as number)}, lowest: ${money(alternative.lowestBalance as number)}`);
   }
   return lines.join('\n');
 }

@@ -60,7 +60,7 @@ export const QUESTIONS: Question[] = [
 ];
 
 export interface AltQuestion {
-  field: keyof NonNullable<Applicant['alternativeData']>;
+  field: 'monthlyIncomeDeposits' | 'monthlySpending' | 'monthlySavings' | 'overdraftMonths12m';
   text: string;
   example: string;
 }

@@ -36,6 +36,16 @@ export async function addBotAdmin(db: Db, telegramUserId: number, addedBy: strin
   await db.insert(auditLog).values({ actor: addedBy, action: 'bot.admin.add', subject: String(telegramUserId) });
 }
 
+export async function removeBotAdmin(db: Db, telegramUserId: number, removedBy: string): Promise<boolean> {
+  const rows = await db.delete(botAdmins).where(eq(botAdmins.telegramUserId, telegramUserId)).returning();
+  if (rows.length) await db.insert(auditLog).values({ actor: removedBy, action: 'bot.admin.remove', subject: String(telegramUserId) });
+  return rows.length > 0;
+}
+
+export async function listBotAdmins(db: Db) {
+  return db.select().from(botAdmins).orderBy(botAdmins.telegramUserId);
+}
+
 /** Deletes a person's applications (their decisions cascade); returns how many. */
 export async function forgetSubject(db: Db, subject: string): Promise<number> {
   const rows = await db.delete(applications).where(eq(applications.subject, subject)).returning({ id: applications.id });

@@ -6,6 +6,7 @@ import { storeWith } from '../bot/store.ts';
 import { QUESTIONS } from '../bot/questions.ts';
 import type { Database } from '../db/client.ts';
 import { auditEntries, registerModel } from '../db/repository.ts';
+import { addBotAdmin } from '../db/bot-repository.ts';
 import { applications, conversations, decisions } from '../db/schema.ts';
 import { createApp } from '../src/api/app.ts';
 import { PolicyCache } from '../src/api/policy-cache.ts';
@@ -160,7 +161,7 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     expect(fake.textsTo(user).at(-2)).toBe('Thanks — from your statement: about $3000 paid in and $3150 spent a month, 1 month(s) overdrawn. The file itself is not kept.');
     await send(callbackUpdate(user, 'confirm:yes'));
     const [row] = await database.db.select().from(applications).where(eq(applications.subject, `tg:${user}`));
-    expect((row.applicant as { alternativeData: unknown }).alternativeData).toEqual({ monthlyIncomeDeposits: 3000, monthlySpending: 3150, monthlySavings: -150, overdraftMonths12m: 1 });
+    expect((row.applicant as { alternativeData: unknown }).alternativeData).toEqual({ monthlyIncomeDeposits: 3000, monthlySpending: 3150, monthlySavings: -150, overdraftMonths12m: 1, averageBalance: 2350, lowestBalance: -200 });
   });
 
   it('offers a counter-offer as a button that re-scores and stores a new decision', async () => {
@@ -238,6 +239,17 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     const actions = (await auditEntries(database.db, 50)).map((e) => `${e.actor} ${e.action}`);
     expect(actions).toEqual(expect.arrayContaining([`tg:${ADMIN} bot.stats`, `tg:${ADMIN} bot.policy`, `tg:${ADMIN} policy.set`, `tg:${ADMIN} review.approve`, `tg:${ADMIN} bot.export`]));
     expect(actions.some((a) => a.startsWith(`tg:${stranger}`))).toBe(false);
+  });
+
+  it('also lets admins listed in the database in', async () => {
+    const lender = 9002;
+    await send(textUpdate(lender, '/model'));
+    expect(last(lender)).toMatch(/not allowed/);
+    await addBotAdmin(database.db, lender, 'test');
+    await send(textUpdate(lender, '/model'));
+    expect(last(lender)).toContain(model.version);
+    await send(textUpdate(lender, '/help'));
+    expect(last(lender)).toMatch(/Lender commands:/);
   });
 
   it('/forget deletes the person\'s applications and conversation after confirming', async () => {

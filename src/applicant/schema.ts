@@ -59,6 +59,14 @@ export const AlternativeDataSchema = z
       label: 'Months with an overdraft in the last 12',
       unit: 'months',
     }),
+    averageBalance: field(z.number().min(-10_000_000).max(10_000_000).optional(), {
+      label: 'Average account balance (from a statement)',
+      unit: 'USD',
+    }),
+    lowestBalance: field(z.number().min(-10_000_000).max(10_000_000).optional(), {
+      label: 'Lowest account balance (from a statement)',
+      unit: 'USD',
+    }),
   })
   .strict();
 

@@ -2,9 +2,10 @@ import { parse } from 'csv-parse/sync';
 import type { AlternativeData } from '../applicant/schema.ts';
 
 /**
- * Bank statements (CSV) → the summary evidence an applicant could also type in: monthly income
- * paid in, monthly spending, monthly savings and months with an overdraft. Raw rows are used only
- * here and never stored.
+ * Bank statements (CSV) → the summary evidence an applicant could also type in (monthly income
+ * paid in, monthly spending, monthly savings, months with an overdraft) plus the balance level
+ * (average of the balances after each transaction, and the lowest). Raw rows are used only here
+ * and never stored.
  */
 
 export interface Transaction {
@@ -115,11 +116,18 @@ export function summariseStatement(transactions: readonly Transaction[]): Altern
   const n = months.size;
   const sum = (f: (m: { income: number; spending: number }) => number) => [...months.values()].reduce((s, m) => s + f(m), 0);
   const round = (v: number) => Math.round(v * 100) / 100;
-  const hasBalance = recent.some((t) => t.balance !== undefined);
+  const balances = recent.flatMap((t) => (t.balance !== undefined ? [t.balance] : []));
+  const hasBalance = balances.length > 0;
   return {
     monthlyIncomeDeposits: round(sum((m) => m.income) / n),
     monthlySpending: round(sum((m) => m.spending) / n),
     monthlySavings: round(sum((m) => m.income - m.spending) / n),
-    ...(hasBalance ? { overdraftMonths12m: [...months.values()].filter((m) => m.minBalance < 0).length } : {}),
+    ...(hasBalance
+      ? {
+          overdraftMonths12m: [...months.values()].filter((m) => m.minBalance < 0).length,
+          averageBalance: round(balances.reduce((s, b) => s + b, 0) / balances.length),
+          lowestBalance: Math.min(...balances),
+        }
+      : {}),
   };
 }

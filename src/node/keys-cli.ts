@@ -2,14 +2,16 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { openDatabase } from '../../db/client.ts';
 import { createKey, KEY_SCOPES, listKeys, revokeKey } from '../../db/repository.ts';
+import { addBotAdmin, listBotAdmins, removeBotAdmin } from '../../db/bot-repository.ts';
 import { readEnv } from '../config.ts';
 
-const HELP = `npm run keys -- <command>
+const HELP = `npm run keys -- <command>   (API keys and bot admins)
 
   create --name NAME --scope admin|score|widget [--origins https://a.example,https://b.example] [--rate N]
          prints the new key once; only its hash is stored
   revoke ID
   list
+  admin add|remove|list [TELEGRAM_USER_ID]   lenders allowed to run the bot's admin commands
 Uses DATABASE_URL, or the embedded database in DATA_DIR (default ./data).
 `;
 
@@ -53,6 +55,25 @@ async function main(): Promise<number> {
       const done = await revokeKey(database.db, id, actor);
       process.stdout.write(done ? `revoked key ${id}\n` : `no active key ${id}\n`);
       return done ? 0 : 1;
+    }
+    if (command === 'admin') {
+      const [, action, rawId] = positionals;
+      const id = Number(rawId);
+      if (action === 'list') {
+        for (const a of await listBotAdmins(database.db)) process.stdout.write(`${a.telegramUserId}\tadded by ${a.addedBy} ${a.addedAt.toISOString()}\n`);
+        return 0;
+      }
+      if ((action !== 'add' && action !== 'remove') || !Number.isInteger(id) || id <= 0) {
+        process.stderr.write('admin: use "admin add ID", "admin remove ID" or "admin list" (ID: a Telegram user id)\n');
+        return 2;
+      }
+      if (action === 'add') await addBotAdmin(database.db, id, actor);
+      else if (!(await removeBotAdmin(database.db, id, actor))) {
+        process.stdout.write(`${id} was not an admin\n`);
+        return 1;
+      }
+      process.stdout.write(`${action === 'add' ? 'added' : 'removed'} bot admin ${id}\n`);
+      return 0;
     }
     if (command === 'list') {
       for (const k of await listKeys(database.db)) {

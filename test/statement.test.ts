@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { StatementError, parseDate, parseMoney, parseStatement, summariseStatement } from '../src/data/statement.ts';
+import { parseNumberAnswer } from '../bot/answers.ts';
+
+describe('bank statement CSV', () => {
+  it('reads signed amounts with balances, day-first dates and thousands separators', () => {
+    const t = parseStatement('Date,Description,Amount,Balance\n31/01/2024,Salary,"2,500.00","2,600.00"\n01/02/2024,Rent,-900,1700\n');
+    expect(t).toHaveLength(2);
+    expect(t[0]).toEqual({ date: new Date(Date.UTC(2024, 0, 31)), amount: 2500, balance: 2600, description: 'Salary' });
+    expect(t[1].amount).toBe(-900);
+  });
+
+  it('reads separate debit and credit columns', () => {
+    const t = parseStatement('Transaction Date,Details,Paid out,Paid in\n2024-03-01,Wages,,1800\n2024-03-02,Shop,45.50,\n');
+    expect(t.map((x) => x.amount)).toEqual([1800, -45.5]);
+    expect(t[0]).not.toHaveProperty('balance');
+  });
+
+  it('summarises whole months: income in, spending out, savings, months overdrawn', () => {
+    const t = parseStatement([
+      'date,description,amount,balance',
+      '2024-01-03,Salary,3000,3000', '2024-01-10,Rent,-1000,2000', '2024-02-03,Salary,3000,5000', '2024-02-20,Holiday,-5500,-500',
+    ].join('\n'));
+    expect(summariseStatement(t)).toEqual({ monthlyIncomeDeposits: 3000, monthlySpending: 3250, monthlySavings: -250, overdraftMonths12m: 1, averageBalance: 2375, lowestBalance: -500 });
+  });
+
+  it('names the row and the column of a bad value, and refuses files it cannot use', () => {
+    expect(() => parseStatement('date,amount\n2024-01-01,12\n2024-01-02,twelve\n')).toThrow('row 3, column "amount": not an amount');
+    expect(() => parseStatement('date,amount\n31/02/2024,12\n')).toThrow('row 2, column "date": "31/02/2024" is not a date');
+    expect(() => parseStatement('when,what\nx,y\n')).toThrow(/no date column found \(columns: when, what\)/);
+    expect(() => parseStatement('date,description\n2024-01-01,x\n')).toThrow(/no amount column/);
+    expect(() => parseStatement('date,amount\n')).toThrow(StatementError);
+  });
+
+  it('parses money and dates in common spellings', () => {
+    expect(parseMoney('(45.10)')).toBe(-45.1);
+    expect(parseMoney('£1,234.50')).toBe(1234.5);
+    expect(parseMoney('12.00-')).toBe(-12);
+    expect(parseMoney('')).toBeUndefined();
+    expect(parseDate('5.3.2024')).toEqual(new Date(Date.UTC(2024, 2, 5)));
+    expect(parseDate('5 Mar 2024')).toEqual(new Date(Date.UTC(2024, 2, 5)));
+    expect(parseDate('soon')).toBeUndefined();
+  });
+});
+
+describe('numbers as people type them in chat', () => {
+  it.each([
+    ['52k', 52_000], ['52,000', 52_000], ['£52000', 52_000], ['$1.2m', 1_200_000], ['35%', 35], ['about 700', 700], [' 12 000 ', 12_000], ['0', 0],
+  ])('%s → %d', (text, value) => {
+    expect(parseNumberAnswer(text)).toBe(value);
+  });
+  it.each(['lots', '12 apples', '', '5k5'])('%s is not a number', (text) => {
+    expect(parseNumberAnswer(text)).toBeUndefined();
+  });
+});
