@@ -1,4 +1,4 @@
-import { ApplicantSchema, AlternativeDataSchema, LOAN_PURPOSES, type Applicant } from '../src/applicant/schema.ts';
+import { ApplicantSchema, AlternativeDataSchema, LOAN_PURPOSES, PURPOSE_LABELS, type Applicant } from '../src/applicant/schema.ts';
 
 /**
  * The application as questions, in order. Each answer is checked against the applicant schema's
@@ -21,27 +21,10 @@ export interface Question {
   columns?: number;
 }
 
-const PURPOSE_TEXT: Record<(typeof LOAN_PURPOSES)[number], string> = {
-  debt_consolidation: 'Paying off other debts',
-  credit_card: 'Paying off credit cards',
-  home_improvement: 'Home improvement',
-  major_purchase: 'A major purchase',
-  small_business: 'Small business',
-  car: 'A car',
-  wedding: 'A wedding',
-  medical: 'Medical costs',
-  moving: 'Moving home',
-  vacation: 'A holiday',
-  house: 'Buying a house',
-  educational: 'Education',
-  renewable_energy: 'Renewable energy',
-  other: 'Something else',
-};
-
 export const QUESTIONS: Question[] = [
   { field: 'loanAmount', text: 'How much would you like to borrow (in dollars)?', example: '12,000 or 12k' },
   { field: 'termMonths', text: 'Over how long would you like to repay?', choices: [{ label: '36 months', value: 36 }, { label: '60 months', value: 60 }] },
-  { field: 'purpose', text: 'What is the loan for?', choices: LOAN_PURPOSES.map((p) => ({ label: PURPOSE_TEXT[p], value: p })), columns: 2 },
+  { field: 'purpose', text: 'What is the loan for?', choices: LOAN_PURPOSES.map((p) => ({ label: PURPOSE_LABELS[p], value: p })), columns: 2 },
   { field: 'annualIncome', text: 'What is your yearly income before tax?', example: '52,000 or 52k' },
   {
     field: 'employmentYears',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApplicantSchema } from '../applicant/schema.ts';
+import { ApplicantSchema, PURPOSE_LABELS } from '../applicant/schema.ts';
 
 /**
  * The public web widget: a plain, accessible form generated from the applicant schema (labels,
@@ -17,23 +17,6 @@ interface JsonField {
   anyOf?: { const?: number | string }[];
 }
 
-const PURPOSE_LABELS: Record<string, string> = {
-  debt_consolidation: 'Paying off other debts',
-  credit_card: 'Paying off credit cards',
-  home_improvement: 'Home improvement',
-  major_purchase: 'A major purchase',
-  small_business: 'A small business',
-  car: 'A car',
-  wedding: 'A wedding',
-  medical: 'Medical costs',
-  moving: 'Moving home',
-  vacation: 'A holiday',
-  house: 'Buying a house',
-  educational: 'Education',
-  renewable_energy: 'Renewable energy',
-  other: 'Something else',
-};
-
 const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
 function fieldHtml(name: string, f: JsonField, required: boolean): string {
@@ -44,7 +27,7 @@ function fieldHtml(name: string, f: JsonField, required: boolean): string {
   const choices = f.enum ?? f.anyOf?.map((o) => String(o.const));
   if (choices) {
     const kind = f.enum ? 'string' : 'number';
-    const options = choices.map((c) => `<option value="${escape(c)}">${escape(PURPOSE_LABELS[c] ?? c.replace(/_/g, ' ').toLowerCase())}</option>`).join('');
+    const options = choices.map((c) => `<option value="${escape(c)}">${escape((PURPOSE_LABELS as Record<string, string>)[c] ?? c.replace(/_/g, ' ').toLowerCase())}</option>`).join('');
     return `<div class="field">${label}<select id="${id}" name="${name}" data-kind="${kind}" ${required ? 'required' : ''} aria-describedby="${id}-err">${options}</select>${error}</div>`;
   }
   const range = `${f.minimum !== undefined ? ` min="${f.minimum}"` : ''}${f.maximum !== undefined ? ` max="${f.maximum}"` : ''}`;

@@ -23,6 +23,24 @@ export const LOAN_PURPOSES = [
   'other',
 ] as const;
 
+/** Loan purposes in plain words, for forms and chat buttons. */
+export const PURPOSE_LABELS: Record<(typeof LOAN_PURPOSES)[number], string> = {
+  debt_consolidation: 'Paying off other debts',
+  credit_card: 'Paying off credit cards',
+  home_improvement: 'Home improvement',
+  major_purchase: 'A major purchase',
+  small_business: 'A small business',
+  car: 'A car',
+  wedding: 'A wedding',
+  medical: 'Medical costs',
+  moving: 'Moving home',
+  vacation: 'A holiday',
+  house: 'Buying a house',
+  educational: 'Education',
+  renewable_energy: 'Renewable energy',
+  other: 'Something else',
+};
+
 export const HOME_OWNERSHIP = ['RENT', 'MORTGAGE', 'OWN', 'OTHER'] as const;
 export const LOAN_TERMS = [36, 60] as const;
 

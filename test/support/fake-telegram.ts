@@ -87,6 +87,13 @@ export class FakeTelegram {
 
 let updateId = 500_000;
 const user = (id: number) => ({ id, is_bot: false, first_name: `User${id}`, language_code: 'en' });
+const privateChat = (id: number) => ({ id, type: 'private', first_name: `User${id}` });
+
+/** A message from `userId` in their private chat, with the given content (text, document, sticker…). */
+function privateMessage(userId: number, content: Record<string, unknown>, key: 'message' | 'edited_message' = 'message') {
+  const now = Math.floor(Date.now() / 1000);
+  return { update_id: ++updateId, [key]: { message_id: updateId, date: now, ...(key === 'edited_message' ? { edit_date: now } : {}), from: user(userId), chat: privateChat(userId), ...content } };
+}
 
 export function textUpdate(userId: number, text: string, chat: { id?: number; type?: string } = {}) {
   const command = /^\/\w+/.exec(text);
@@ -111,47 +118,19 @@ export function callbackUpdate(userId: number, data: string) {
       from: user(userId),
       chat_instance: `ci-${userId}`,
       data,
-      message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: userId, type: 'private', first_name: `User${userId}` }, text: '…' },
+      message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: privateChat(userId), text: '…' },
     },
   };
 }
 
 export function documentUpdate(userId: number, fileId: string, fileName = 'statement.csv') {
-  return {
-    update_id: ++updateId,
-    message: {
-      message_id: updateId,
-      date: Math.floor(Date.now() / 1000),
-      from: user(userId),
-      chat: { id: userId, type: 'private', first_name: `User${userId}` },
-      document: { file_id: fileId, file_unique_id: `u-${fileId}`, file_name: fileName, mime_type: 'text/csv', file_size: 300 },
-    },
-  };
+  return privateMessage(userId, { document: { file_id: fileId, file_unique_id: `u-${fileId}`, file_name: fileName, mime_type: 'text/csv', file_size: 300 } });
 }
 
 export function stickerUpdate(userId: number) {
-  return {
-    update_id: ++updateId,
-    message: {
-      message_id: updateId,
-      date: Math.floor(Date.now() / 1000),
-      from: user(userId),
-      chat: { id: userId, type: 'private', first_name: `User${userId}` },
-      sticker: { file_id: 'stk', file_unique_id: 'ustk', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false },
-    },
-  };
+  return privateMessage(userId, { sticker: { file_id: 'stk', file_unique_id: 'ustk', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false } });
 }
 
 export function editedUpdate(userId: number, text: string) {
-  return {
-    update_id: ++updateId,
-    edited_message: {
-      message_id: 7,
-      date: Math.floor(Date.now() / 1000),
-      edit_date: Math.floor(Date.now() / 1000),
-      from: user(userId),
-      chat: { id: userId, type: 'private', first_name: `User${userId}` },
-      text,
-    },
-  };
+  return privateMessage(userId, { text }, 'edited_message');
 }
