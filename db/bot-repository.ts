@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
 import { applications, auditLog, botAdmins, conversations, decisions, processedUpdates } from './schema.ts';
 
@@ -20,9 +20,15 @@ export async function deleteConversation(db: Db, key: string): Promise<void> {
   await db.delete(conversations).where(eq(conversations.key, key));
 }
 
+/** Telegram re-delivers for at most a day; ids older than this are pruned now and then. */
+export const UPDATE_MEMORY_DAYS = 7;
+
 /** Records an update id; false when it was already processed (a re-delivery). */
 export async function claimUpdate(db: Db, updateId: number): Promise<boolean> {
   const rows = await db.insert(processedUpdates).values({ updateId }).onConflictDoNothing().returning();
+  if (rows.length > 0 && updateId % 1000 === 0) {
+    await db.delete(processedUpdates).where(lt(processedUpdates.processedAt, new Date(Date.now() - UPDATE_MEMORY_DAYS * 86_400_000)));
+  }
   return rows.length > 0;
 }
 

@@ -102,3 +102,20 @@ describe.each(ENGINES)('storage on %s', (engine) => {
     await expect(database.db.execute(sql`delete from audit_log`).catch(refusal)).resolves.toMatch(/append-only \(DELETE refused\)/);
   });
 });
+
+describe.each(ENGINES)('bot storage on %s', (engine) => {
+  it('claims each update id once and forgets ids older than a week', async () => {
+    const { claimUpdate, UPDATE_MEMORY_DAYS } = await import('../db/bot-repository.ts');
+    const { processedUpdates } = await import('../db/schema.ts');
+    const database = await openTestDatabase(engine);
+    try {
+      expect(await claimUpdate(database.db, 41)).toBe(true);
+      expect(await claimUpdate(database.db, 41)).toBe(false);
+      await database.db.update(processedUpdates).set({ processedAt: new Date(Date.now() - (UPDATE_MEMORY_DAYS + 1) * 86_400_000) });
+      expect(await claimUpdate(database.db, 2000)).toBe(true); // every 1000th id prunes
+      expect(await claimUpdate(database.db, 41)).toBe(true);
+    } finally {
+      await database.close();
+    }
+  });
+});
