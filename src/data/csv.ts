@@ -14,6 +14,8 @@ export interface CsvRow {
 export interface CsvStreamOptions {
   /** Skip lines until one contains this column name (LendingClub files start with a notice line). */
   headerMustInclude?: string;
+  /** Field separator (default ","). */
+  delimiter?: string;
 }
 
 function openMaybeGzip(path: string): Readable {
@@ -31,7 +33,7 @@ export async function* streamCsv(
   stats: { skippedRows: number } = { skippedRows: 0 },
 ): AsyncGenerator<CsvRow> {
   const parser = openMaybeGzip(path).pipe(
-    parse({ relax_column_count: true, skip_empty_lines: true, bom: true, trim: true }),
+    parse({ relax_column_count: true, skip_empty_lines: true, bom: true, trim: true, delimiter: options.delimiter ?? ',' }),
   );
   let header: string[] | undefined;
   let line = 0;

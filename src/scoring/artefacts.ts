@@ -22,6 +22,8 @@ export const MANIFEST_FILE = 'manifest.json';
 
 export const ManifestSchema = z.object({
   current: z.string().min(1),
+  /** The behavioural (bank-account) model version, when one is shipped. */
+  behaviour: z.string().min(1).optional(),
   versions: z.array(z.object({ version: z.string(), kind: z.enum(['applicant', 'generic']), data: z.string() })),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { BEHAVIOUR_MODEL_INPUTS, behaviourModelInputs, type BehaviourFeatures } from '../features/behaviour.ts';
+import { LogisticModelSchema, logisticLogit } from '../training/logistic.ts';
+
+/**
+ * The behavioural model (trained on Berka bank accounts) and the rule that combines its evidence
+ * with the bureau PD: under the assumption that, given the outcome, bank-account behaviour and the
+ * bureau inputs are independent, Bayes' rule adds log-likelihood ratios, so
+ *   logit(PD) = logit(PD_bureau) + [logit(p_behaviour) − logit(base rate of the behavioural data)].
+ * Evidence that matches the behavioural data's base rate leaves the bureau PD unchanged.
+ */
+export const BehaviourModelSchema = z.object({
+  kind: z.literal('behaviour'),
+  version: z.string(),
+  inputs: z.array(z.enum(BEHAVIOUR_MODEL_INPUTS)),
+  model: LogisticModelSchema,
+  baseRate: z.number().gt(0).lt(1),
+  windowMonths: z.number().int().positive(),
+});
+export type BehaviourModel = z.infer<typeof BehaviourModelSchema>;
+
+const logit = (p: number) => Math.log(p / (1 - p));
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+export interface BehaviourEvidence {
+  /** Log-odds added to the bureau's: positive raises the PD. */
+  logOdds: number;
+  /** Each input's share of that evidence (coefficient × standardised value). */
+  byInput: Record<string, number>;
+}
+
+export function behaviourEvidence(model: BehaviourModel, features: BehaviourFeatures): BehaviourEvidence {
+  const inputs = behaviourModelInputs(features);
+  const x = model.inputs.map((name) => inputs[name]);
+  const byInput: Record<string, number> = {};
+  model.inputs.forEach((name, j) => {
+    byInput[name] = (model.model.coefficients[j] * (x[j] - model.model.means[j])) / model.model.scales[j];
+  });
+  return { logOdds: logisticLogit(model.model, x) - logit(model.baseRate), byInput };
+}
+
+/** Adds behavioural log-odds evidence to a PD; `bureauWeight` < 1 shrinks thin-file bureau evidence toward `bureauBaseRate`. */
+export function combinePd(bureauPd: number, evidenceLogOdds: number, options: { bureauWeight?: number; bureauBaseRate?: number } = {}): number {
+  const clip = (p: number) => Math.min(1 - 1e-9, Math.max(1e-9, p));
+  const { bureauWeight = 1, bureauBaseRate = bureauPd } = options;
+  const prior = logit(clip(bureauBaseRate)) + bureauWeight * (logit(clip(bureauPd)) - logit(clip(bureauBaseRate)));
+  return sigmoid(prior + evidenceLogOdds);
+}
