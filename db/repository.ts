@@ -87,6 +87,9 @@ export interface StoredApplication {
     decision: 'approve' | 'refer' | 'decline';
     reasons: Assessment['reasons'];
     offer: Assessment['offer'];
+    behaviour: Assessment['behaviour'];
+    thinFile: boolean;
+    notices: string[];
     modelVersion: string;
     policyVersion: number;
     reviewedBy: string | null;
@@ -119,6 +122,9 @@ export async function getApplication(db: Db, id: string): Promise<StoredApplicat
       decision: d.decision,
       reasons: d.reasons as Assessment['reasons'],
       offer: d.offer as Assessment['offer'],
+      behaviour: (d.behaviour ?? null) as Assessment['behaviour'],
+      thinFile: d.thinFile,
+      notices: d.notices,
       modelVersion: d.modelVersion,
       policyVersion: d.policyVersion,
       reviewedBy: d.reviewedBy,

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   bigserial,
   doublePrecision,
   index,
@@ -34,6 +35,7 @@ export const policies = pgTable('policies', {
   fundingCost: doublePrecision('funding_cost').notNull(),
   targetMargin: doublePrecision('target_margin').notNull(),
   maxApr: doublePrecision('max_apr').notNull(),
+  storeRawTransactions: boolean('store_raw_transactions').notNull().default(false),
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -81,6 +83,10 @@ export const decisions = pgTable(
     decision: text('decision', { enum: ['approve', 'refer', 'decline'] }).notNull(),
     reasons: jsonb('reasons').notNull(),
     offer: jsonb('offer').notNull(),
+    /** Bank-account evidence used (features' effect, not the transactions), or null. */
+    behaviour: jsonb('behaviour'),
+    thinFile: boolean('thin_file').notNull().default(false),
+    notices: jsonb('notices').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     modelVersion: text('model_version')
       .notNull()
       .references(() => modelVersions.version),

@@ -101,7 +101,12 @@ describe('the shipped behavioural model (Berka, cross-validated)', () => {
   it('gives riskier evidence for an account that runs overdrawn with penalty charges', () => {
     const calm = behaviourFeatures(history.filter((x) => !/flights|fee/i.test(x.description)), d('2024-04-01'));
     const risky = behaviourFeatures(history, d('2024-04-01'));
-    expect(behaviourEvidence(model, risky).logOdds).toBeGreaterThan(behaviourEvidence(model, calm).logOdds);
+    expect(behaviourEvidence(model, risky)!.logOdds).toBeGreaterThan(behaviourEvidence(model, calm)!.logOdds);
+    // Summary answers use the answers model, and say nothing when they are incomplete.
+    expect(behaviourEvidence(model, { savingsRate: 0.2 })).toBeUndefined();
+    const saver = behaviourEvidence(model, { savingsRate: 0.3, episodesBelowZero: 0 })!;
+    const overdrawn = behaviourEvidence(model, { savingsRate: -0.2, episodesBelowZero: 6 })!;
+    expect(overdrawn.logOdds).toBeGreaterThan(saver.logOdds);
   });
 
   it('bootstrap intervals cover the point estimate', () => {

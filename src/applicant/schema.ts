@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BehaviourFeaturesSchema } from '../features/behaviour.ts';
 
 /**
  * What every channel (API, bot, widget) collects from an applicant.
@@ -55,6 +56,15 @@ const field = <T extends z.ZodType>(schema: T, meta: FieldMeta): T => schema.met
 const count = (label: string, max: number) =>
   field(z.number().int().min(0).max(max), { label, unit: 'count' });
 
+export const TransactionInputSchema = z
+  .object({
+    date: z.iso.date(),
+    amount: z.number().meta({ description: 'Signed: money in is positive, money out negative' }),
+    balance: z.number().optional(),
+    description: z.string().max(200).optional(),
+  })
+  .strict();
+
 /**
  * Optional bank-account evidence for thin-file applicants. Absent means "not given":
  * no field here is ever read as zero when missing.
@@ -84,6 +94,19 @@ export const AlternativeDataSchema = z
     lowestBalance: field(z.number().min(-10_000_000).max(10_000_000).optional(), {
       label: 'Lowest account balance (from a statement)',
       unit: 'USD',
+    }),
+    /** Raw transactions: reduced to `behaviour` at once and, unless the policy says so, never stored. */
+    transactions: field(z.array(TransactionInputSchema).min(1).max(5_000).optional(), {
+      label: 'Bank transactions (reduced to behavioural features on arrival)',
+      unit: 'list',
+    }),
+    behaviour: field(BehaviourFeaturesSchema.optional(), {
+      label: 'Behavioural features computed from a bank statement (POST /v1/statements)',
+      unit: 'object',
+    }),
+    statementSha256: field(z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex').optional(), {
+      label: 'SHA-256 of the statement the behavioural features came from',
+      unit: 'hex',
     }),
   })
   .strict();

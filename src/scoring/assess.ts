@@ -2,6 +2,10 @@ import { z } from 'zod';
 import type { Applicant } from '../applicant/schema.ts';
 import { featureVector } from '../features/spec.ts';
 import { estimateFromFeatures, estimatePd, type LoadedModel } from './model.ts';
+import { behaviourEvidence, combinePd } from './behaviour-model.ts';
+import { behaviourInputsOf, isThinFile } from './evidence.ts';
+import { pdToScore } from './scale.ts';
+import { calibrate } from '../training/calibrate.ts';
 import { decide, riskBand, RISK_BANDS, type Policy } from './policy.ts';
 import { price } from './pricing.ts';
 import { contributions, topReasons } from './reasons.ts';
@@ -37,6 +41,22 @@ export const OfferSchema = PricedLoanSchema.extend({
   counterOffer: CounterOfferSchema.nullable().meta({ description: 'When declined or referred: the largest amount (or other term) the policy would approve' }),
 });
 
+export const BehaviourSignalSchema = z.object({
+  code: z.string(),
+  text: z.string(),
+  direction: z.enum(['raised', 'lowered']),
+  logOdds: z.number(),
+});
+
+export const BehaviourSummarySchema = z.object({
+  source: z.enum(['statement', 'answers']),
+  /** Log-odds added to the bureau estimate (Bayes' rule, independence assumed; see the behavioural model card). */
+  evidenceLogOdds: z.number(),
+  /** The PD from bureau inputs alone, before the bank-account evidence. */
+  bureauPd: z.number(),
+  signals: z.array(BehaviourSignalSchema),
+});
+
 export const AssessmentSchema = z.object({
   pd: z.number().min(0).max(1).meta({ description: 'Calibrated probability of default over the loan term' }),
   score: z.number().int().min(300).max(850).meta({ description: 'Points: 650 at 10:1 odds, +40 points per doubling of the odds' }),
@@ -44,6 +64,12 @@ export const AssessmentSchema = z.object({
   decision: z.enum(['approve', 'refer', 'decline']),
   reasons: z.array(ReasonSchema),
   offer: OfferSchema,
+  /** Bank-account evidence used in this decision, if any. */
+  behaviour: BehaviourSummarySchema.nullable(),
+  /** Little credit history: the bureau inputs say little on their own. */
+  thinFile: z.boolean(),
+  /** Plain-language notes on how the decision was made (thin file, evidence used or missing). */
+  notices: z.array(z.string()),
   modelVersion: z.string(),
 });
 export type Assessment = z.infer<typeof AssessmentSchema>;
@@ -61,13 +87,57 @@ function decisionFor(pd: number, policy: Policy, withinMaxApr: boolean) {
   return d !== 'decline' && !withinMaxApr ? 'decline' : d;
 }
 
+const SIGNAL_TEXT: Record<string, string> = {
+  regularIncomeShare: 'How regularly income is paid into your account',
+  incomeVolatility: 'How much your monthly income varies',
+  spendingVolatility: 'How much your monthly spending varies',
+  essentialShare: 'The share of your spending on household bills and insurance',
+  savingsRate: 'How much of your income you keep',
+  balanceToSpending: 'Your usual balance compared with your spending',
+  lowestBalanceToSpending: 'Your lowest balance compared with your spending',
+  daysBelowZero: 'The days your account was overdrawn',
+  episodesBelowZero: 'How often your account went overdrawn',
+  penaltyCharges: 'Penalty or overdraft charges',
+  cashWithdrawalShare: 'The share of your spending taken out as cash',
+};
+
+type PdOf = (a: Applicant) => number;
+
+/** The bureau PD, with the applicant's bank-account evidence added when there is some. */
+function pdFunction(model: LoadedModel, applicant: Applicant): { pdOf: PdOf; behaviour: Assessment['behaviour']; thin: boolean; notices: string[] } {
+  const thin = isThinFile(applicant);
+  const given = behaviourInputsOf(applicant.alternativeData);
+  const evidence = given && model.behaviour ? behaviourEvidence(model.behaviour, given.source === 'statement' ? applicant.alternativeData!.behaviour! : given.inputs) : undefined;
+  const notices: string[] = [];
+  if (thin) {
+    notices.push(
+      evidence
+        ? 'Thin credit file: the decision leans on your bank-account evidence, with the credit-file evidence counted at half weight.'
+        : 'Thin credit file: there is little credit history to judge from. Adding bank-account evidence (a statement or a few answers about your account) can help.',
+    );
+  }
+  if (given && !evidence) notices.push('The bank-account answers given were not enough to use (savings and months overdrawn are both needed); they did not change the decision.');
+  if (!evidence) return { pdOf: (a) => estimatePd(model, a).pd, behaviour: null, thin, notices };
+  // The credit-file evidence is shrunk toward the average applicant's PD when the file is thin.
+  const averagePd = calibrate(model.calibration, contributions(model.forest, featureVector(model.spec, applicant)).bias);
+  const options = thin ? { bureauWeight: 0.5, bureauBaseRate: averagePd } : {};
+  const pdOf: PdOf = (a) => combinePd(estimatePd(model, a).pd, evidence.logOdds, options);
+  const signals = Object.entries(evidence.byInput)
+    .filter(([, v]) => Math.abs(v) > 0.01)
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, 4)
+    .map(([code, v]) => ({ code, direction: v > 0 ? ('raised' as const) : ('lowered' as const), logOdds: Math.round(v * 1000) / 1000, text: `${SIGNAL_TEXT[code] ?? code} ${v > 0 ? 'raised' : 'lowered'} the estimated risk.` }));
+  notices.push(`Bank-account evidence (${given!.source === 'statement' ? 'from a statement' : 'from your answers'}) was added to the credit-file estimate.`);
+  return { pdOf, behaviour: { source: given!.source, evidenceLogOdds: Math.round(evidence.logOdds * 1000) / 1000, bureauPd: estimatePd(model, applicant).pd, signals }, thin, notices };
+}
+
 /** Largest amount (same term first, then the other term) that the policy would approve. */
-export function counterOffer(model: LoadedModel, policy: Policy, applicant: Applicant): CounterOffer | null {
+export function counterOffer(model: LoadedModel, policy: Policy, applicant: Applicant, pdOf: PdOf = (a) => estimatePd(model, a).pd): CounterOffer | null {
   const step = Math.max(100, Math.floor(applicant.loanAmount / 20 / 100) * 100);
   const terms = [applicant.termMonths, applicant.termMonths === 36 ? 60 : 36] as const;
   for (const termMonths of terms) {
     for (let amount = termMonths === applicant.termMonths ? applicant.loanAmount - step : applicant.loanAmount; amount >= MIN_AMOUNT; amount -= step) {
-      const { pd } = estimatePd(model, { ...applicant, loanAmount: amount, termMonths });
+      const pd = pdOf({ ...applicant, loanAmount: amount, termMonths });
       const loan = pricedLoan(amount, termMonths, pd, policy);
       if (decisionFor(pd, policy, loan.withinMaxApr) === 'approve') {
         const { withinMaxApr: _, ...rest } = loan;
@@ -82,20 +152,25 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
   if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
   const x = featureVector(model.spec, applicant);
   const estimate = estimateFromFeatures(model, x);
-  const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, estimate.pd, policy);
-  const decision = decisionFor(estimate.pd, policy, loan.withinMaxApr);
+  const { pdOf, behaviour, thin, notices } = pdFunction(model, applicant);
+  const pd = behaviour ? pdOf(applicant) : estimate.pd;
+  const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, pd, policy);
+  const decision = decisionFor(pd, policy, loan.withinMaxApr);
   const { byFeature } = contributions(model.forest, x);
   return {
-    pd: estimate.pd,
-    score: estimate.score,
-    riskBand: riskBand(estimate.pd),
+    pd,
+    score: pdToScore(pd),
+    riskBand: riskBand(pd),
     decision,
     reasons: topReasons(model.spec.features, byFeature, applicant),
     offer: {
       ...loan,
       available: decision !== 'decline',
-      counterOffer: decision === 'approve' ? null : counterOffer(model, policy, applicant),
+      counterOffer: decision === 'approve' ? null : counterOffer(model, policy, applicant, pdOf),
     },
+    behaviour,
+    thinFile: thin,
+    notices,
     modelVersion: model.version,
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BEHAVIOUR_MODEL_INPUTS, behaviourModelInputs, type BehaviourFeatures } from '../features/behaviour.ts';
+import { BEHAVIOUR_MODEL_INPUTS, behaviourModelInputs, type BehaviourFeatures, type BehaviourModelInput } from '../features/behaviour.ts';
 import { LogisticModelSchema, logisticLogit } from '../training/logistic.ts';
 
 /**
@@ -9,11 +9,20 @@ import { LogisticModelSchema, logisticLogit } from '../training/logistic.ts';
  *   logit(PD) = logit(PD_bureau) + [logit(p_behaviour) − logit(base rate of the behavioural data)].
  * Evidence that matches the behavioural data's base rate leaves the bureau PD unchanged.
  */
+const SubModelSchema = z.object({
+  inputs: z.array(z.enum(BEHAVIOUR_MODEL_INPUTS)).min(1),
+  model: LogisticModelSchema,
+});
+
+/**
+ * Two logistic models on the same loans: `statement` uses every input a statement gives;
+ * `answers` only those the short questions give (savings rate and overdraft months).
+ */
 export const BehaviourModelSchema = z.object({
   kind: z.literal('behaviour'),
   version: z.string(),
-  inputs: z.array(z.enum(BEHAVIOUR_MODEL_INPUTS)),
-  model: LogisticModelSchema,
+  statement: SubModelSchema,
+  answers: SubModelSchema,
   baseRate: z.number().gt(0).lt(1),
   windowMonths: z.number().int().positive(),
 });
@@ -29,14 +38,21 @@ export interface BehaviourEvidence {
   byInput: Record<string, number>;
 }
 
-export function behaviourEvidence(model: BehaviourModel, features: BehaviourFeatures): BehaviourEvidence {
-  const inputs = behaviourModelInputs(features);
-  const x = model.inputs.map((name) => inputs[name]);
+/**
+ * Evidence from a statement's features, or from summary answers (needs every input of the answers
+ * model). Undefined when the answers are not enough to say anything.
+ */
+export function behaviourEvidence(model: BehaviourModel, given: BehaviourFeatures | Partial<Record<BehaviourModelInput, number>>): BehaviourEvidence | undefined {
+  const full = 'monthsObserved' in given;
+  const inputs: Partial<Record<BehaviourModelInput, number>> = full ? behaviourModelInputs(given as BehaviourFeatures) : given;
+  const sub = full ? model.statement : model.answers;
+  if (sub.inputs.some((name) => inputs[name] === undefined)) return undefined;
+  const x = sub.inputs.map((name) => inputs[name]!);
   const byInput: Record<string, number> = {};
-  model.inputs.forEach((name, j) => {
-    byInput[name] = (model.model.coefficients[j] * (x[j] - model.model.means[j])) / model.model.scales[j];
+  sub.inputs.forEach((name, j) => {
+    byInput[name] = (sub.model.coefficients[j] * (x[j] - sub.model.means[j])) / sub.model.scales[j];
   });
-  return { logOdds: logisticLogit(model.model, x) - logit(model.baseRate), byInput };
+  return { logOdds: logisticLogit(sub.model, x) - logit(model.baseRate), byInput };
 }
 
 /** Adds behavioural log-odds evidence to a PD; `bureauWeight` < 1 shrinks thin-file bureau evidence toward `bureauBaseRate`. */

@@ -21,11 +21,13 @@ function readJson(path: string): unknown {
 
 export function loadModel(root = 'models', version?: string): LoadedModel {
   let chosen = version;
+  let behaviourVersion: string | undefined;
   if (!chosen) {
     const path = join(root, MANIFEST_FILE);
     const parsed = ManifestSchema.safeParse(readJson(path));
     if (!parsed.success) throw new ModelLoadError(`${path}: invalid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     chosen = parsed.data.current;
+    behaviourVersion = parsed.data.behaviour;
   }
   const dir = join(root, chosen);
   const read = (file: string) => readJson(join(dir, file));
@@ -37,6 +39,7 @@ export function loadModel(root = 'models', version?: string): LoadedModel {
       calibration: read(ARTEFACT_FILES.calibration),
       baseline: read(ARTEFACT_FILES.baseline),
       metrics: read(ARTEFACT_FILES.metrics),
+      ...(behaviourVersion ? { behaviour: readJson(join(root, behaviourVersion, 'model.json')) } : {}),
     },
     dir,
   );

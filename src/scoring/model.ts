@@ -8,6 +8,7 @@ import { calibrate, type Calibration } from '../training/calibrate.ts';
 import { logisticLogit, sigmoid, type LogisticModel } from '../training/logistic.ts';
 import { ARTEFACT_FILES, BaselineArtefactSchema, CalibrationSchema, FeatureSpecSchema, MetricsArtefactSchema } from './artefacts.ts';
 import { pdToScore } from './scale.ts';
+import { BehaviourModelSchema, type BehaviourModel } from './behaviour-model.ts';
 
 /** A model version loaded from disk and checked: everything needed to score, nothing else. */
 export interface LoadedModel {
@@ -18,6 +19,8 @@ export interface LoadedModel {
   calibration: Calibration;
   baseline: LogisticModel;
   metrics: z.infer<typeof MetricsArtefactSchema>;
+  /** The bank-account evidence model, when one ships with this model. */
+  behaviour?: BehaviourModel;
 }
 
 const join = (dir: string, file: string) => `${dir}/${file}`;
@@ -33,6 +36,8 @@ export interface RawArtefacts {
   calibration: unknown;
   baseline: unknown;
   metrics: unknown;
+  /** models/<behaviour version>/model.json, optional. */
+  behaviour?: unknown;
 }
 
 function checked<T>(where: string, input: unknown, parse: (input: unknown) => T): T {
@@ -71,7 +76,8 @@ export function modelFromArtefacts(version: string, raw: RawArtefacts, dir = ver
   if (metrics.version !== version) {
     throw new ModelLoadError(`${dir}: metrics.json belongs to version ${metrics.version}`);
   }
-  return { version, dir, spec, forest, calibration, baseline: baseline.model, metrics };
+  const behaviour = raw.behaviour === undefined ? undefined : checked(`${dir} (behaviour model)`, raw.behaviour, (i) => BehaviourModelSchema.parse(i));
+  return { version, dir, spec, forest, calibration, baseline: baseline.model, metrics, ...(behaviour ? { behaviour } : {}) };
 }
 
 export interface PdEstimate {

@@ -18,6 +18,8 @@ export const PolicySchema = z
     targetMargin: z.number().min(0).max(0.5),
     /** Highest APR the lender will charge; a loan that needs more is not offered. */
     maxApr: z.number().gt(0).max(1),
+    /** Keep raw bank transactions with the application (default: only their features and hash). */
+    storeRawTransactions: z.boolean().default(false),
   })
   .refine((p) => p.approveBelow <= p.declineAtOrAbove, {
     message: 'approveBelow must not exceed declineAtOrAbove',
@@ -32,6 +34,7 @@ export const DEFAULT_POLICY: Policy = {
   fundingCost: 0.04,
   targetMargin: 0.03,
   maxApr: 0.36,
+  storeRawTransactions: false,
 };
 
 export type DecisionCutoffs = Pick<Policy, 'approveBelow' | 'declineAtOrAbove'>;

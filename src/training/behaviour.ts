@@ -24,6 +24,8 @@ export interface BerkaSample {
 
 export const BANK_INPUTS = ['amount', 'durationMonths', 'payment', 'districtAverageSalary', 'districtUnemployment96', 'districtEntrepreneursPer1000'] as const;
 export const WINDOW_MONTHS = 12;
+/** What the four short questions can tell: savings rate and months overdrawn. */
+export const ANSWERS_INPUTS = ['savingsRate', 'episodesBelowZero'] as const;
 
 export async function berkaSamples(dir = 'datasets/berka'): Promise<BerkaSample[]> {
   const [loans, districts, tx] = await Promise.all([
@@ -100,6 +102,7 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
   const samples = await berkaSamples(dir);
   const y = Uint8Array.from(samples, (s) => s.loan.bad);
   const behaviourRows = samples.map((s) => BEHAVIOUR_MODEL_INPUTS.map((k) => behaviourModelInputs(s.behaviour)[k]));
+  const answersRows = samples.map((s) => ANSWERS_INPUTS.map((k) => behaviourModelInputs(s.behaviour)[k]));
   const bankRows = samples.map((s) => s.bank);
   const bothRows = samples.map((_, i) => [...bankRows[i], ...behaviourRows[i]]);
 
@@ -107,6 +110,7 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
     bank: repeatedOutOfFold(bankRows, y, repeats, 5, seed),
     behaviour: repeatedOutOfFold(behaviourRows, y, repeats, 5, seed),
     both: repeatedOutOfFold(bothRows, y, repeats, 5, seed),
+    answers: repeatedOutOfFold(answersRows, y, repeats, 5, seed),
   };
   const baseRate = y.reduce((s, v) => s + v, 0) / y.length;
   // The combination rule applied to the two separate models, against the joint model.
@@ -118,6 +122,7 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
     method: `logistic regression (L2 = 1, standardised inputs); ${repeats} × repeated stratified 5-fold cross-validation, out-of-fold predictions averaged; percentile bootstrap (${resamples} resamples) for 95% intervals`,
     bankOnly: auc(oof.bank),
     behaviourOnly: auc(oof.behaviour),
+    answersOnly: auc(oof.answers),
     bankPlusBehaviour: { ...auc(oof.both), gainOverBank: round(rocAuc(y, oof.both) - rocAuc(y, oof.bank)), gainCi95: mapCi(delta) },
     combinationRule: {
       additive: { rocAuc: round(rocAuc(y, additive)), logLoss: round(logLoss(y, additive)) },
@@ -125,9 +130,19 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
     },
   };
 
-  const { X, p } = matrix(behaviourRows);
-  const model = fitLogistic(X, y, p, Uint32Array.from({ length: y.length }, (_, i) => i), { l2: 1 });
-  const body = { kind: 'behaviour' as const, inputs: [...BEHAVIOUR_MODEL_INPUTS], model, baseRate, windowMonths: WINDOW_MONTHS };
+  const everyLoan = Uint32Array.from({ length: y.length }, (_, i) => i);
+  const fit = (rows: number[][]) => {
+    const { X, p } = matrix(rows);
+    return fitLogistic(X, y, p, everyLoan, { l2: 1 });
+  };
+  const model = fit(behaviourRows);
+  const body = {
+    kind: 'behaviour' as const,
+    statement: { inputs: [...BEHAVIOUR_MODEL_INPUTS], model },
+    answers: { inputs: [...ANSWERS_INPUTS], model: fit(answersRows) },
+    baseRate,
+    windowMonths: WINDOW_MONTHS,
+  };
   const version = `behaviour-lr-${createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 10)}`;
   const artefact: BehaviourModel = { ...body, version };
   const dirOut = join(out, version);
@@ -166,6 +181,7 @@ function behaviourCard(version: string, m: Awaited<ReturnType<typeof trainBehavi
     '|---|---|---|',
     row('what the bank knew without transactions (amount, duration, instalment, district figures)', m.bankOnly),
     row('behaviour from transactions only', m.behaviourOnly),
+    row('only what the short questions give (savings rate, months overdrawn)', m.answersOnly),
     row('both', m.bankPlusBehaviour),
     '',
     `Gain of adding behaviour to what the bank knew: ${m.bankPlusBehaviour.gainOverBank >= 0 ? '+' : ''}${m.bankPlusBehaviour.gainOverBank.toFixed(3)} ROC-AUC (95% interval ${m.bankPlusBehaviour.gainCi95[0].toFixed(3)} to ${m.bankPlusBehaviour.gainCi95[1].toFixed(3)}).`,
