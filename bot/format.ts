@@ -16,7 +16,7 @@ export function summary(answers: Record<string, unknown>, alternative?: Record<s
   if (alternative && Object.keys(alternative).length) {
     lines.push('Bank-account evidence:');
     for (const q of ALT_QUESTIONS) if (alternative[q.field] !== undefined) lines.push(`• ${q.text.replace(/\?$/, '')}: ${alternative[q.field]}`);
-    if (alternative.averageBalance !== undefined) lines.push(`• Average balance: ${money(alternative.averageBalance as number)}, lowest: ${money(alternative.lowestBalance as number)}`);
+    if (alternative.behaviour) lines.push(`• A bank statement (${(alternative.behaviour as { monthsObserved: number }).monthsObserved} months), reduced to behavioural features`);
   }
   return lines.join('\n');
 }
@@ -34,6 +34,11 @@ export function decisionMessage(a: Assessment, applicant: Applicant): string {
     lines.push('', a.decision === 'approve' ? 'What weighed most on the risk:' : 'The main reasons:');
     for (const r of a.reasons) lines.push(`• ${r.text}`);
   }
+  if (a.behaviour?.signals.length) {
+    lines.push('', 'From your bank account:');
+    for (const sgl of a.behaviour.signals) lines.push(`• ${sgl.text}`);
+  }
+  if (a.notices.length) lines.push('', ...a.notices.map((n) => `ℹ️ ${n}`));
   const c = a.offer.counterOffer;
   if (c) lines.push('', `We could approve ${money(c.amount)} over ${c.termMonths} months at ${pct(c.apr)} APR (${money(c.monthlyPayment)} a month). Tap below to apply for that instead.`);
   return lines.join('\n');

@@ -71,7 +71,7 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     const malformed = await score('{"loanAmount": ');
     expect(malformed.status).toBe(400);
     expect(JSON.stringify(await json(malformed))).not.toMatch(/at .*\.ts:\d+/);
-    expect((await score({ ...sampleApplicant, pad: 'x'.repeat(20_000) })).status).toBe(413);
+    expect((await score({ ...sampleApplicant, pad: 'x'.repeat(300_000) })).status).toBe(413);
     const missing = await app.request('/v1/nothing');
     expect(missing.status).toBe(404);
     expect(await json(missing)).toMatchObject({ error: 'not found' });
@@ -161,6 +161,47 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     const docs = await app.request('/docs');
     expect(await docs.text()).toContain('SwaggerUIBundle');
     expect((await json(await app.request('/v1/models/current'))).metrics.test.forest.rocAuc).toBeGreaterThanOrEqual(0.72);
+  });
+
+  it('reduces raw transactions to behavioural features and a hash before scoring and storing', async () => {
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    const transactions = [
+      { date: day(70), amount: 2500, balance: 2600, description: 'Salary' },
+      { date: day(65), amount: -900, balance: 1700, description: 'Rent' },
+      { date: day(40), amount: 2500, balance: 4200, description: 'Salary' },
+      { date: day(35), amount: -4500, balance: -300, description: 'Holiday' },
+      { date: day(34), amount: -30, balance: -330, description: 'Overdraft fee' },
+      { date: day(10), amount: 2500, balance: 2170, description: 'Salary' },
+    ];
+    const res = await score({ ...sampleApplicant, alternativeData: { transactions } });
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.behaviour).toMatchObject({ source: 'statement' });
+    expect(body.behaviour.signals.length).toBeGreaterThan(0);
+    expect(body.behaviour.signals.some((s: { code: string; direction: string }) => s.code === 'penaltyCharges' && s.direction === 'raised')).toBe(true);
+    const stored = await json(await app.request(`/v1/applications/${body.applicationId}`, { headers: { 'x-api-key': adminKey } }));
+    expect(Object.keys(stored.applicant.alternativeData).sort()).toEqual(['behaviour', 'statementSha256']);
+    expect(stored.applicant.alternativeData.behaviour).toMatchObject({ penaltyCharges: 1, episodesBelowZero: 1 });
+    expect(JSON.stringify(stored)).not.toContain('Holiday');
+    expect(stored.decision.behaviour.source).toBe('statement');
+    const bad = await score({ ...sampleApplicant, alternativeData: { transactions: [{ date: '2001-01-01', amount: 5 }] } });
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).issues[0]).toMatchObject({ field: 'alternativeData.transactions', rule: expect.stringMatching(/no transactions in the months before/) });
+  });
+
+  it('turns an uploaded CSV statement into features without storing it', async () => {
+    const csv = 'Date,Description,Paid out,Paid in,Balance\n' + [60, 30, 5].map((d) => `${new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10)},Wages,,2000,${5000 - d}`).join('\n');
+    const res = await app.request('/v1/statements', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey } });
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.transactions).toBe(3);
+    expect(body.behaviour.regularIncome).toBe(2000);
+    expect(body.statementSha256).toMatch(/^[0-9a-f]{64}$/);
+    const scored = await json(await score({ ...sampleApplicant, alternativeData: { behaviour: body.behaviour, statementSha256: body.statementSha256 } }));
+    expect(scored.behaviour.source).toBe('statement');
+    const broken = await app.request('/v1/statements', { method: 'POST', body: 'Date,Amount\n2024-01-01,ten\n', headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey } });
+    expect(broken.status).toBe(400);
+    expect((await json(broken)).error).toBe('statement not used: row 2, column "Amount": not an amount');
   });
 
   it('stored one decision for every 200 answer', async () => {

@@ -63,6 +63,37 @@ describe('reasons', () => {
   });
 });
 
+describe('bank-account evidence in a decision', () => {
+  it('lowers the PD for a saver and raises it for an account often overdrawn, and says which signals moved it', () => {
+    const saver = assess(model, DEFAULT_POLICY, { ...sampleApplicant, alternativeData: { monthlyIncomeDeposits: 4000, monthlySpending: 3000, overdraftMonths12m: 0 } });
+    const overdrawn = assess(model, DEFAULT_POLICY, { ...sampleApplicant, alternativeData: { monthlyIncomeDeposits: 4000, monthlySpending: 4400, overdraftMonths12m: 5 } });
+    const none = assess(model, DEFAULT_POLICY, sampleApplicant);
+    expect(none.behaviour).toBeNull();
+    expect(saver.behaviour!.bureauPd).toBeCloseTo(none.pd, 12);
+    expect(saver.pd).toBeLessThan(none.pd);
+    expect(overdrawn.pd).toBeGreaterThan(none.pd);
+    expect(overdrawn.behaviour!.signals[0]).toMatchObject({ code: 'episodesBelowZero', direction: 'raised' });
+    expect(overdrawn.notices.join(' ')).toMatch(/Bank-account evidence \(from your answers\)/);
+    // Incomplete answers are not used, and the applicant is told.
+    const partial = assess(model, DEFAULT_POLICY, { ...sampleApplicant, alternativeData: { monthlySavings: 100 } });
+    expect(partial.behaviour).toBeNull();
+    expect(partial.notices.join(' ')).toMatch(/not enough to use/);
+  });
+
+  it('flags a thin credit file, and leans on bank evidence when given', () => {
+    const thinApplicant = { ...sampleApplicant, openAccounts: 1, totalAccounts: 1, creditHistoryYears: 1 };
+    const thin = assess(model, DEFAULT_POLICY, thinApplicant);
+    expect(thin.thinFile).toBe(true);
+    expect(thin.notices[0]).toMatch(/^Thin credit file: there is little credit history/);
+    expect(assess(model, DEFAULT_POLICY, sampleApplicant).thinFile).toBe(false);
+    const evidence = { monthlyIncomeDeposits: 4000, monthlySpending: 3000, overdraftMonths12m: 0 };
+    const thinWith = assess(model, DEFAULT_POLICY, { ...thinApplicant, alternativeData: evidence });
+    expect(thinWith.notices[0]).toMatch(/leans on your bank-account evidence/);
+    // Half-weight credit-file evidence: the thin file's PD sits between the bureau-only and bank-led answers.
+    expect(thinWith.pd).not.toBeCloseTo(assess(model, DEFAULT_POLICY, { ...thinApplicant, creditHistoryYears: 10, openAccounts: 5, totalAccounts: 8, alternativeData: evidence }).pd, 6);
+  });
+});
+
 describe('pricing', () => {
   it('follows the documented break-even formula', () => {
     const d = annualDefaultRate(0.1, 36);

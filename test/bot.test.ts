@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { UserFromGetMe } from 'grammy/types';
 import { createBot } from '../bot/bot.ts';
@@ -146,11 +147,14 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
   it('parses a CSV bank statement into monthly evidence, and rejects a bad one with the row', async () => {
     const user = 105;
     fake.files.set('documents/bad.csv', 'date,description,amount,balance\n2024-01-03,Salary,3000,3100\nyesterday,Rent,-1200,1900\n');
-    fake.files.set('documents/good.csv', [
+    // Dates in the last months: only transactions in the 12 months before the application count.
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10).split('-').reverse().join('/');
+    const goodCsv = [
       'Date,Description,Amount,Balance',
-      '03/01/2024,Salary ACME,"3,000.00",3100.00', '05/01/2024,Rent,-1200.00,1900.00', '20/01/2024,Groceries,-400.00,1500.00',
-      '03/02/2024,Salary ACME,"3,000.00",4500.00', '06/02/2024,Rent,-1200.00,3300.00', '25/02/2024,Car repair,-3500.00,-200.00',
-    ].join('\n'));
+      `${day(60)},Salary ACME,"3,000.00",3100.00`, `${day(58)},Rent,-1200.00,1900.00`, `${day(45)},Groceries,-400.00,1500.00`,
+      `${day(30)},Salary ACME,"3,000.00",4500.00`, `${day(28)},Rent,-1200.00,3300.00`, `${day(20)},Car repair,-3500.00,-200.00`, `${day(15)},Salary bonus,300.00,100.00`,
+    ].join('\n');
+    fake.files.set('documents/good.csv', goodCsv);
     await send(textUpdate(user, '/apply'));
     await answerAll(user);
     await send(callbackUpdate(user, 'alt:file'));
@@ -158,10 +162,14 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     await send(documentUpdate(user, 'bad'));
     expect(last(user)).toBe('I could not use that statement: row 3, column "date": "yesterday" is not a date. Please fix it and send it again, or tap Skip.');
     await send(documentUpdate(user, 'good'));
-    expect(fake.textsTo(user).at(-2)).toBe('Thanks — from your statement: about $3000 paid in and $3150 spent a month, 1 month(s) overdrawn. The file itself is not kept.');
+    expect(fake.textsTo(user).at(-2)).toMatch(/^Thanks — over \d months: regular income in \d of them, about \$[\d,]+ spent a month, 5 day\(s\) overdrawn\. The file itself is not kept\.$/);
     await send(callbackUpdate(user, 'confirm:yes'));
-    const [row] = await database.db.select().from(applications).where(eq(applications.subject, `tg:${user}`));
-    expect((row.applicant as { alternativeData: unknown }).alternativeData).toEqual({ monthlyIncomeDeposits: 3000, monthlySpending: 3150, monthlySavings: -150, overdraftMonths12m: 1, averageBalance: 2350, lowestBalance: -200 });
+    const [row] = await database.db.select().from(applications).innerJoin(decisions, eq(decisions.applicationId, applications.id)).where(eq(applications.subject, `tg:${user}`));
+    const alt = (row.applications.applicant as { alternativeData: Record<string, unknown> }).alternativeData;
+    expect(Object.keys(alt).sort()).toEqual(['behaviour', 'statementSha256']);
+    expect(alt.statementSha256).toBe(createHash('sha256').update(goodCsv).digest('hex'));
+    expect(alt.behaviour).toMatchObject({ penaltyCharges: 0, episodesBelowZero: 1, lowestBalance: -200 });
+    expect(row.decisions.behaviour).toMatchObject({ source: 'statement' });
   });
 
   it('offers a counter-offer as a button that re-scores and stores a new decision', async () => {

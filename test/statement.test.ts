@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StatementError, parseDate, parseMoney, parseStatement, summariseStatement } from '../src/data/statement.ts';
+import { StatementError, parseDate, parseMoney, parseStatement } from '../src/data/statement.ts';
 import { parseNumberAnswer } from '../bot/answers.ts';
 
 describe('bank statement CSV', () => {
@@ -14,14 +14,6 @@ describe('bank statement CSV', () => {
     const t = parseStatement('Transaction Date,Details,Paid out,Paid in\n2024-03-01,Wages,,1800\n2024-03-02,Shop,45.50,\n');
     expect(t.map((x) => x.amount)).toEqual([1800, -45.5]);
     expect(t[0]).not.toHaveProperty('balance');
-  });
-
-  it('summarises whole months: income in, spending out, savings, months overdrawn', () => {
-    const t = parseStatement([
-      'date,description,amount,balance',
-      '2024-01-03,Salary,3000,3000', '2024-01-10,Rent,-1000,2000', '2024-02-03,Salary,3000,5000', '2024-02-20,Holiday,-5500,-500',
-    ].join('\n'));
-    expect(summariseStatement(t)).toEqual({ monthlyIncomeDeposits: 3000, monthlySpending: 3250, monthlySavings: -250, overdraftMonths12m: 1, averageBalance: 2375, lowestBalance: -500 });
   });
 
   it('names the row and the column of a bad value, and refuses files it cannot use', () => {

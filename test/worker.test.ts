@@ -14,8 +14,8 @@ const wrangler = 'node_modules/.bin/wrangler';
 
 describe('Cloudflare Worker', () => {
   it('bundles the current model (the generated module names models/manifest.json\'s version)', () => {
-    const { current } = JSON.parse(readFileSync('models/manifest.json', 'utf8'));
-    expect(readFileSync('src/worker/bundled-model.ts', 'utf8')).toBe(bundledModelSource('models', current));
+    const { current, behaviour } = JSON.parse(readFileSync('models/manifest.json', 'utf8'));
+    expect(readFileSync('src/worker/bundled-model.ts', 'utf8')).toBe(bundledModelSource('models', current, behaviour));
   });
 
   it('builds with wrangler deploy --dry-run', async () => {
@@ -48,12 +48,14 @@ describe('Cloudflare Worker', () => {
       expect(health?.status).toBe(200);
       const res = await fetch(`http://127.0.0.1:${port}/v1/score`, {
         method: 'POST',
-        body: JSON.stringify(sampleApplicant),
+        body: JSON.stringify({ ...sampleApplicant, alternativeData: { monthlyIncomeDeposits: 4000, monthlySpending: 3000, overdraftMonths12m: 0 } }),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { applicationId: string; decision: string };
+      const body = (await res.json()) as { applicationId: string; decision: string; behaviour: { source: string } };
       expect(['approve', 'refer', 'decline']).toContain(body.decision);
+      // The bundled behavioural model is used on Workers too.
+      expect(body.behaviour.source).toBe('answers');
       expect(await countDecisions(database.db)).toBe(1);
       const bad = await fetch(`http://127.0.0.1:${port}/v1/score`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
       expect(bad.status).toBe(400);

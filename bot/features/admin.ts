@@ -21,6 +21,7 @@ function policyText(version: number, p: Policy): string {
     `fundingCost=${p.fundingCost} (yearly)`,
     `targetMargin=${p.targetMargin} (yearly)`,
     `maxApr=${p.maxApr}`,
+    `storeRawTransactions=${p.storeRawTransactions} (keep bank transactions, not only their features)`,
     '',
     'Change with: /policy set approveBelow=0.1 declineAtOrAbove=0.3',
   ].join('\n');
@@ -85,14 +86,14 @@ export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promis
       await ctx.reply('Use /policy to see the policy, or /policy set name=value … to change it.');
       return;
     }
-    const changes: Record<string, number> = {};
+    const changes: Record<string, number | boolean> = {};
     for (const pair of m[1].trim().split(/\s+/)) {
-      const kv = /^(\w+)=(-?\d+(?:\.\d+)?)$/.exec(pair);
+      const kv = /^(\w+)=(-?\d+(?:\.\d+)?|true|false)$/.exec(pair);
       if (!kv || !(kv[1] in current.policy)) {
-        await ctx.reply(`"${pair}" is not name=number for a known setting (${Object.keys(current.policy).join(', ')}).`);
+        await ctx.reply(`"${pair}" is not name=value for a known setting (${Object.keys(current.policy).join(', ')}).`);
         return;
       }
-      changes[kv[1]] = Number(kv[2]);
+      changes[kv[1]] = kv[2] === 'true' ? true : kv[2] === 'false' ? false : Number(kv[2]);
     }
     const parsed = PolicySchema.safeParse({ ...current.policy, ...changes });
     if (!parsed.success) {

@@ -1,6 +1,8 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { ApplicantSchema, describeIssues, type Applicant } from '../../src/applicant/schema.ts';
-import { StatementError, parseStatement, summariseStatement } from '../../src/data/statement.ts';
+import { StatementError, parseStatement } from '../../src/data/statement.ts';
+import { BehaviourError, behaviourFeatures } from '../../src/features/behaviour.ts';
+import { sha256 } from '../../src/scoring/evidence.ts';
 import { assess } from '../../src/scoring/assess.ts';
 import { parseNumberAnswer } from '../answers.ts';
 import type { BotDeps } from '../deps.ts';
@@ -221,13 +223,17 @@ export function applyFeature(deps: BotDeps) {
       return;
     }
     try {
-      const evidence = summariseStatement(parseStatement(text));
-      ctx.session.alternative = evidence as Record<string, unknown>;
+      const behaviour = behaviourFeatures(parseStatement(text), new Date());
+      // Only the features and a hash of the file are kept; the transactions are dropped here.
+      ctx.session.alternative = { behaviour, statementSha256: sha256(text) };
       ctx.session.mode = 'confirm';
-      await ctx.reply(`Thanks — from your statement: about $${evidence.monthlyIncomeDeposits} paid in and $${evidence.monthlySpending} spent a month${evidence.overdraftMonths12m !== undefined ? `, ${evidence.overdraftMonths12m} month(s) overdrawn` : ''}. The file itself is not kept.`);
+      const money = (v: number) => `$${Math.round(v).toLocaleString('en-US')}`;
+      await ctx.reply(
+        `Thanks — over ${behaviour.monthsObserved} months: regular income in ${Math.round(behaviour.regularIncomeShare * behaviour.monthsObserved)} of them, about ${money(behaviour.monthlySpending)} spent a month, ${behaviour.daysBelowZero} day(s) overdrawn. The file itself is not kept.`,
+      );
       await askCurrent(ctx);
     } catch (error) {
-      if (!(error instanceof StatementError)) throw error;
+      if (!(error instanceof StatementError) && !(error instanceof BehaviourError)) throw error;
       await ctx.reply(`I could not use that statement: ${error.message}. Please fix it and send it again, or tap Skip.`, { reply_markup: new InlineKeyboard().text('Skip', 'alt:skip') });
     }
   });

@@ -16,6 +16,7 @@ import { rateLimit } from './rate-limit.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { healthRoutes, policyRoutes } from './routes/meta.ts';
 import { scoreRoutes, type StoreDecision } from './routes/score.ts';
+import { statementRoutes } from './routes/statements.ts';
 import { DecisionWriter } from '../../db/decision-writer.ts';
 import { recordDecision } from '../../db/repository.ts';
 import { embedScript, widgetPage } from './widget.ts';
@@ -42,7 +43,8 @@ export interface AppOptions {
   widgetRatePerMinute?: number;
 }
 
-export const BODY_LIMIT_BYTES = 16 * 1024;
+/** An application with up to a few hundred transactions fits. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
 
 export function createApp(options: AppOptions) {
   const { model, db } = options;
@@ -59,7 +61,10 @@ export function createApp(options: AppOptions) {
   app.use('*', secureHeaders());
   app.use('/v1/*', cors({ origin: (origin) => (widgetOrigins.includes(origin) ? origin : null), allowHeaders: ['content-type', 'authorization', 'x-api-key'], maxAge: 600 }));
   const limit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES;
-  app.use('/v1/*', bodyLimit({ maxSize: limit, onError: (c) => c.json({ error: `body larger than ${limit} bytes` }, 413) }));
+  // Statements and transaction lists are larger than an application alone.
+  const statementLimit = 2 * 1024 * 1024;
+  app.use('/v1/statements', bodyLimit({ maxSize: statementLimit, onError: (c) => c.json({ error: `statement larger than ${statementLimit} bytes` }, 413) }));
+  app.use('/v1/*', async (c, next) => (c.req.path === '/v1/statements' ? next() : bodyLimit({ maxSize: limit, onError: (c2) => c2.json({ error: `body larger than ${limit} bytes` }, 413) })(c, next)));
 
   const callers = rateLimit((c) => {
     const caller = c.get('caller');
@@ -71,11 +76,13 @@ export function createApp(options: AppOptions) {
   app.use('/v1/score', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins, cacheMs }), callers);
   app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget'], cacheMs }), callers);
   app.use('/v1/policy', authenticate({ db, scopes: ['admin', 'score'], cacheMs }), callers);
+  app.use('/v1/statements', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins, cacheMs }), callers);
 
   app.route('/', healthRoutes({ model, ping: async () => void (await db().execute(sql`select 1`)) }));
   app.route('/', scoreRoutes({ model, store, policy }));
   app.route('/', applicationRoutes({ db }));
   app.route('/', policyRoutes({ db, policy }));
+  app.route('/', statementRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Lendwise API key (`npm run keys -- create`)' });
   app.doc31('/openapi.json', {

@@ -87,14 +87,6 @@ export const AlternativeDataSchema = z
       label: 'Months with an overdraft in the last 12',
       unit: 'months',
     }),
-    averageBalance: field(z.number().min(-10_000_000).max(10_000_000).optional(), {
-      label: 'Average account balance (from a statement)',
-      unit: 'USD',
-    }),
-    lowestBalance: field(z.number().min(-10_000_000).max(10_000_000).optional(), {
-      label: 'Lowest account balance (from a statement)',
-      unit: 'USD',
-    }),
     /** Raw transactions: reduced to `behaviour` at once and, unless the policy says so, never stored. */
     transactions: field(z.array(TransactionInputSchema).min(1).max(5_000).optional(), {
       label: 'Bank transactions (reduced to behavioural features on arrival)',

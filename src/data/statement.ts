@@ -1,11 +1,9 @@
 import { parse } from 'csv-parse/sync';
-import type { AlternativeData } from '../applicant/schema.ts';
 
 /**
- * Bank statements (CSV) → the summary evidence an applicant could also type in (monthly income
- * paid in, monthly spending, monthly savings, months with an overdraft) plus the balance level
- * (average of the balances after each transaction, and the lowest). Raw rows are used only here
- * and never stored.
+ * Bank statements (CSV) → transactions, found by column name, in the common shapes: one signed
+ * amount or separate debit/credit columns, optional balance, ISO or day-first dates, thousands
+ * separators. A file with any unreadable row is refused whole, naming the row and the column.
  */
 
 export interface Transaction {
@@ -96,38 +94,4 @@ export function parseStatement(text: string): Transaction[] {
     if (balance !== undefined && Number.isNaN(balance)) throw new StatementError(`row ${line}, column "${header[col.balance]}": not an amount`);
     return { date, amount, ...(balance !== undefined ? { balance } : {}), description: col.description >= 0 ? (row[col.description] ?? '') : '' };
   });
-}
-
-const monthKey = (d: Date) => d.getUTCFullYear() * 12 + d.getUTCMonth();
-
-/** Monthly averages over the whole months the statement covers (at most the last 12). */
-export function summariseStatement(transactions: readonly Transaction[]): AlternativeData {
-  if (transactions.length === 0) throw new StatementError('the file has no transactions');
-  const last = Math.max(...transactions.map((t) => monthKey(t.date)));
-  const recent = transactions.filter((t) => monthKey(t.date) > last - 12);
-  const months = new Map<number, { income: number; spending: number; minBalance: number }>();
-  for (const t of recent) {
-    const m = months.get(monthKey(t.date)) ?? { income: 0, spending: 0, minBalance: Infinity };
-    if (t.amount >= 0) m.income += t.amount;
-    else m.spending += -t.amount;
-    if (t.balance !== undefined) m.minBalance = Math.min(m.minBalance, t.balance);
-    months.set(monthKey(t.date), m);
-  }
-  const n = months.size;
-  const sum = (f: (m: { income: number; spending: number }) => number) => [...months.values()].reduce((s, m) => s + f(m), 0);
-  const round = (v: number) => Math.round(v * 100) / 100;
-  const balances = recent.flatMap((t) => (t.balance !== undefined ? [t.balance] : []));
-  const hasBalance = balances.length > 0;
-  return {
-    monthlyIncomeDeposits: round(sum((m) => m.income) / n),
-    monthlySpending: round(sum((m) => m.spending) / n),
-    monthlySavings: round(sum((m) => m.income - m.spending) / n),
-    ...(hasBalance
-      ? {
-          overdraftMonths12m: [...months.values()].filter((m) => m.minBalance < 0).length,
-          averageBalance: round(balances.reduce((s, b) => s + b, 0) / balances.length),
-          lowestBalance: Math.min(...balances),
-        }
-      : {}),
-  };
 }

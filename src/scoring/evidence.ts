@@ -47,11 +47,8 @@ export function behaviourInputsOf(alt: AlternativeData | undefined): { source: E
     if (savings !== undefined) inputs.savingsRate = Math.max(-1, Math.min(1, savings / income));
   }
   if (alt.overdraftMonths12m !== undefined) inputs.episodesBelowZero = alt.overdraftMonths12m;
-  if (spending !== undefined && spending > 0) {
-    if (alt.averageBalance !== undefined) inputs.balanceToSpending = Math.max(-5, Math.min(20, alt.averageBalance / spending));
-    if (alt.lowestBalance !== undefined) inputs.lowestBalanceToSpending = Math.max(-5, Math.min(20, alt.lowestBalance / spending));
-  }
-  return Object.keys(inputs).length ? { source: 'answers', inputs } : undefined;
+  const answered = [alt.monthlyIncomeDeposits, alt.monthlySpending, alt.monthlySavings, alt.overdraftMonths12m].some((v) => v !== undefined);
+  return answered ? { source: 'answers', inputs } : undefined;
 }
 
 /**

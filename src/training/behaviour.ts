@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readBerkaLoans, readBerkaTransactions, readDistricts, type BerkaLoan } from '../data/berka.ts';
 import { BEHAVIOUR_MODEL_INPUTS, behaviourFeatures, behaviourModelInputs, type BehaviourFeatures } from '../features/behaviour.ts';
 import { mulberry32 } from '../forest/rng.ts';
@@ -8,6 +8,7 @@ import { rocAuc, logLoss } from '../evaluation/metrics.ts';
 import { MANIFEST_FILE, ManifestSchema } from '../scoring/artefacts.ts';
 import type { BehaviourModel } from '../scoring/behaviour-model.ts';
 import { fitLogistic, logisticLogit, sigmoid } from './logistic.ts';
+import { writeBundledModel } from '../worker/bundle-model.ts';
 import { stratifiedFolds } from './split.ts';
 
 /**
@@ -154,6 +155,7 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
   if (existsSync(manifestPath)) {
     const manifest = ManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
     writeFileSync(manifestPath, `${JSON.stringify({ ...manifest, behaviour: version }, null, 2)}\n`);
+    if (resolve(out) === resolve('models')) writeBundledModel(out);
   }
   return { version, dir: dirOut, metrics };
 }

@@ -4,6 +4,7 @@ import forest from '../../models/pd-rf-682541be5e/forest.json' with { type: 'jso
 import calibration from '../../models/pd-rf-682541be5e/calibration.json' with { type: 'json' };
 import baseline from '../../models/pd-rf-682541be5e/baseline.json' with { type: 'json' };
 import metrics from '../../models/pd-rf-682541be5e/metrics.json' with { type: 'json' };
+import behaviour from '../../models/behaviour-lr-af8aa2704a/model.json' with { type: 'json' };
 
 export const BUNDLED_VERSION = "pd-rf-682541be5e";
-export const bundledArtefacts = { features, forest, calibration, baseline, metrics };
+export const bundledArtefacts = { features, forest, calibration, baseline, metrics, behaviour };

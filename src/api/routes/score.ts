@@ -1,5 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { ApplicantSchema } from '../../applicant/schema.ts';
+import { ApplicantSchema, type Applicant } from '../../applicant/schema.ts';
+import { BehaviourError } from '../../features/behaviour.ts';
+import { reduceTransactions } from '../../scoring/evidence.ts';
 import { assess, AssessmentSchema, type Assessment } from '../../scoring/assess.ts';
 import type { LoadedModel } from '../../scoring/model.ts';
 import type { RecordInput } from '../../../db/repository.ts';
@@ -37,9 +39,16 @@ export type StoreDecision = (input: RecordInput, assessment: Assessment, policyV
 export function scoreRoutes(deps: { model: LoadedModel; store: StoreDecision; policy: PolicyCache }) {
   const app = new OpenAPIHono<AuthEnv>();
   app.openapi(scoreRoute, async (c) => {
-    const applicant = c.req.valid('json');
     const caller = c.get('caller');
     const policy = await withStorage(() => deps.policy.get());
+    // Raw transactions become features and a hash before anything is scored or stored.
+    let applicant: Applicant;
+    try {
+      applicant = reduceTransactions(c.req.valid('json'), new Date(), policy.policy.storeRawTransactions);
+    } catch (error) {
+      if (error instanceof BehaviourError) return c.json({ error: 'invalid input', issues: [{ field: 'alternativeData.transactions', rule: error.message }] }, 400);
+      throw error;
+    }
     const assessment = assess(deps.model, policy.policy, applicant);
     const applicationId = await withStorage(() =>
       deps.store(
