@@ -172,6 +172,25 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     expect(row.decisions.behaviour).toMatchObject({ source: 'statement' });
   });
 
+  it('takes four short answers about the bank account instead of a file', async () => {
+    const user = 110;
+    await send(textUpdate(user, '/apply'));
+    await answerAll(user);
+    await send(callbackUpdate(user, 'alt:questions'));
+    expect(last(user)).toMatch(/^Optional 1 of 4\. On average, how much is paid into your bank account each month\?/);
+    for (const answer of ['3,200', '2,700', 'lots']) await send(textUpdate(user, answer));
+    expect(fake.textsTo(user).at(-2)).toBe('Sorry, that is not a number. For example: 300.');
+    await send(textUpdate(user, '300'));
+    await send(callbackUpdate(user, 'altskip:3'));
+    expect(last(user)).toMatch(/Please check your answers:[\s\S]*Bank-account evidence:/);
+    await send(callbackUpdate(user, 'confirm:yes'));
+    // Savings given but months overdrawn skipped: not enough for the answers model, and the reply says so.
+    expect(last(user)).toMatch(/were not enough to use/);
+    const [row] = await database.db.select().from(decisions).innerJoin(applications, eq(decisions.applicationId, applications.id)).where(eq(applications.subject, `tg:${user}`));
+    expect((row.applications.applicant as { alternativeData: unknown }).alternativeData).toEqual({ monthlyIncomeDeposits: 3200, monthlySpending: 2700, monthlySavings: 300 });
+    expect(row.decisions.behaviour).toBeNull();
+  });
+
   it('offers a counter-offer as a button that re-scores and stores a new decision', async () => {
     const user = 106;
     await send(textUpdate(user, '/apply'));

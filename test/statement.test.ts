@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { StatementError, parseDate, parseMoney, parseStatement } from '../src/data/statement.ts';
 import { parseNumberAnswer } from '../bot/answers.ts';
 
@@ -14,6 +15,22 @@ describe('bank statement CSV', () => {
     const t = parseStatement('Transaction Date,Details,Paid out,Paid in\n2024-03-01,Wages,,1800\n2024-03-02,Shop,45.50,\n');
     expect(t.map((x) => x.amount)).toEqual([1800, -45.5]);
     expect(t[0]).not.toHaveProperty('balance');
+  });
+
+  it('follows a column map when auto-detection does not fit', () => {
+    const csv = 'Booked on,Text,Sum,Saldo\n2024-03-01,Wages,1800,1900\n2024-03-02,Shop,-45.5,1854.5\n';
+    expect(() => parseStatement(csv)).toThrow(/no date column found/);
+    const t = parseStatement(csv, { date: 'Booked on', description: 'Text', amount: 'Sum', balance: 'Saldo' });
+    expect(t.map((x) => [x.amount, x.balance, x.description])).toEqual([[1800, 1900, 'Wages'], [-45.5, 1854.5, 'Shop']]);
+    expect(() => parseStatement(csv, { date: 'When' })).toThrow('column map: no "When" column for date (columns: Booked on, Text, Sum, Saldo)');
+  });
+
+  it('reads the Berka transaction format as a statement', () => {
+    const csv = readFileSync(new URL('./fixtures/berka-czech.asc', import.meta.url), 'utf8');
+    const t = parseStatement(csv);
+    expect(t).toHaveLength(5);
+    expect(t[3]).toMatchObject({ amount: -5000, balance: -277, description: 'withdrawal in cash' });
+    expect(() => parseStatement(csv.replace('5123.00', 'x'))).toThrow('row 3: column "amount": "x" is not a number');
   });
 
   it('names the row and the column of a bad value, and refuses files it cannot use', () => {

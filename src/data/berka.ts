@@ -31,7 +31,7 @@ export interface District {
 /** yymmdd (19yy) → UTC date. */
 export function berkaDate(raw: string): Date {
   const s = raw.trim().replace(/"/g, '');
-  if (!/^\d{6}$/.test(s)) throw new Error(`"${raw}" is not a yymmdd date`);
+  if (!/^\d{6}$/.test(s)) throw new Error(`column "date": "${raw}" is not a yymmdd date`);
   return new Date(Date.UTC(1900 + Number(s.slice(0, 2)), Number(s.slice(2, 4)) - 1, Number(s.slice(4, 6))));
 }
 
@@ -85,14 +85,15 @@ const CZECH_SYMBOL: Record<string, string> = {
 
 /** One transaction row (translated or Czech codes) → a signed Transaction; credits are positive. */
 export function berkaTransaction(r: CsvRecord): Transaction & { accountId: number } {
-  const type = r.type.trim();
+  const type = (r.type ?? '').trim();
   const credit = type === 'credit' || type === 'PRIJEM';
   const operation = CZECH_OPERATION[r.operation?.trim() ?? ''] ?? r.operation?.trim() ?? '';
   const symbol = CZECH_SYMBOL[r.k_symbol?.trim() ?? ''] ?? r.k_symbol?.trim() ?? '';
   const amount = Number(r.amount);
   const balance = Number(r.balance);
-  if (!Number.isFinite(amount) || !Number.isFinite(balance)) throw new Error(`transaction ${r.trans_id}: amount or balance is not a number`);
-  return { accountId: Number(r.account_id), date: berkaDate(r.date), amount: credit ? amount : -amount, balance, description: `${operation} ${symbol}`.trim() };
+  if (r.amount === undefined || !Number.isFinite(amount)) throw new Error(`column "amount": "${r.amount ?? ''}" is not a number`);
+  if (r.balance === undefined || !Number.isFinite(balance)) throw new Error(`column "balance": "${r.balance ?? ''}" is not a number`);
+  return { accountId: Number(r.account_id), date: berkaDate(r.date ?? ''), amount: credit ? amount : -amount, balance, description: `${operation} ${symbol}`.trim() };
 }
 
 /** Transactions grouped by account, from a Berka transaction file (.csv/.asc, `;`-separated, optionally gzipped). */

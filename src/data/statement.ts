@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { berkaTransaction } from './berka.ts';
 
 /**
  * Bank statements (CSV) → transactions, found by column name, in the common shapes: one signed
@@ -60,7 +61,13 @@ export function parseDate(raw: string): Date | undefined {
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
-export function parseStatement(text: string): Transaction[] {
+/** Which header holds what, when auto-detection does not fit a bank's layout. */
+export type ColumnMap = Partial<Record<keyof typeof HEADERS, string>>;
+
+export function parseStatement(text: string, columns: ColumnMap = {}): Transaction[] {
+  const firstLine = text.slice(0, text.indexOf('\n') >>> 0).toLowerCase();
+  // The Berka (PKDD'99) layout: `;`-separated, signed by its type column.
+  if (firstLine.includes('trans_id') && firstLine.includes('k_symbol')) return parseBerkaStatement(text);
   let rows: string[][];
   try {
     rows = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
@@ -69,8 +76,15 @@ export function parseStatement(text: string): Transaction[] {
   }
   if (rows.length < 2) throw new StatementError('the file has no transactions (a header row and at least one row are needed)');
   const header = rows[0];
-  const find = (re: RegExp) => header.findIndex((h) => re.test(h.trim()));
-  const col = { date: find(HEADERS.date), description: find(HEADERS.description), amount: find(HEADERS.amount), debit: find(HEADERS.debit), credit: find(HEADERS.credit), balance: find(HEADERS.balance) };
+  const find = (key: keyof typeof HEADERS) => {
+    const named = columns[key];
+    if (named === undefined) return header.findIndex((h) => HEADERS[key].test(h.trim()));
+    const i = header.findIndex((h) => h.trim().toLowerCase() === named.trim().toLowerCase());
+    if (i < 0) throw new StatementError(`column map: no "${named}" column for ${key} (columns: ${header.join(', ')})`);
+    return i;
+  };
+  const col = { date: find('date'), description: find('description'), amount: find('amount'), debit: find('debit'), credit: find('credit'), balance: find('balance') };
+  if (columns.debit !== undefined || columns.credit !== undefined) col.amount = columns.amount !== undefined ? col.amount : -1;
   if (col.date < 0) throw new StatementError(`no date column found (columns: ${header.join(', ')})`);
   if (col.amount < 0 && (col.debit < 0 || col.credit < 0)) {
     throw new StatementError(`no amount column, nor debit and credit columns, found (columns: ${header.join(', ')})`);
@@ -93,5 +107,18 @@ export function parseStatement(text: string): Transaction[] {
     const balance = col.balance >= 0 ? parseMoney(row[col.balance]) : undefined;
     if (balance !== undefined && Number.isNaN(balance)) throw new StatementError(`row ${line}, column "${header[col.balance]}": not an amount`);
     return { date, amount, ...(balance !== undefined ? { balance } : {}), description: col.description >= 0 ? (row[col.description] ?? '') : '' };
+  });
+}
+
+function parseBerkaStatement(text: string): Transaction[] {
+  const records: Record<string, string>[] = parse(text, { bom: true, delimiter: ';', columns: true, skip_empty_lines: true, trim: true });
+  if (records.length === 0) throw new StatementError('the file has no transactions');
+  return records.map((r, i) => {
+    try {
+      const { accountId: _, ...t } = berkaTransaction(r);
+      return t;
+    } catch (error) {
+      throw new StatementError(`row ${i + 2}: ${(error as Error).message}`);
+    }
   });
 }
