@@ -184,6 +184,13 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     expect(stored.applicant.alternativeData.behaviour).toMatchObject({ penaltyCharges: 1, episodesBelowZero: 1 });
     expect(JSON.stringify(stored)).not.toContain('Holiday');
     expect(stored.decision.behaviour.source).toBe('statement');
+    // Only when the lender's policy says so are the raw transactions kept.
+    const put = (body: unknown) => app.request('/v1/policy', { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-api-key': adminKey } });
+    expect((await put({ ...DEFAULT_POLICY, storeRawTransactions: true })).status).toBe(200);
+    const kept = await json(await score({ ...sampleApplicant, alternativeData: { transactions } }));
+    const keptRow = await json(await app.request(`/v1/applications/${kept.applicationId}`, { headers: { 'x-api-key': adminKey } }));
+    expect(keptRow.applicant.alternativeData.transactions).toEqual(transactions);
+    await put(DEFAULT_POLICY);
     const bad = await score({ ...sampleApplicant, alternativeData: { transactions: [{ date: '2001-01-01', amount: 5 }] } });
     expect(bad.status).toBe(400);
     expect((await json(bad)).issues[0]).toMatchObject({ field: 'alternativeData.transactions', rule: expect.stringMatching(/no transactions in the months before/) });
