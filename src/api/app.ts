@@ -63,8 +63,9 @@ export function createApp(options: AppOptions) {
   const limit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES;
   // Statements and transaction lists are larger than an application alone.
   const statementLimit = 2 * 1024 * 1024;
-  app.use('/v1/statements', bodyLimit({ maxSize: statementLimit, onError: (c) => c.json({ error: `statement larger than ${statementLimit} bytes` }, 413) }));
-  app.use('/v1/*', async (c, next) => (c.req.path === '/v1/statements' ? next() : bodyLimit({ maxSize: limit, onError: (c2) => c2.json({ error: `body larger than ${limit} bytes` }, 413) })(c, next)));
+  const statementBody = bodyLimit({ maxSize: statementLimit, onError: (c) => c.json({ error: `statement larger than ${statementLimit} bytes` }, 413) });
+  const otherBody = bodyLimit({ maxSize: limit, onError: (c) => c.json({ error: `body larger than ${limit} bytes` }, 413) });
+  app.use('/v1/*', (c, next) => (c.req.path === '/v1/statements' ? statementBody(c, next) : otherBody(c, next)));
 
   const callers = rateLimit((c) => {
     const caller = c.get('caller');
