@@ -3,6 +3,8 @@ import cdf from '@stdlib/stats-base-dists-normal-cdf';
 import quantile from '@stdlib/stats-base-dists-normal-quantile';
 import { portfolioCapital, retailCapital, retailCorrelation } from '../src/portfolio/basel.ts';
 import { simulateLosses } from '../src/portfolio/monte-carlo.ts';
+import { bivariateNormalCdf, correlationsBySegment, estimateCorrelation } from '../src/portfolio/correlation.ts';
+import { mulberry32 } from '../src/forest/rng.ts';
 
 describe('Basel IRB, other retail', () => {
   // Basel II (June 2006) Annex 5, "Illustrative IRB risk weights", other retail exposures.
@@ -61,5 +63,51 @@ describe('Monte Carlo portfolio losses', () => {
     const vasicek = n * cdf((quantile(pd, 0, 1) + Math.sqrt(rho) * quantile(0.99, 0, 1)) / Math.sqrt(1 - rho), 0, 1);
     expect(r.var99 / vasicek).toBeGreaterThan(0.95);
     expect(r.var99 / vasicek).toBeLessThan(1.05);
+  });
+});
+
+describe('asset correlation from default-rate variation', () => {
+  it('bivariate normal CDF matches closed forms', () => {
+    for (const rho of [-0.5, 0.1, 0.3, 0.8]) expect(bivariateNormalCdf(0, 0, rho)).toBeCloseTo(0.25 + Math.asin(rho) / (2 * Math.PI), 10);
+    expect(bivariateNormalCdf(-1.2, 0.4, 0)).toBeCloseTo(cdf(-1.2, 0, 1) * cdf(0.4, 0, 1), 12);
+    // P(X ≤ h, Y ≤ h) with ρ → 1 tends to Φ(h).
+    expect(bivariateNormalCdf(-1, -1, 0.9999)).toBeCloseTo(cdf(-1, 0, 1), 2);
+  });
+
+  it('recovers ρ from simulated Vasicek default rates (synthetic data, known answer)', () => {
+    const rng = mulberry32(17);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+    const pd = 0.1;
+    const rho = 0.05;
+    const c = quantile(pd, 0, 1);
+    const cohorts = Array.from({ length: 400 }, () => {
+      const conditional = cdf((c - Math.sqrt(rho) * normal()) / Math.sqrt(1 - rho), 0, 1);
+      const n = 4_000;
+      let defaults = 0;
+      for (let i = 0; i < n; i++) defaults += rng() < conditional ? 1 : 0;
+      return { n, defaults };
+    });
+    const estimate = estimateCorrelation(cohorts);
+    expect(estimate.rho).not.toBeNull();
+    expect(Math.abs(estimate.rho! - rho)).toBeLessThan(0.015);
+    // Pure binomial noise (ρ = 0) gives no correlation.
+    const flat = Array.from({ length: 200 }, () => {
+      let defaults = 0;
+      for (let i = 0; i < 2_000; i++) defaults += rng() < pd ? 1 : 0;
+      return { n: 2_000, defaults };
+    });
+    const none = estimateCorrelation(flat);
+    expect(none.rho === null || none.rho < 0.003).toBe(true);
+  });
+
+  it('estimates LendingClub correlations by grade, of the same order as the Basel retail values', async () => {
+    const { streamLendingClub } = await import('../src/data/lendingclub.ts');
+    const loans: { bad: 0 | 1; segment: string }[] = [];
+    for await (const l of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) loans.push({ bad: l.bad, segment: 'all' });
+    const [book] = correlationsBySegment(loans, 12);
+    expect(book.loans).toBe(16_778);
+    expect(book.rho).toBeGreaterThan(0.01);
+    expect(book.rho).toBeLessThan(0.1);
+    expect(retailCorrelation(book.pd)).toBeGreaterThan(0.03);
   });
 });
