@@ -104,7 +104,7 @@ const SIGNAL_TEXT: Record<string, string> = {
 type PdOf = (a: Applicant) => number;
 
 /** The bureau PD, with the applicant's bank-account evidence added when there is some. */
-function pdFunction(model: LoadedModel, applicant: Applicant): { pdOf: PdOf; behaviour: Assessment['behaviour']; thin: boolean; notices: string[] } {
+function pdFunction(model: LoadedModel, applicant: Applicant, bureauPd: number, forestBias: number): { pdOf: PdOf; behaviour: Assessment['behaviour']; thin: boolean; notices: string[] } {
   const thin = isThinFile(applicant);
   const given = behaviourInputsOf(applicant.alternativeData);
   const evidence = given && model.behaviour ? behaviourEvidence(model.behaviour, given.source === 'statement' ? applicant.alternativeData!.behaviour! : given.inputs) : undefined;
@@ -119,7 +119,7 @@ function pdFunction(model: LoadedModel, applicant: Applicant): { pdOf: PdOf; beh
   if (given && !evidence) notices.push('The bank-account answers given were not enough to use (savings and months overdrawn are both needed); they did not change the decision.');
   if (!evidence) return { pdOf: (a) => estimatePd(model, a).pd, behaviour: null, thin, notices };
   // The credit-file evidence is shrunk toward the average applicant's PD when the file is thin.
-  const averagePd = calibrate(model.calibration, contributions(model.forest, featureVector(model.spec, applicant)).bias);
+  const averagePd = calibrate(model.calibration, forestBias);
   const options = thin ? { bureauWeight: 0.5, bureauBaseRate: averagePd } : {};
   const pdOf: PdOf = (a) => combinePd(estimatePd(model, a).pd, evidence.logOdds, options);
   const signals = Object.entries(evidence.byInput)
@@ -128,7 +128,7 @@ function pdFunction(model: LoadedModel, applicant: Applicant): { pdOf: PdOf; beh
     .slice(0, 4)
     .map(([code, v]) => ({ code, direction: v > 0 ? ('raised' as const) : ('lowered' as const), logOdds: Math.round(v * 1000) / 1000, text: `${SIGNAL_TEXT[code] ?? code} ${v > 0 ? 'raised' : 'lowered'} the estimated risk.` }));
   notices.push(`Bank-account evidence (${given!.source === 'statement' ? 'from a statement' : 'from your answers'}) was added to the credit-file estimate.`);
-  return { pdOf, behaviour: { source: given!.source, evidenceLogOdds: Math.round(evidence.logOdds * 1000) / 1000, bureauPd: estimatePd(model, applicant).pd, signals }, thin, notices };
+  return { pdOf, behaviour: { source: given!.source, evidenceLogOdds: Math.round(evidence.logOdds * 1000) / 1000, bureauPd, signals }, thin, notices };
 }
 
 /** Largest amount (same term first, then the other term) that the policy would approve. */
@@ -152,11 +152,11 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
   if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
   const x = featureVector(model.spec, applicant);
   const estimate = estimateFromFeatures(model, x);
-  const { pdOf, behaviour, thin, notices } = pdFunction(model, applicant);
+  const { bias, byFeature } = contributions(model.forest, x);
+  const { pdOf, behaviour, thin, notices } = pdFunction(model, applicant, estimate.pd, bias);
   const pd = behaviour ? pdOf(applicant) : estimate.pd;
   const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, pd, policy);
   const decision = decisionFor(pd, policy, loan.withinMaxApr);
-  const { byFeature } = contributions(model.forest, x);
   return {
     pd,
     score: pdToScore(pd),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BEHAVIOUR_MODEL_INPUTS, behaviourModelInputs, type BehaviourFeatures, type BehaviourModelInput } from '../features/behaviour.ts';
-import { LogisticModelSchema, logisticLogit } from '../training/logistic.ts';
+import { LogisticModelSchema, logit, logisticLogit, sigmoid } from '../training/logistic.ts';
 
 /**
  * The behavioural model (trained on Berka bank accounts) and the rule that combines its evidence
@@ -28,8 +28,6 @@ export const BehaviourModelSchema = z.object({
 });
 export type BehaviourModel = z.infer<typeof BehaviourModelSchema>;
 
-const logit = (p: number) => Math.log(p / (1 - p));
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 export interface BehaviourEvidence {
   /** Log-odds added to the bureau's: positive raises the PD. */

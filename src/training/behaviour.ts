@@ -7,7 +7,7 @@ import { mulberry32 } from '../forest/rng.ts';
 import { rocAuc, logLoss } from '../evaluation/metrics.ts';
 import { MANIFEST_FILE, ManifestSchema } from '../scoring/artefacts.ts';
 import type { BehaviourModel } from '../scoring/behaviour-model.ts';
-import { fitLogistic, logisticLogit, sigmoid } from './logistic.ts';
+import { fitLogistic, logit, logisticLogit, sigmoid } from './logistic.ts';
 import { writeBundledModel } from '../worker/bundle-model.ts';
 import { stratifiedFolds } from './split.ts';
 
@@ -88,7 +88,6 @@ export function bootstrap(y: Uint8Array, preds: Float64Array[], stat: (y: number
 }
 
 const round = (v: number) => Math.round(v * 10_000) / 10_000;
-const logit = (p: number) => Math.log(p / (1 - p));
 
 export interface BehaviourTrainOptions {
   dir?: string;

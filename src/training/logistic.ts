@@ -23,6 +23,7 @@ export interface LogisticOptions {
   tolerance?: number;
 }
 
+export const logit = (p: number): number => Math.log(p / (1 - p));
 export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /** Fits on a row-major matrix X (nRows × nFeatures), optionally only on `rows`. */
