@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { RISK_BANDS, type RiskBand } from '../scoring/policy.ts';
+import { factorCovariance, quadraticForm, type FactorCovariance } from './covariance.ts';
+import type { PricedLoan } from './loans.ts';
+import { QpError, solveQp, type Constraint, type QpProblem } from './qp.ts';
+
+/**
+ * Mean–variance allocation of a budget across loans (Markowitz): fractional funding
+ * 0 ≤ x_i ≤ amount_i, the whole budget lent, and caps on the share of the budget per purpose
+ * and per risk band.
+ */
+
+const Share = z.number().gt(0).max(1);
+const BAND_NAMES = RISK_BANDS.map((b) => b.band) as [RiskBand, ...RiskBand[]];
+
+export const LimitsSchema = z
+  .object({
+    /** Largest share of the budget in any one purpose (a number), or per purpose. */
+    purpose: z.union([Share, z.record(z.string(), Share)]).optional(),
+    /** Largest share of the budget per risk band, or one cap for every band. */
+    riskBand: z.union([Share, z.partialRecord(z.enum(BAND_NAMES), Share)]).optional(),
+  })
+  .default({});
+export type Limits = z.infer<typeof LimitsSchema>;
+
+export class PortfolioError extends Error {
+  override name = 'PortfolioError';
+}
+
+export interface Allocation {
+  funded: Float64Array;
+  budget: number;
+  /** Expected one-year return and its standard deviation, as fractions of the budget. */
+  expectedReturn: number;
+  risk: number;
+  iterations: number;
+}
+
+/** The loans, their covariance and the constraint rows: built once, solved for many objectives. */
+export interface Book {
+  loans: readonly PricedLoan[];
+  cov: FactorCovariance;
+  budget: number;
+  upper: Float64Array;
+  mu: Float64Array;
+  budgetRow: Constraint;
+  caps: Constraint[];
+}
+
+function capRows(loans: readonly PricedLoan[], key: (l: PricedLoan) => string, limit: number | Record<string, number> | undefined, budget: number): Constraint[] {
+  if (limit === undefined) return [];
+  const groups = new Map<string, number[]>();
+  loans.forEach((l, i) => groups.set(key(l), [...(groups.get(key(l)) ?? []), i]));
+  const rows: Constraint[] = [];
+  for (const [name, members] of groups) {
+    const share = typeof limit === 'number' ? limit : limit[name];
+    if (share === undefined || share >= 1) continue;
+    rows.push({ row: { index: members, value: members.map(() => 1) }, rhs: share * budget });
+  }
+  return rows;
+}
+
+export function buildBook(loans: readonly PricedLoan[], budget: number, limits: Limits = {}): Book {
+  if (loans.length === 0) throw new PortfolioError('no loans to allocate');
+  const total = loans.reduce((s, l) => s + l.amount, 0);
+  if (!(budget > 0)) throw new PortfolioError('budget must be positive');
+  if (budget > total * (1 + 1e-12)) throw new PortfolioError(`budget ${budget} is more than the ${loans.length} loans ask for in total (${total})`);
+  const caps = [...capRows(loans, (l) => l.purpose, limits.purpose, budget), ...capRows(loans, (l) => l.band, limits.riskBand, budget)];
+  // Budget rows are checked here so a clear message beats a non-converging solver.
+  for (const key of ['purpose', 'band'] as const) {
+    const limit = key === 'purpose' ? limits.purpose : limits.riskBand;
+    if (limit === undefined) continue;
+    const totals = new Map<string, number>();
+    for (const l of loans) totals.set(l[key], (totals.get(l[key]) ?? 0) + l.amount);
+    let reachable = 0;
+    for (const [name, amount] of totals) {
+      const share = typeof limit === 'number' ? limit : (limit as Record<string, number>)[name] ?? 1;
+      reachable += Math.min(amount, share * budget);
+    }
+    if (reachable < budget * (1 - 1e-9)) throw new PortfolioError(`the ${key === 'band' ? 'risk-band' : 'purpose'} limits let at most ${reachable.toFixed(2)} of the ${budget} budget be lent`);
+  }
+  return {
+    loans,
+    cov: factorCovariance(loans),
+    budget,
+    upper: Float64Array.from(loans, (l) => l.amount),
+    mu: Float64Array.from(loans, (l) => l.expectedReturn),
+    budgetRow: { row: { index: loans.map((_, i) => i), value: loans.map(() => 1) }, rhs: budget },
+    caps,
+  };
+}
+
+function allocation(book: Book, x: Float64Array, iterations: number): Allocation {
+  let ret = 0;
+  for (let i = 0; i < x.length; i++) ret += book.mu[i] * x[i];
+  return { funded: x, budget: book.budget, expectedReturn: ret / book.budget, risk: Math.sqrt(Math.max(0, quadraticForm(book.cov, x))) / book.budget, iterations };
+}
+
+function solve(book: Book, problem: Partial<QpProblem> & Pick<QpProblem, 'cov' | 'linear'>): Allocation {
+  try {
+    // Start every loan at the same funded share, which spends the budget exactly.
+    const share = book.budget / book.upper.reduce((a, b) => a + b, 0);
+    const start = book.upper.map((amount) => amount * share);
+    const solution = solveQp({ upper: book.upper, equalities: [book.budgetRow], inequalities: book.caps, start, ...problem });
+    return allocation(book, solution.x, solution.iterations);
+  } catch (error) {
+    if (error instanceof QpError) throw new PortfolioError(`the optimiser found no allocation: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Maximise return − (λ/2)·variance, both in currency units of the budget. */
+export function optimise(book: Book, riskAversion: number): Allocation {
+  const lambda = riskAversion / book.budget;
+  const scaled: FactorCovariance = { ...book.cov, diag: book.cov.diag.map((d) => d * lambda), factors: book.cov.factors.map((f) => f * Math.sqrt(lambda)) };
+  return solve(book, { cov: scaled, linear: book.mu.map((m) => -m) });
+}
+
+/** Least variance with expected return at least `target` (a fraction of the budget). */
+export function minimumVariance(book: Book, target?: number): Allocation {
+  const linear = new Float64Array(book.loans.length);
+  if (target === undefined) return solve(book, { cov: book.cov, linear });
+  const returnRow: Constraint = { row: { index: book.loans.map((_, i) => i), value: book.mu.map((m) => -m) }, rhs: -target * book.budget };
+  return solve(book, { cov: book.cov, linear, inequalities: [...book.caps, returnRow] });
+}
+
+/**
+ * The highest expected return the constraints allow. A linear programme has a face of optima; a
+ * variance weight of 1e-6 picks the least risky of them and costs under 1e-8 of return.
+ */
+export function maximumReturn(book: Book): Allocation {
+  return optimise(book, 1e-4);
+}
+
+export interface FrontierPoint {
+  expectedReturn: number;
+  risk: number;
+  funded: Float64Array;
+}
+
+/** `points` allocations from least variance to highest return, equally spaced in return. */
+export function efficientFrontier(book: Book, points = 50): FrontierPoint[] {
+  const low = minimumVariance(book);
+  const high = maximumReturn(book);
+  const span = high.expectedReturn - low.expectedReturn;
+  const out: FrontierPoint[] = [{ expectedReturn: low.expectedReturn, risk: low.risk, funded: low.funded }];
+  for (let p = 1; p < points - 1; p++) {
+    if (span <= 0) {
+      out.push(out[0]);
+      continue;
+    }
+    const a = minimumVariance(book, low.expectedReturn + (span * p) / (points - 1));
+    out.push({ expectedReturn: a.expectedReturn, risk: a.risk, funded: a.funded });
+  }
+  if (points > 1) out.push({ expectedReturn: high.expectedReturn, risk: high.risk, funded: high.funded });
+  return out;
+}
