@@ -8,6 +8,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   serial,
   text,
   timestamp,
@@ -130,3 +131,15 @@ export const botAdmins = pgTable('bot_admins', {
   addedBy: text('added_by').notNull(),
   addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Macro-economic series (FRED observations), refreshed on a schedule; one row per series and date. */
+export const macroObservations = pgTable(
+  'macro_observations',
+  {
+    seriesId: text('series_id').notNull(),
+    date: text('date').notNull(),
+    value: doublePrecision('value').notNull(),
+    fetchedAt: timestamp('fetched_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.seriesId, t.date] })],
+);

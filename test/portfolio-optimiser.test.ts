@@ -3,7 +3,7 @@ import { solveQP } from 'quadprog';
 import { Matrix, solve } from 'ml-matrix';
 import { loadModel } from '../src/scoring/load.ts';
 import { loadHistory, type HistoricalLoan } from '../src/portfolio/history.ts';
-import { loadCorrelationTable } from '../src/portfolio/correlation-table.ts';
+import { SHIPPED_CORRELATIONS } from '../src/portfolio/correlation-table.ts';
 import { priceLoans, type PricedLoan } from '../src/portfolio/loans.ts';
 import { denseCovariance, factorCovariance, quadraticForm } from '../src/portfolio/covariance.ts';
 import { buildBook, efficientFrontier, maximumReturn, minimumVariance, optimise, PortfolioError, type Book, type Limits } from '../src/portfolio/markowitz.ts';
@@ -11,7 +11,7 @@ import { buildBook, efficientFrontier, maximumReturn, minimumVariance, optimise,
 // Real loans: the latest LendingClub loans in datasets/, PDs from the shipped model, rates as LendingClub set them.
 let history: HistoricalLoan[];
 const economics = { lgd: 0.6, fundingCost: 0.04 };
-const correlations = loadCorrelationTable('models');
+const correlations = SHIPPED_CORRELATIONS;
 const price = (loans: HistoricalLoan[]) => priceLoans(loans, economics, correlations);
 
 beforeAll(async () => {

@@ -17,6 +17,9 @@ import { applicationRoutes } from './routes/applications.ts';
 import { healthRoutes, policyRoutes } from './routes/meta.ts';
 import { scoreRoutes, type StoreDecision } from './routes/score.ts';
 import { statementRoutes } from './routes/statements.ts';
+import { portfolioRoutes } from './routes/portfolio.ts';
+import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
+import type { CorrelationTable } from '../portfolio/loans.ts';
 import { DecisionWriter } from '../../db/decision-writer.ts';
 import { recordDecision } from '../../db/repository.ts';
 import { embedScript, widgetPage } from './widget.ts';
@@ -41,6 +44,8 @@ export interface AppOptions {
   batchWrites?: boolean;
   /** Requests per minute per client address for the keyless widget. */
   widgetRatePerMinute?: number;
+  /** Asset correlations for the portfolio tools; the table shipped in models/ by default. */
+  correlations?: CorrelationTable;
 }
 
 /** An application with up to a few hundred transactions fits. */
@@ -65,7 +70,9 @@ export function createApp(options: AppOptions) {
   const statementLimit = 2 * 1024 * 1024;
   const statementBody = bodyLimit({ maxSize: statementLimit, onError: (c) => c.json({ error: `statement larger than ${statementLimit} bytes` }, 413) });
   const otherBody = bodyLimit({ maxSize: limit, onError: (c) => c.json({ error: `body larger than ${limit} bytes` }, 413) });
-  app.use('/v1/*', (c, next) => (c.req.path === '/v1/statements' ? statementBody(c, next) : otherBody(c, next)));
+  // Statements and uploaded books are larger than an application.
+  const large = new Set(['/v1/statements', '/v1/portfolio/optimise']);
+  app.use('/v1/*', (c, next) => (large.has(c.req.path) ? statementBody(c, next) : otherBody(c, next)));
 
   const callers = rateLimit((c) => {
     const caller = c.get('caller');
@@ -78,12 +85,14 @@ export function createApp(options: AppOptions) {
   app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget'], cacheMs }), callers);
   app.use('/v1/policy', authenticate({ db, scopes: ['admin', 'score'], cacheMs }), callers);
   app.use('/v1/statements', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins, cacheMs }), callers);
+  app.use('/v1/portfolio/*', authenticate({ db, scopes: ['admin'], cacheMs }), callers);
 
   app.route('/', healthRoutes({ model, ping: async () => void (await db().execute(sql`select 1`)) }));
   app.route('/', scoreRoutes({ model, store, policy }));
   app.route('/', applicationRoutes({ db }));
   app.route('/', policyRoutes({ db, policy }));
   app.route('/', statementRoutes());
+  app.route('/', portfolioRoutes({ db, policy, correlations: options.correlations ?? SHIPPED_CORRELATIONS }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Lendwise API key (`npm run keys -- create`)' });
   app.doc31('/openapi.json', {

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { riskBand, type RiskBand } from '../scoring/policy.ts';
 import { annualDefaultRate } from '../scoring/pricing.ts';
 import { retailCorrelation } from './basel.ts';
 import { correlationsBySegment, type SegmentCorrelation } from './correlation.ts';
 import type { HistoricalLoan } from './history.ts';
 import { CorrelationTableSchema, type CorrelationTable } from './loans.ts';
+import shipped from '../../models/portfolio-correlation.json' with { type: 'json' };
 
 /**
  * The asset correlations the optimiser and the risk figures use, estimated from LendingClub's own
@@ -41,7 +40,5 @@ export function estimateCorrelationTable(loans: readonly HistoricalLoan[], sourc
   return { periods: PERIODS, source, table: CorrelationTableSchema.parse({ book: bookRho, byBand }), estimates: [...book, ...bands, ...grades] };
 }
 
-export function loadCorrelationTable(modelsDir = 'models'): CorrelationTable {
-  const report = JSON.parse(readFileSync(join(modelsDir, CORRELATION_FILE), 'utf8')) as { table: unknown };
-  return CorrelationTableSchema.parse(report.table);
-}
+/** The table shipped in models/ (`npm run portfolio:correlation` rebuilds it); bundled, so Workers have it too. */
+export const SHIPPED_CORRELATIONS: CorrelationTable = CorrelationTableSchema.parse(shipped.table);

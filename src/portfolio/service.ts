@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import type { Policy } from '../scoring/policy.ts';
+import { portfolioCapital } from './basel.ts';
+import { quadraticForm } from './covariance.ts';
+import { priceLoans, PortfolioLoanSchema, type CorrelationTable, type PortfolioLoan, type PricedLoan } from './loans.ts';
+import { buildBook, efficientFrontier, LimitsSchema, minimumVariance, optimise, PortfolioError, type Allocation, type Book } from './markowitz.ts';
+import { simulateLosses } from './monte-carlo.ts';
+
+/**
+ * What the API and the chat ask of the portfolio tools, on a book of candidate loans: the best
+ * allocation of a budget, the efficient frontier with the current book on it, and risk figures.
+ * Pure: the adapters bring the loans (stored decisions or an uploaded book) and the policy.
+ */
+
+export interface BookInput {
+  /** Candidates the budget may fund. */
+  loans: PortfolioLoan[];
+  /** The loans as currently lent (ids among `loans`, funded in full); the frontier marks this book. */
+  currentIds?: readonly string[];
+}
+
+export const OptimiseOptionsSchema = z.object({
+  budget: z.number().positive().optional().meta({ description: 'Amount to lend; default: what the current book lends' }),
+  limits: LimitsSchema,
+  riskAversion: z.number().positive().max(1e6).optional().meta({ description: 'Maximise return − λ/2·variance (λ per unit of budget)' }),
+  targetReturn: z.number().min(-1).max(1).optional().meta({ description: 'Least variance with at least this expected yearly return (fraction of the budget)' }),
+});
+export type OptimiseOptions = z.infer<typeof OptimiseOptionsSchema>;
+
+export const UploadedBookSchema = z.array(PortfolioLoanSchema).min(1).max(10_000);
+
+function priced(input: BookInput, policy: Policy, correlations: CorrelationTable): PricedLoan[] {
+  return priceLoans(input.loans, { lgd: policy.lossGivenDefault, fundingCost: policy.fundingCost }, correlations);
+}
+
+function defaultBudget(input: BookInput): number {
+  const current = new Set(input.currentIds ?? input.loans.map((l) => l.id));
+  const total = input.loans.filter((l) => current.has(l.id)).reduce((s, l) => s + l.amount, 0);
+  if (total <= 0) throw new PortfolioError('no current book to take a budget from: give a budget');
+  return total;
+}
+
+function shares(book: Book, funded: ArrayLike<number>, key: (l: PricedLoan) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  book.loans.forEach((l, i) => (out[key(l)] = (out[key(l)] ?? 0) + funded[i] / book.budget));
+  for (const k of Object.keys(out)) out[k] = round(out[k], 6);
+  return out;
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+function summarise(book: Book, a: Allocation, objective: string) {
+  const exposures = book.loans.map((l, i) => ({ pd: l.pd, lgd: l.lgd, ead: a.funded[i] }));
+  const capital = portfolioCapital(exposures);
+  return {
+    objective,
+    budget: book.budget,
+    loans: book.loans.length,
+    funded: a.funded.reduce((s, v) => s + (v > book.budget * 1e-9 ? 1 : 0), 0),
+    expectedReturn: round(a.expectedReturn, 6),
+    risk: round(a.risk, 6),
+    expectedLoss: round(capital.expectedLoss, 2),
+    capital: round(capital.capital, 2),
+    rwa: round(capital.rwa, 2),
+    byPurpose: shares(book, a.funded, (l) => l.purpose),
+    byRiskBand: shares(book, a.funded, (l) => l.band),
+    allocations: book.loans.map((l, i) => ({ id: l.id, amount: l.amount, funded: round(a.funded[i], 2), pd: round(l.termPd, 6), rate: l.rate, band: l.band, purpose: l.purpose })),
+  };
+}
+export type OptimiseResult = ReturnType<typeof summarise>;
+
+/**
+ * The allocation asked for: a target return, a risk aversion, or by default the frontier point
+ * with the highest expected return per unit of risk.
+ */
+export function optimiseBook(input: BookInput, options: OptimiseOptions, policy: Policy, correlations: CorrelationTable): OptimiseResult {
+  const book = buildBook(priced(input, policy, correlations), options.budget ?? defaultBudget(input), options.limits);
+  if (options.targetReturn !== undefined) return summarise(book, minimumVariance(book, options.targetReturn), `least risk for an expected return of ${options.targetReturn}`);
+  if (options.riskAversion !== undefined) return summarise(book, optimise(book, options.riskAversion), `return − ${options.riskAversion}/2 × variance`);
+  const points = efficientFrontier(book, 50);
+  const best = points.reduce((b, p) => (p.expectedReturn / Math.max(p.risk, 1e-12) > b.expectedReturn / Math.max(b.risk, 1e-12) ? p : b));
+  return summarise(book, { ...best, budget: book.budget, iterations: 0 }, 'highest expected return per unit of risk on the 50-point efficient frontier');
+}
+
+export interface FrontierResult {
+  budget: number;
+  points: { expectedReturn: number; risk: number }[];
+  /** The current book's own return and risk (its loans funded in full), when it spends this budget. */
+  current: { expectedReturn: number; risk: number; amount: number } | null;
+}
+
+export function frontierOfBook(input: BookInput, options: { budget?: number; limits?: z.input<typeof LimitsSchema>; points?: number }, policy: Policy, correlations: CorrelationTable): FrontierResult {
+  const loans = priced(input, policy, correlations);
+  const book = buildBook(loans, options.budget ?? defaultBudget(input), LimitsSchema.parse(options.limits ?? {}));
+  const points = efficientFrontier(book, options.points ?? 50).map((p) => ({ expectedReturn: round(p.expectedReturn, 6), risk: round(p.risk, 6) }));
+  const currentIds = new Set(input.currentIds ?? []);
+  const funded = loans.map((l) => (currentIds.has(l.id) ? l.amount : 0));
+  const amount = funded.reduce((s, v) => s + v, 0);
+  const current =
+    amount > 0
+      ? {
+          amount,
+          expectedReturn: round(loans.reduce((s, l, i) => s + l.expectedReturn * funded[i], 0) / amount, 6),
+          risk: round(Math.sqrt(quadraticForm(book.cov, funded)) / amount, 6),
+        }
+      : null;
+  return { budget: book.budget, points, current };
+}
+
+export const RiskOptionsSchema = z.object({
+  scenarios: z.coerce.number().int().min(1_000).max(1_000_000).default(100_000),
+  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(42),
+});
+export type RiskOptions = z.infer<typeof RiskOptionsSchema>;
+
+/** PD shift applied before the figures (a macro stress scenario); identity when absent. */
+export type PdShift = (pd: number) => number;
+
+export function riskOfBook(input: BookInput, options: RiskOptions, policy: Policy, correlations: CorrelationTable, shift?: PdShift) {
+  const ids = new Set(input.currentIds ?? input.loans.map((l) => l.id));
+  const loans = priced({ loans: input.loans.filter((l) => ids.has(l.id)).map((l) => (shift ? { ...l, pd: shift(l.pd) } : l)) }, policy, correlations);
+  if (loans.length === 0) throw new PortfolioError('the book is empty: no approved loans yet');
+  const exposures = loans.map((l) => ({ pd: l.pd, lgd: l.lgd, ead: l.amount, rho: l.rho }));
+  const capital = portfolioCapital(exposures);
+  const simulation = simulateLosses(exposures, { scenarios: options.scenarios, seed: options.seed, correlation: (e) => (e as (typeof exposures)[number]).rho });
+  const exposure = capital.ead;
+  return {
+    horizon: 'one year',
+    loans: loans.length,
+    exposure,
+    expectedReturn: round(loans.reduce((s, l) => s + l.expectedReturn * l.amount, 0) / exposure, 6),
+    basel: {
+      rwa: round(capital.rwa, 2),
+      capital: round(capital.capital, 2),
+      expectedLoss: round(capital.expectedLoss, 2),
+      perLoan: loans.map((l, i) => ({ id: l.id, pd: round(capital.loans[i].pd, 6), correlation: round(capital.loans[i].correlation, 6), k: round(capital.loans[i].k, 6), rwa: round(capital.loans[i].rwa, 2), expectedLoss: round(capital.loans[i].expectedLoss, 2) })),
+    },
+    monteCarlo: {
+      scenarios: simulation.scenarios,
+      seed: options.seed,
+      expectedLoss: round(simulation.expectedLoss, 2),
+      standardError: round(simulation.standardError, 2),
+      analyticExpectedLoss: round(simulation.analyticExpectedLoss, 2),
+      var99: round(simulation.var99, 2),
+      var999: round(simulation.var999, 2),
+      es99: round(simulation.es99, 2),
+      es999: round(simulation.es999, 2),
+      histogram: histogram(simulation.losses, 40),
+    },
+  };
+}
+export type RiskReport = ReturnType<typeof riskOfBook>;
+
+/** Equal-width bins over the simulated losses (sorted ascending). */
+export function histogram(sorted: Float64Array, bins: number): { from: number; to: number; count: number }[] {
+  const lo = sorted[0];
+  const hi = sorted[sorted.length - 1];
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const out = Array.from({ length: hi > lo ? bins : 1 }, (_, b) => ({ from: round(lo + b * width, 2), to: round(lo + (b + 1) * width, 2), count: 0 }));
+  for (const v of sorted) out[Math.min(out.length - 1, Math.floor((v - lo) / width))].count += 1;
+  return out;
+}
