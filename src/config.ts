@@ -34,6 +34,12 @@ export const EnvSchema = z.object({
     .pipe(z.array(z.string().regex(/^\d+$/, 'must be Telegram user ids (digits), comma-separated').transform(Number))),
   /** Another Bot API server (a local one, or tests). */
   TELEGRAM_API_ROOT: z.url().optional(),
+  /** FRED API key (free, from fred.stlouisfed.org): turns on the macro-series refresh for stress tests. */
+  FRED_API_KEY: z.string().regex(/^[a-z0-9]{32}$/, 'must be a 32-character lower-case FRED API key').optional(),
+  /** Another FRED API root (a mirror, or tests). */
+  FRED_API_ROOT: z.url().optional(),
+  /** Hours between macro-series refreshes while the server runs (0: only `npm run macro:refresh`). */
+  MACRO_REFRESH_HOURS: z.coerce.number().min(0).max(24 * 31).default(24),
 }).refine((e) => !e.TELEGRAM_WEBHOOK_URL || e.TELEGRAM_WEBHOOK_SECRET, {
   message: 'is required with TELEGRAM_WEBHOOK_URL',
   path: ['TELEGRAM_WEBHOOK_SECRET'],

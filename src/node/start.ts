@@ -10,6 +10,8 @@ import { createBot } from '../../bot/bot.ts';
 import { APPLICANT_COMMANDS } from '../../bot/features/account.ts';
 import { storeWith } from '../../bot/store.ts';
 import { PolicyCache } from '../api/policy-cache.ts';
+import { fredClient } from '../macro/fred.ts';
+import { refreshMacro } from '../macro/refresh.ts';
 
 export interface Running {
   url: string;
@@ -39,6 +41,7 @@ export async function start(env: Env): Promise<Running> {
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
   });
+  const macroTimer = scheduleMacroRefresh(env, db);
   let botMode: Running['botMode'] = 'off';
   if (bot) {
     await bot.api.setMyCommands([...APPLICANT_COMMANDS]);
@@ -58,6 +61,7 @@ export async function start(env: Env): Promise<Running> {
     database,
     server,
     async stop() {
+      if (macroTimer) clearInterval(macroTimer);
       if (botMode === 'polling') await bot!.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -67,4 +71,19 @@ export async function start(env: Env): Promise<Running> {
       await database.close();
     },
   };
+}
+
+/** With FRED_API_KEY: refresh the macro series now and every MACRO_REFRESH_HOURS; failures are logged, never fatal. */
+function scheduleMacroRefresh(env: Env, db: () => Database['db']): NodeJS.Timeout | undefined {
+  if (!env.FRED_API_KEY || env.MACRO_REFRESH_HOURS === 0) return undefined;
+  const client = fredClient({ apiKey: env.FRED_API_KEY, ...(env.FRED_API_ROOT ? { apiRoot: env.FRED_API_ROOT } : {}) });
+  const run = () =>
+    refreshMacro(db(), client).then(
+      (counts) => console.log(`macro series refreshed: ${JSON.stringify(counts)}`),
+      (error: Error) => console.error(`macro refresh failed: ${error.message}`),
+    );
+  void run();
+  const timer = setInterval(run, env.MACRO_REFRESH_HOURS * 3_600_000);
+  timer.unref();
+  return timer;
 }

@@ -7,6 +7,8 @@ import * as schema from '../../db/schema.ts';
 import { registerModel } from '../../db/repository.ts';
 import { createApp } from '../api/app.ts';
 import { modelFromArtefacts } from '../scoring/model.ts';
+import { fredClient } from '../macro/fred.ts';
+import { refreshMacro } from '../macro/refresh.ts';
 import { BUNDLED_VERSION, bundledArtefacts } from './bundled-model.ts';
 
 /**
@@ -19,6 +21,9 @@ export interface WorkerEnv {
   DATABASE_URL?: string;
   /** Comma-separated origins allowed to embed the widget, besides the Worker's own. */
   WIDGET_ORIGINS?: string;
+  /** Turns on the scheduled FRED refresh (cron trigger in wrangler.toml). */
+  FRED_API_KEY?: string;
+  FRED_API_ROOT?: string;
 }
 
 const model = modelFromArtefacts(BUNDLED_VERSION, bundledArtefacts, `models/${BUNDLED_VERSION}`);
@@ -42,12 +47,16 @@ function appFor(request: Request, env: WorkerEnv) {
   return app;
 }
 
+function connect(url: string) {
+  const client = postgres(url, { max: 5, fetch_types: false, onnotice: () => {} });
+  return { client, db: drizzle({ client, schema }) as unknown as Db };
+}
+
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
     const url = env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL;
     if (!url) return Response.json({ error: 'storage unavailable: set DATABASE_URL or bind HYPERDRIVE' }, { status: 503 });
-    const client = postgres(url, { max: 5, fetch_types: false, onnotice: () => {} });
-    const db = drizzle({ client, schema }) as unknown as Db;
+    const { client, db } = connect(url);
     try {
       if (!registered) {
         try {
@@ -58,6 +67,22 @@ export default {
         }
       }
       return await requestDb.run(db, () => appFor(request, env).fetch(request, env, ctx));
+    } finally {
+      ctx.waitUntil(client.end({ timeout: 5 }));
+    }
+  },
+
+  /** Cron trigger (wrangler.toml): refresh the FRED macro series into PostgreSQL. */
+  async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const url = env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL;
+    if (!url || !env.FRED_API_KEY) {
+      console.log('macro refresh skipped: needs DATABASE_URL (or HYPERDRIVE) and FRED_API_KEY');
+      return;
+    }
+    const { client, db } = connect(url);
+    try {
+      const counts = await refreshMacro(db, fredClient({ apiKey: env.FRED_API_KEY, ...(env.FRED_API_ROOT ? { apiRoot: env.FRED_API_ROOT } : {}) }), 'cron');
+      console.log(`macro series refreshed: ${JSON.stringify(counts)}`);
     } finally {
       ctx.waitUntil(client.end({ timeout: 5 }));
     }
