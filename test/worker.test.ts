@@ -7,6 +7,8 @@ import { countDecisions, createKey } from '../db/repository.ts';
 import { bundledModelSource } from '../src/worker/bundle-model.ts';
 import { sampleApplicant } from './helpers.ts';
 import { openTestDatabase } from './support/databases.ts';
+import { FAKE_FRED_KEY, startFakeFred } from './support/fake-fred.ts';
+import { loadObservations } from '../db/macro-repository.ts';
 
 // The same app on Cloudflare Workers: bundled by wrangler, served by workerd (`wrangler dev`, offline).
 const run = promisify(execFile);
@@ -24,9 +26,11 @@ describe('Cloudflare Worker', () => {
     expect(statSync('tmp/worker-build/index.js').size).toBeGreaterThan(500_000);
   }, 120_000);
 
-  it('answers /v1/score under wrangler dev against real PostgreSQL, and stores the decision', async () => {
+  it('answers /v1/score and the portfolio routes under wrangler dev against real PostgreSQL, and runs the FRED cron', async () => {
     const database = await openTestDatabase('postgres');
     const { key } = await createKey(database.db, { name: 'worker test', scope: 'score' }, 'test');
+    const { key: adminKey } = await createKey(database.db, { name: 'worker admin', scope: 'admin' }, 'test');
+    const fred = await startFakeFred();
     const url = database.url!;
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
@@ -34,7 +38,8 @@ describe('Cloudflare Worker', () => {
         s.close(() => resolve(p));
       });
     });
-    const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--var', `DATABASE_URL:${url}`], {
+    const vars = [`DATABASE_URL:${url}`, `FRED_API_KEY:${FAKE_FRED_KEY}`, `FRED_API_ROOT:${fred.url}`].flatMap((v) => ['--var', v]);
+    const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--test-scheduled', ...vars], {
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -59,8 +64,18 @@ describe('Cloudflare Worker', () => {
       expect(await countDecisions(database.db)).toBe(1);
       const bad = await fetch(`http://127.0.0.1:${port}/v1/score`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
       expect(bad.status).toBe(400);
+      // Portfolio tools run on Workers too: the stored book has the decision above.
+      const risk = await fetch(`http://127.0.0.1:${port}/v1/portfolio/risk?scenarios=1000`, { headers: { authorization: `Bearer ${adminKey}` } });
+      if (body.decision === 'approve') expect(((await risk.json()) as { loans: number }).loans).toBe(1);
+      else expect(risk.status).toBe(422);
+      // The cron trigger refreshes the FRED series into PostgreSQL.
+      const cron = await fetch(`http://127.0.0.1:${port}/__scheduled?cron=${encodeURIComponent('0 6 * * *')}`);
+      expect(cron.status).toBe(200);
+      expect((await loadObservations(database.db, 'UNRATE')).length).toBeGreaterThan(200);
+      expect((await loadObservations(database.db, 'CORCACBS')).length).toBeGreaterThan(60);
     } finally {
       process.kill(-dev.pid!, 'SIGTERM');
+      await fred.close();
       await database.close();
     }
   }, 120_000);
