@@ -4,6 +4,7 @@ import { claimUpdate, isBotAdmin } from '../db/bot-repository.ts';
 import type { BotDeps } from './deps.ts';
 import { accountFeature } from './features/account.ts';
 import { adminFeature } from './features/admin.ts';
+import { portfolioFeature } from './features/portfolio.ts';
 import { applyFeature } from './features/apply.ts';
 import { fallbackFeature } from './features/fallback.ts';
 import { conversationStorage, freshConversation, type BotContext } from './session.ts';
@@ -49,6 +50,7 @@ export function createBot(deps: Omit<BotDeps, 'downloadFile'> & Partial<Pick<Bot
   bot.use(session({ initial: freshConversation, storage: conversationStorage(deps.db) }));
   bot.use(accountFeature(full, isAdmin));
   bot.use(adminFeature(full, isAdmin));
+  bot.use(portfolioFeature(full, isAdmin));
   bot.use(applyFeature(full));
   bot.use(fallbackFeature());
 

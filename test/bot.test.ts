@@ -6,7 +6,8 @@ import { createBot } from '../bot/bot.ts';
 import { storeWith } from '../bot/store.ts';
 import { QUESTIONS } from '../bot/questions.ts';
 import type { Database } from '../db/client.ts';
-import { auditEntries, registerModel } from '../db/repository.ts';
+import { auditEntries, createKey, registerModel } from '../db/repository.ts';
+import { streamLendingClub } from '../src/data/lendingclub.ts';
 import { addBotAdmin } from '../db/bot-repository.ts';
 import { applications, conversations, decisions } from '../db/schema.ts';
 import { createApp } from '../src/api/app.ts';
@@ -277,6 +278,39 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     expect(last(lender)).toContain(model.version);
     await send(textUpdate(lender, '/help'));
     expect(last(lender)).toMatch(/Lender commands:/);
+  });
+
+  it('gives lenders the book, the frontier as a PNG and an optimised allocation', async () => {
+    // A book of real applicants (the latest LendingClub loans), scored through the API.
+    const { key } = await createKey(database.db, { name: 'book', scope: 'score' }, 'test');
+    let n = 0;
+    for await (const loan of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
+      await app.request('/v1/score', { method: 'POST', body: JSON.stringify(loan.applicant), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
+      if (++n === 40) break;
+    }
+    await send(textUpdate(108, '/portfolio'));
+    expect(last(108)).toMatch(/not allowed/);
+
+    await send(textUpdate(ADMIN, '/portfolio'));
+    expect(last(ADMIN)).toMatch(/^Book: \d+ approved loans, \$[\d,]+ lent; expected yearly return -?[\d.]+%/);
+    expect(last(ADMIN)).toMatch(/Monte Carlo \(100,000 scenarios, one year\): expected loss \$[\d,]+; VaR 99% \$[\d,]+, 99\.9% \$[\d,]+/);
+    expect(last(ADMIN)).toMatch(/Stress \(unemployment \+3 points\): not available, .*FRED_API_KEY/);
+
+    await send(textUpdate(ADMIN, '/frontier'));
+    const photo = fake.calls.filter((c) => c.method === 'sendPhoto').at(-1)!;
+    expect(photo.raw).toContain('PNG');
+    expect(photo.raw).toContain('IHDR');
+    expect(photo.raw).toMatch(/Efficient frontier for \$[\d,]+ \(the current book's size\)/);
+
+    await send(textUpdate(ADMIN, '/optimise lots'));
+    expect(last(ADMIN)).toBe('Budget must be an amount such as 250000, 250k or 1.5m. Example: /optimise 250000');
+    await send(textUpdate(ADMIN, '/optimise 50k'));
+    expect(last(ADMIN)).toMatch(/^Best return per unit of risk for \$50,000: \d+ of \d+ candidate loans funded\./);
+    expect(last(ADMIN)).toMatch(/Largest allocations:\n• /);
+    await send(textUpdate(ADMIN, '/optimise 900m'));
+    expect(last(ADMIN)).toMatch(/^Cannot do that: budget 900000000 is more than the \d+ loans ask for/);
+    const actions = (await auditEntries(database.db, 50)).map((e) => `${e.actor} ${e.action}`);
+    expect(actions).toEqual(expect.arrayContaining([`tg:${ADMIN} bot.portfolio`, `tg:${ADMIN} bot.frontier`, `tg:${ADMIN} bot.optimise`]));
   });
 
   it('/forget deletes the person\'s applications and conversation after confirming', async () => {

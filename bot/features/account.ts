@@ -23,6 +23,9 @@ export const ADMIN_COMMANDS = [
   { command: 'review', description: 'Referred applications, one by one' },
   { command: 'model', description: 'The model in use and its metrics' },
   { command: 'export', description: 'All decisions as a CSV file' },
+  { command: 'portfolio', description: 'The book: return, risk, Basel capital, simulated losses, stress' },
+  { command: 'frontier', description: 'Efficient-frontier chart with the current book marked' },
+  { command: 'optimise', description: 'Best allocation of a budget: /optimise 250000' },
 ] as const;
 
 export function helpText(isAdmin: boolean): string {

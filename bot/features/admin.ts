@@ -45,12 +45,11 @@ async function showReferral(ctx: BotContext, deps: BotDeps): Promise<void> {
   );
 }
 
-export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promise<boolean>) {
-  const composer = new Composer<BotContext>();
-  const actor = (ctx: BotContext) => `tg:${ctx.from?.id}`;
+export const actor = (ctx: BotContext) => `tg:${ctx.from?.id}`;
 
-  // The gate: non-admins get "not allowed" and nothing else.
-  composer.command([...ADMIN_COMMAND_NAMES], async (ctx, next) => {
+/** The gate for lender commands: non-admins get "not allowed" and nothing else; every use is audited. */
+export function adminGate(composer: Composer<BotContext>, commands: readonly string[], deps: BotDeps, isAdmin: (ctx: BotContext) => Promise<boolean>) {
+  composer.command([...commands], async (ctx, next) => {
     if (!(await isAdmin(ctx))) {
       await ctx.reply('Sorry, that command is not allowed for you: it is for the lender\'s staff.');
       return;
@@ -58,6 +57,11 @@ export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promis
     await audit(deps.db(), { actor: actor(ctx), action: `bot.${ctx.message?.text.split(/\s/)[0].slice(1).split('@')[0]}`, detail: { text: ctx.message?.text ?? '' } });
     await next();
   });
+}
+
+export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promise<boolean>) {
+  const composer = new Composer<BotContext>();
+  adminGate(composer, ADMIN_COMMAND_NAMES, deps, isAdmin);
   composer.callbackQuery(/^review:/, async (ctx, next) => {
     if (!(await isAdmin(ctx))) {
       await ctx.answerCallbackQuery({ text: 'Not allowed.' });
