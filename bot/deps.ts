@@ -2,6 +2,7 @@ import type { Db } from '../db/client.ts';
 import type { PolicyCache } from '../src/api/policy-cache.ts';
 import type { StoreDecision } from '../src/api/routes/score.ts';
 import type { LoadedModel } from '../src/scoring/model.ts';
+import type { FrontierSolver } from '../src/portfolio/service.ts';
 
 /** What the bot's features need from the outside world. */
 export interface BotDeps {
@@ -14,4 +15,6 @@ export interface BotDeps {
   admins: readonly number[];
   /** Downloads a file Telegram holds, by its file_path. */
   downloadFile: (filePath: string) => Promise<string>;
+  /** Frontier solver (a thread pool on Node); in-process when absent. */
+  frontier?: FrontierSolver;
 }

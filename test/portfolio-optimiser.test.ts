@@ -6,6 +6,7 @@ import { loadHistory, type HistoricalLoan } from '../src/portfolio/history.ts';
 import { SHIPPED_CORRELATIONS } from '../src/portfolio/correlation-table.ts';
 import { priceLoans, type PricedLoan } from '../src/portfolio/loans.ts';
 import { denseCovariance, factorCovariance, quadraticForm } from '../src/portfolio/covariance.ts';
+import { FrontierPool } from '../src/portfolio/frontier-pool.ts';
 import { buildBook, efficientFrontier, maximumReturn, minimumVariance, optimise, PortfolioError, type Book, type Limits } from '../src/portfolio/markowitz.ts';
 
 // Real loans: the latest LendingClub loans in datasets/, PDs from the shipped model, rates as LendingClub set them.
@@ -214,6 +215,20 @@ describe('efficient frontier', () => {
       expect(bandShare.get('D') ?? 0).toBeLessThanOrEqual(0.3 + 1e-7);
       expect(bandShare.get('E') ?? 0).toBeLessThanOrEqual(0.1 + 1e-7);
       expect(Math.abs(point.risk - Math.sqrt(quadraticForm(book.cov, point.funded)) / book.budget)).toBeLessThan(1e-12);
+    }
+  });
+
+  it('gives the same frontier on a pool of worker threads', async () => {
+    const pool = FrontierPool.create(2);
+    try {
+      const parallel = await pool.frontier(book, 50);
+      expect(parallel).toHaveLength(50);
+      parallel.forEach((p, k) => {
+        expect(Math.abs(p.expectedReturn - frontier[k].expectedReturn)).toBeLessThan(1e-8);
+        expect(Math.abs(p.risk - frontier[k].risk)).toBeLessThan(1e-7 * frontier[k].risk);
+      });
+    } finally {
+      await pool.close();
     }
   });
 

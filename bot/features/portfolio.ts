@@ -67,7 +67,7 @@ export function portfolioFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Pr
 
   composer.command('frontier', (ctx) =>
     explain(ctx, async () => {
-      const frontier = frontierOfBook(await storedBook(deps.db()), {}, await policy(), SHIPPED_CORRELATIONS);
+      const frontier = await frontierOfBook(await storedBook(deps.db()), {}, await policy(), SHIPPED_CORRELATIONS, deps.frontier);
       const png = svgToPng(await frontierChart(frontier));
       const low = frontier.points[0];
       const high = frontier.points[frontier.points.length - 1];
@@ -87,7 +87,7 @@ export function portfolioFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Pr
       return;
     }
     await explain(ctx, async () => {
-      const result = optimiseBook(await storedBook(deps.db()), { budget: parsed.data, limits: {} }, await policy(), SHIPPED_CORRELATIONS);
+      const result = await optimiseBook(await storedBook(deps.db()), { budget: parsed.data, limits: {} }, await policy(), SHIPPED_CORRELATIONS, deps.frontier);
       const top = result.allocations
         .filter((a) => a.funded > 0.005)
         .sort((a, b) => b.funded - a.funded)

@@ -20,6 +20,7 @@ import { statementRoutes } from './routes/statements.ts';
 import { portfolioRoutes } from './routes/portfolio.ts';
 import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
 import type { CorrelationTable } from '../portfolio/loans.ts';
+import type { FrontierSolver } from '../portfolio/service.ts';
 import { DecisionWriter } from '../../db/decision-writer.ts';
 import { recordDecision } from '../../db/repository.ts';
 import { embedScript, widgetPage } from './widget.ts';
@@ -46,6 +47,8 @@ export interface AppOptions {
   widgetRatePerMinute?: number;
   /** Asset correlations for the portfolio tools; the table shipped in models/ by default. */
   correlations?: CorrelationTable;
+  /** Frontier solver (Node passes a thread pool); in-process by default. */
+  frontier?: FrontierSolver;
 }
 
 /** An application with up to a few hundred transactions fits. */
@@ -92,7 +95,7 @@ export function createApp(options: AppOptions) {
   app.route('/', applicationRoutes({ db }));
   app.route('/', policyRoutes({ db, policy }));
   app.route('/', statementRoutes());
-  app.route('/', portfolioRoutes({ db, policy, correlations: options.correlations ?? SHIPPED_CORRELATIONS }));
+  app.route('/', portfolioRoutes({ db, policy, correlations: options.correlations ?? SHIPPED_CORRELATIONS, ...(options.frontier ? { frontier: options.frontier } : {}) }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Lendwise API key (`npm run keys -- create`)' });
   app.doc31('/openapi.json', {

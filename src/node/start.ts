@@ -12,6 +12,7 @@ import { storeWith } from '../../bot/store.ts';
 import { PolicyCache } from '../api/policy-cache.ts';
 import { fredClient } from '../macro/fred.ts';
 import { refreshMacro } from '../macro/refresh.ts';
+import { FrontierPool } from '../portfolio/frontier-pool.ts';
 
 export interface Running {
   url: string;
@@ -30,14 +31,16 @@ export async function start(env: Env): Promise<Running> {
   await registerModel(database.db, model);
   await currentPolicy(database.db);
   const db = () => database.db;
+  const pool = FrontierPool.create();
+  const frontier = (book: Parameters<FrontierPool['frontier']>[0], points: number) => pool.frontier(book, points);
   const bot = env.TELEGRAM_BOT_TOKEN
     ? createBot(
-        { db, model, policy: new PolicyCache(db), store: storeWith(db), admins: env.BOT_ADMIN_IDS },
+        { db, model, policy: new PolicyCache(db), store: storeWith(db), admins: env.BOT_ADMIN_IDS, frontier },
         { token: env.TELEGRAM_BOT_TOKEN, ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}) },
       )
     : undefined;
   const webhook = bot && env.TELEGRAM_WEBHOOK_URL ? { bot, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : undefined;
-  const app = createApp({ model, db, widgetOrigins: widgetOrigins(env), docsAssets: swaggerAssets(), ...(webhook ? { telegram: webhook } : {}) });
+  const app = createApp({ model, db, frontier, widgetOrigins: widgetOrigins(env), docsAssets: swaggerAssets(), ...(webhook ? { telegram: webhook } : {}) });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
   });
@@ -68,6 +71,7 @@ export async function start(env: Env): Promise<Running> {
         // Keep-alive connections would hold close() open until they time out.
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await pool.close();
       await database.close();
     },
   };

@@ -117,11 +117,11 @@ export function optimise(book: Book, riskAversion: number): Allocation {
 }
 
 /** Least variance with expected return at least `target` (a fraction of the budget). */
-export function minimumVariance(book: Book, target?: number): Allocation {
+export function minimumVariance(book: Book, target?: number, start?: ArrayLike<number>): Allocation {
   const linear = new Float64Array(book.loans.length);
   if (target === undefined) return solve(book, { cov: book.cov, linear });
   const returnRow: Constraint = { row: { index: book.loans.map((_, i) => i), value: book.mu.map((m) => -m) }, rhs: -target * book.budget };
-  return solve(book, { cov: book.cov, linear, inequalities: [...book.caps, returnRow] });
+  return solve(book, { cov: book.cov, linear, inequalities: [...book.caps, returnRow], ...(start ? { start } : {}) });
 }
 
 /**
@@ -138,20 +138,33 @@ export interface FrontierPoint {
   funded: Float64Array;
 }
 
-/** `points` allocations from least variance to highest return, equally spaced in return. */
-export function efficientFrontier(book: Book, points = 50): FrontierPoint[] {
-  const low = minimumVariance(book);
-  const high = maximumReturn(book);
-  const span = high.expectedReturn - low.expectedReturn;
-  const out: FrontierPoint[] = [{ expectedReturn: low.expectedReturn, risk: low.risk, funded: low.funded }];
-  for (let p = 1; p < points - 1; p++) {
-    if (span <= 0) {
-      out.push(out[0]);
-      continue;
-    }
-    const a = minimumVariance(book, low.expectedReturn + (span * p) / (points - 1));
-    out.push({ expectedReturn: a.expectedReturn, risk: a.risk, funded: a.funded });
+const point = (a: Allocation): FrontierPoint => ({ expectedReturn: a.expectedReturn, risk: a.risk, funded: a.funded });
+
+/** Least-variance allocations for targets in order, each solve starting from the one before. */
+export function frontierSegment(book: Book, targets: readonly number[], start: ArrayLike<number>): FrontierPoint[] {
+  const out: FrontierPoint[] = [];
+  let previous = start;
+  for (const target of targets) {
+    // Neighbouring points are close: start from the previous one (a guess only, so exactness is kept).
+    const p = point(minimumVariance(book, target, previous));
+    out.push(p);
+    previous = p.funded;
   }
-  if (points > 1) out.push({ expectedReturn: high.expectedReturn, risk: high.risk, funded: high.funded });
   return out;
+}
+
+/** The ends of the frontier and the returns of the points in between, equally spaced. */
+export function frontierEnds(book: Book, points: number): { low: FrontierPoint; high: FrontierPoint; targets: number[] } {
+  const low = point(minimumVariance(book));
+  const high = point(maximumReturn(book));
+  const span = high.expectedReturn - low.expectedReturn;
+  const targets = span > 0 ? Array.from({ length: Math.max(0, points - 2) }, (_, p) => low.expectedReturn + (span * (p + 1)) / (points - 1)) : [];
+  return { low, high, targets };
+}
+
+/** `points` allocations from least variance to highest return, equally spaced in return (one thread). */
+export function efficientFrontier(book: Book, points = 50): FrontierPoint[] {
+  const { low, high, targets } = frontierEnds(book, points);
+  if (targets.length === 0 && points > 2) return Array.from({ length: points }, () => low);
+  return [low, ...frontierSegment(book, targets, low.funded), ...(points > 1 ? [high] : [])];
 }

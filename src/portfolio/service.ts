@@ -3,7 +3,11 @@ import type { Policy } from '../scoring/policy.ts';
 import { portfolioCapital } from './basel.ts';
 import { quadraticForm } from './covariance.ts';
 import { priceLoans, PortfolioLoanSchema, type CorrelationTable, type PortfolioLoan, type PricedLoan } from './loans.ts';
-import { buildBook, efficientFrontier, LimitsSchema, minimumVariance, optimise, PortfolioError, type Allocation, type Book } from './markowitz.ts';
+import { buildBook, efficientFrontier, LimitsSchema, minimumVariance, optimise, PortfolioError, type Allocation, type Book, type FrontierPoint } from './markowitz.ts';
+
+/** How frontiers are computed: in-process by default, or on a pool of threads (Node). */
+export type FrontierSolver = (book: Book, points: number) => Promise<FrontierPoint[]> | FrontierPoint[];
+const inProcess: FrontierSolver = (book, points) => efficientFrontier(book, points);
 import { simulateLosses } from './monte-carlo.ts';
 
 /**
@@ -73,11 +77,11 @@ export type OptimiseResult = ReturnType<typeof summarise>;
  * The allocation asked for: a target return, a risk aversion, or by default the frontier point
  * with the highest expected return per unit of risk.
  */
-export function optimiseBook(input: BookInput, options: OptimiseOptions, policy: Policy, correlations: CorrelationTable): OptimiseResult {
+export async function optimiseBook(input: BookInput, options: OptimiseOptions, policy: Policy, correlations: CorrelationTable, solver: FrontierSolver = inProcess): Promise<OptimiseResult> {
   const book = buildBook(priced(input, policy, correlations), options.budget ?? defaultBudget(input), options.limits);
   if (options.targetReturn !== undefined) return summarise(book, minimumVariance(book, options.targetReturn), `least risk for an expected return of ${options.targetReturn}`);
   if (options.riskAversion !== undefined) return summarise(book, optimise(book, options.riskAversion), `return − ${options.riskAversion}/2 × variance`);
-  const points = efficientFrontier(book, 50);
+  const points = await solver(book, 50);
   const best = points.reduce((b, p) => (p.expectedReturn / Math.max(p.risk, 1e-12) > b.expectedReturn / Math.max(b.risk, 1e-12) ? p : b));
   return summarise(book, { ...best, budget: book.budget, iterations: 0 }, 'highest expected return per unit of risk on the 50-point efficient frontier');
 }
@@ -89,10 +93,16 @@ export interface FrontierResult {
   current: { expectedReturn: number; risk: number; amount: number } | null;
 }
 
-export function frontierOfBook(input: BookInput, options: { budget?: number; limits?: z.input<typeof LimitsSchema>; points?: number }, policy: Policy, correlations: CorrelationTable): FrontierResult {
+export async function frontierOfBook(
+  input: BookInput,
+  options: { budget?: number; limits?: z.input<typeof LimitsSchema>; points?: number },
+  policy: Policy,
+  correlations: CorrelationTable,
+  solver: FrontierSolver = inProcess,
+): Promise<FrontierResult> {
   const loans = priced(input, policy, correlations);
   const book = buildBook(loans, options.budget ?? defaultBudget(input), LimitsSchema.parse(options.limits ?? {}));
-  const points = efficientFrontier(book, options.points ?? 50).map((p) => ({ expectedReturn: round(p.expectedReturn, 6), risk: round(p.risk, 6) }));
+  const points = (await solver(book, options.points ?? 50)).map((p) => ({ expectedReturn: round(p.expectedReturn, 6), risk: round(p.risk, 6) }));
   const currentIds = new Set(input.currentIds ?? []);
   const funded = loans.map((l) => (currentIds.has(l.id) ? l.amount : 0));
   const amount = funded.reduce((s, v) => s + v, 0);

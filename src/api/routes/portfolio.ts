@@ -6,7 +6,7 @@ import { stressPd } from '../../macro/stress.ts';
 import { frontierChart, lossHistogramChart } from '../../portfolio/charts.ts';
 import type { CorrelationTable } from '../../portfolio/loans.ts';
 import { PortfolioError } from '../../portfolio/markowitz.ts';
-import { frontierOfBook, optimiseBook, OptimiseOptionsSchema, riskOfBook, RiskOptionsSchema, UploadedBookSchema, type BookInput } from '../../portfolio/service.ts';
+import { frontierOfBook, optimiseBook, OptimiseOptionsSchema, riskOfBook, RiskOptionsSchema, UploadedBookSchema, type BookInput, type FrontierSolver } from '../../portfolio/service.ts';
 import type { AuthEnv } from '../auth.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
 import type { PolicyCache } from '../policy-cache.ts';
@@ -126,6 +126,7 @@ export interface PortfolioDeps {
   db: () => Db;
   policy: PolicyCache;
   correlations: CorrelationTable;
+  frontier?: FrontierSolver;
 }
 
 export function portfolioRoutes(deps: PortfolioDeps) {
@@ -140,12 +141,12 @@ export function portfolioRoutes(deps: PortfolioDeps) {
   app.openapi(optimiseRoute, async (c) => {
     const { loans, ...options } = c.req.valid('json');
     const input: BookInput = loans ? { loans } : await book();
-    return c.json(optimiseBook(input, options, await policy(), deps.correlations), 200);
+    return c.json(await optimiseBook(input, options, await policy(), deps.correlations, deps.frontier), 200);
   });
 
   app.openapi(frontierRoute, async (c) => {
     const q = c.req.valid('query');
-    const frontier = frontierOfBook(await book(), { budget: q.budget, points: q.points, limits: { purpose: q.purposeLimit, riskBand: q.riskBandLimit } }, await policy(), deps.correlations);
+    const frontier = await frontierOfBook(await book(), { budget: q.budget, points: q.points, limits: { purpose: q.purposeLimit, riskBand: q.riskBandLimit } }, await policy(), deps.correlations, deps.frontier);
     if (q.format === 'svg') return c.body(await frontierChart(frontier), 200, { 'content-type': 'image/svg+xml' });
     return c.json(frontier, 200);
   });

@@ -1,0 +1,67 @@
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { efficientFrontier, frontierEnds, frontierSegment, type Book, type FrontierPoint } from './markowitz.ts';
+
+/**
+ * The efficient frontier on several cores (Node): the ends are solved here, the points between are
+ * cut into contiguous runs, one per worker thread, each run warm-started along the frontier. The
+ * answer is the same as `efficientFrontier` up to solver tolerance. Workers stay up between calls.
+ */
+export interface SegmentRequest {
+  id: number;
+  book: Book;
+  targets: number[];
+  start: Float64Array;
+}
+
+export class FrontierPool {
+  private nextId = 0;
+  private constructor(private readonly workers: Worker[]) {
+    for (const w of workers) w.unref();
+  }
+
+  static create(workers = Math.min(4, availableParallelism())): FrontierPool {
+    return new FrontierPool(Array.from({ length: workers }, () => new Worker(new URL('./frontier-worker-boot.mjs', import.meta.url))));
+  }
+
+  private run(worker: Worker, request: Omit<SegmentRequest, 'id'>): Promise<FrontierPoint[]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: { id: number; points?: FrontierPoint[]; error?: string }) => {
+        if (message.id !== id) return;
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        if (message.error) reject(new Error(message.error));
+        else resolve(message.points!);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.postMessage({ id, ...request } satisfies SegmentRequest);
+    });
+  }
+
+  async frontier(book: Book, points = 50): Promise<FrontierPoint[]> {
+    if (this.workers.length < 2) return efficientFrontier(book, points);
+    const { low, high, targets } = frontierEnds(book, points);
+    if (targets.length === 0) return efficientFrontier(book, points);
+    const per = Math.ceil(targets.length / this.workers.length);
+    const runs = this.workers.map((w, k) => {
+      const slice = targets.slice(k * per, (k + 1) * per);
+      if (slice.length === 0) return Promise.resolve([]);
+      // Each run starts from the allocation that mixes the ends in the proportion of its first target.
+      const share = (slice[0] - low.expectedReturn) / (high.expectedReturn - low.expectedReturn);
+      const start = low.funded.map((v, i) => (1 - share) * v + share * high.funded[i]);
+      return this.run(w, { book, targets: slice, start });
+    });
+    return [low, ...(await Promise.all(runs)).flat(), high];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Worker side: solves one run of targets. */
+export function solveSegment(request: SegmentRequest): FrontierPoint[] {
+  return frontierSegment(request.book, request.targets, request.start);
+}
