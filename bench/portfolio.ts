@@ -3,7 +3,7 @@
  * LendingClub loans, the dense quadprog reference for scale, and Monte Carlo losses at 100,000
  * scenarios. Writes bench/results/portfolio.{json,md}.
  */
-import { solveQP } from 'quadprog';
+import { quadprogSolve } from '../test/support/quadprog-reference.ts';
 import { SHIPPED_CORRELATIONS } from '../src/portfolio/correlation-table.ts';
 import { denseCovariance } from '../src/portfolio/covariance.ts';
 import { loadHistory } from '../src/portfolio/history.ts';
@@ -63,19 +63,9 @@ export async function benchPortfolio(): Promise<Row[]> {
   for (const n of [100, 300]) {
     const book = bookOf(n);
     const lambda = 50 / book.budget;
-    const dense = denseCovariance(book.loans).map((r) => [0, ...r.map((v) => v * lambda)]);
-    const columns: { a: number[]; b: number }[] = [{ a: Array(n).fill(1), b: book.budget }];
-    for (let i = 0; i < n; i++) {
-      columns.push({ a: Array.from({ length: n }, (_, j) => (j === i ? 1 : 0)), b: 0 });
-      columns.push({ a: Array.from({ length: n }, (_, j) => (j === i ? -1 : 0)), b: -book.upper[i] });
-    }
-    for (const cap of book.caps) {
-      const a = Array(n).fill(0);
-      for (const i of Array.from(cap.row.index)) a[i] = -1;
-      columns.push({ a, b: -cap.rhs });
-    }
+    const dense = denseCovariance(book.loans).map((r) => r.map((v) => v * lambda));
     let t0 = performance.now();
-    solveQP([[], ...dense.map((r) => r)], [0, ...book.mu], [[], ...Array.from({ length: n }, (_, i) => [0, ...columns.map((c) => c.a[i])])], [0, ...columns.map((c) => c.b)], 1);
+    quadprogSolve(book, dense, Array.from(book.mu, (m) => -m));
     const ref = seconds(t0);
     t0 = performance.now();
     optimise(book, 50);

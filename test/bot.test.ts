@@ -295,6 +295,9 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     expect(last(ADMIN)).toMatch(/^Book: \d+ approved loans, \$[\d,]+ lent; expected yearly return -?[\d.]+%/);
     expect(last(ADMIN)).toMatch(/Monte Carlo \(100,000 scenarios, one year\): expected loss \$[\d,]+; VaR 99% \$[\d,]+, 99\.9% \$[\d,]+/);
     expect(last(ADMIN)).toMatch(/Stress \(unemployment \+3 points\): not available, .*FRED_API_KEY/);
+    const histogram = fake.calls.filter((c) => c.method === 'sendPhoto').at(-1)!;
+    expect(histogram.raw).toContain('IHDR');
+    expect(histogram.raw).toContain('Simulated one-year losses');
 
     await send(textUpdate(ADMIN, '/frontier'));
     const photo = fake.calls.filter((c) => c.method === 'sendPhoto').at(-1)!;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { solveQP } from 'quadprog';
+import { quadprogSolve } from './support/quadprog-reference.ts';
 import { Matrix, solve } from 'ml-matrix';
 import { loadModel } from '../src/scoring/load.ts';
 import { loadHistory, type HistoricalLoan } from '../src/portfolio/history.ts';
@@ -35,31 +35,11 @@ const objectiveOf = (Sigma: number[][], c: number[], x: ArrayLike<number>) => {
 
 /** The same problem for quadprog (dense, Goldfarb–Idnani), with Σ from the bivariate normal. */
 function referenceSolve(book: Book, lambda: number, target?: number): { x: number[]; objective: number; Sigma: number[][]; c: number[] } {
-  const n = book.loans.length;
   const dense = denseCovariance(book.loans);
   const Sigma = dense.map((row) => row.map((v) => v * (target === undefined ? lambda : 1)));
   const c = Array.from(book.mu, (m) => (target === undefined ? -m : 0));
-  const columns: { a: number[]; b: number }[] = [{ a: Array(n).fill(1), b: book.budget }];
-  for (let i = 0; i < n; i++) {
-    columns.push({ a: Array.from({ length: n }, (_, j) => (j === i ? 1 : 0)), b: 0 });
-    columns.push({ a: Array.from({ length: n }, (_, j) => (j === i ? -1 : 0)), b: -book.upper[i] });
-  }
-  for (const cap of book.caps) {
-    const a = Array(n).fill(0);
-    for (let p = 0; p < cap.row.index.length; p++) a[cap.row.index[p]] = -cap.row.value[p];
-    columns.push({ a, b: -cap.rhs });
-  }
-  if (target !== undefined) columns.push({ a: Array.from(book.mu), b: target * book.budget });
-  const one = (v: number[]) => [0, ...v];
-  const result = solveQP(
-    [[], ...Sigma.map(one)],
-    one(c.map((v) => -v)),
-    [[], ...Array.from({ length: n }, (_, i) => one(columns.map((col) => col.a[i])))],
-    one(columns.map((col) => col.b)),
-    1,
-  );
-  expect(result.message).toBe('');
-  const x = result.solution.slice(1);
+  const { x, message } = quadprogSolve(book, Sigma, c, target);
+  expect(message).toBe('');
   return { x, objective: objectiveOf(Sigma, c, x), Sigma, c };
 }
 

@@ -4,7 +4,7 @@ import { storedBook } from '../../db/portfolio-repository.ts';
 import { svgToPng } from '../../src/evaluation/png.ts';
 import { storedMacroRelation } from '../../src/macro/refresh.ts';
 import { stressPd } from '../../src/macro/stress.ts';
-import { frontierChart } from '../../src/portfolio/charts.ts';
+import { frontierChart, lossHistogramChart } from '../../src/portfolio/charts.ts';
 import { SHIPPED_CORRELATIONS } from '../../src/portfolio/correlation-table.ts';
 import { PortfolioError } from '../../src/portfolio/markowitz.ts';
 import { frontierOfBook, optimiseBook, riskOfBook } from '../../src/portfolio/service.ts';
@@ -62,6 +62,7 @@ export function portfolioFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Pr
           stress,
         ].join('\n'),
       );
+      await ctx.replyWithPhoto(new InputFile(svgToPng(await lossHistogramChart(report)), 'losses.png'), { caption: 'Simulated one-year losses, with expected loss and VaR marked.' });
     }),
   );
 
