@@ -3,11 +3,10 @@ import { z } from 'zod';
 import { storedBook } from '../../db/portfolio-repository.ts';
 import { svgToPng } from '../../src/evaluation/png.ts';
 import { storedMacroRelation } from '../../src/macro/refresh.ts';
-import { stressPd } from '../../src/macro/stress.ts';
 import { frontierChart, lossHistogramChart } from '../../src/portfolio/charts.ts';
 import { SHIPPED_CORRELATIONS } from '../../src/portfolio/correlation-table.ts';
 import { PortfolioError } from '../../src/portfolio/markowitz.ts';
-import { frontierOfBook, optimiseBook, riskOfBook } from '../../src/portfolio/service.ts';
+import { frontierOfBook, optimiseBook, riskOfBook, stressOfBook } from '../../src/portfolio/service.ts';
 import type { BotDeps } from '../deps.ts';
 import type { BotContext } from '../session.ts';
 import { adminGate } from './admin.ts';
@@ -47,13 +46,11 @@ export function portfolioFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Pr
       const current = await policy();
       const report = riskOfBook(book, { scenarios: 100_000, seed: 42 }, current, SHIPPED_CORRELATIONS);
       const mc = report.monteCarlo;
-      const relation = await storedMacroRelation(deps.db());
-      let stress: string;
-      if ('unavailable' in relation) stress = `Stress (unemployment +${SHOCK} points): not available, ${relation.unavailable}.`;
-      else {
-        const stressed = riskOfBook(book, { scenarios: 100_000, seed: 42 }, current, SHIPPED_CORRELATIONS, stressPd(relation, SHOCK));
-        stress = `Stress (unemployment +${SHOCK} points, ${relation.from}–${relation.to} relation): expected loss ${money(stressed.monteCarlo.expectedLoss)}, VaR 99.9% ${money(stressed.monteCarlo.var999)}, capital ${money(stressed.basel.capital)}.`;
-      }
+      const stressed = stressOfBook(book, { scenarios: 100_000, seed: 42 }, current, SHIPPED_CORRELATIONS, await storedMacroRelation(deps.db()), SHOCK);
+      const stress =
+        'unavailable' in stressed
+          ? `Stress (unemployment +${SHOCK} points): not available, ${stressed.unavailable}.`
+          : `Stress (unemployment +${SHOCK} points, ${stressed.relation.from}–${stressed.relation.to} relation): expected loss ${money(stressed.expectedLoss)}, VaR 99.9% ${money(stressed.var999)}, capital ${money(stressed.capital)}.`;
       await ctx.reply(
         [
           `Book: ${report.loans} approved loans, ${money(report.exposure)} lent; expected yearly return ${pct(report.expectedReturn)} (after expected loss and funding).`,

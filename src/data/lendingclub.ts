@@ -15,6 +15,9 @@ export interface LendingClubLoan {
   bad: 0 | 1;
   /** LendingClub's own grade: a benchmark, never a feature. */
   grade?: string;
+  /** LendingClub's interest rate (percent) and monthly instalment: what was lent on, never features. */
+  rate?: number;
+  installment?: number;
 }
 
 export interface LendingClubRejection {
@@ -155,7 +158,9 @@ export async function* streamLendingClub(
     }
     stats.kept += 1;
     const grade = record.grade?.trim();
-    yield { line, applicant: parsed.data, bad, ...(grade ? { grade } : {}) };
+    const rate = parseLooseNumber(record.int_rate);
+    const installment = parseLooseNumber(record.installment);
+    yield { line, applicant: parsed.data, bad, ...(grade ? { grade } : {}), ...(rate !== undefined ? { rate } : {}), ...(installment !== undefined ? { installment } : {}) };
   }
   stats.malformedRows = csvStats.skippedRows;
 }

@@ -37,7 +37,8 @@ export interface FredClientOptions {
 }
 
 export function fredClient(options: FredClientOptions) {
-  const root = (options.apiRoot ?? FRED_API_ROOT).replace(/\/$/, '');
+  // An unset or empty root (e.g. a blank Worker variable) means FRED itself.
+  const root = (options.apiRoot || FRED_API_ROOT).replace(/\/$/, '');
   const get = options.fetch ?? fetch;
   return {
     async observations(seriesId: string, start?: string): Promise<Observation[]> {

@@ -11,7 +11,7 @@ if (!env.FRED_API_KEY) {
 }
 const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL, max: 1 } : { dataDir: env.DATA_DIR });
 try {
-  const counts = await refreshMacro(database.db, fredClient({ apiKey: env.FRED_API_KEY, ...(env.FRED_API_ROOT ? { apiRoot: env.FRED_API_ROOT } : {}) }), 'cli');
+  const counts = await refreshMacro(database.db, fredClient({ apiKey: env.FRED_API_KEY, apiRoot: env.FRED_API_ROOT }), 'cli');
   console.log(`stored: ${JSON.stringify(counts)}`);
   console.log(`unemployment → charge-offs: ${JSON.stringify(await storedMacroRelation(database.db))}`);
 } finally {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { efficientFrontier, frontierEnds, frontierSegment, type Book, type FrontierPoint } from './markowitz.ts';
+import { efficientFrontier, frontierEnds, type Book, type FrontierPoint } from './markowitz.ts';
 
 /**
  * The efficient frontier on several cores (Node): the ends are solved here, the points between are
@@ -59,9 +59,4 @@ export class FrontierPool {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
-}
-
-/** Worker side: solves one run of targets. */
-export function solveSegment(request: SegmentRequest): FrontierPoint[] {
-  return frontierSegment(request.book, request.targets, request.start);
 }

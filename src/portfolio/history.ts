@@ -1,6 +1,4 @@
-import { ApplicantSchema } from '../applicant/schema.ts';
-import { streamCsv } from '../data/csv.ts';
-import { lendingClubApplicant, lendingClubTarget, parseLooseNumber } from '../data/lendingclub.ts';
+import { streamLendingClub } from '../data/lendingclub.ts';
 import { estimatePd, type LoadedModel } from '../scoring/model.ts';
 import type { PortfolioLoan } from './loans.ts';
 
@@ -21,13 +19,8 @@ export const LENDINGCLUB_FILE = 'datasets/lendingclub_2007_2011.csv.gz';
 
 export async function loadHistory(model: LoadedModel, path = LENDINGCLUB_FILE): Promise<HistoricalLoan[]> {
   const loans: HistoricalLoan[] = [];
-  for await (const { line, record } of streamCsv(path, { headerMustInclude: 'loan_status' })) {
-    const bad = lendingClubTarget(record.loan_status ?? '');
-    const parsed = ApplicantSchema.safeParse(lendingClubApplicant(record));
-    const rate = parseLooseNumber(record.int_rate);
-    const installment = parseLooseNumber(record.installment);
-    if (bad === null || !parsed.success || rate === undefined || installment === undefined) continue;
-    const applicant = parsed.data;
+  for await (const { line, applicant, bad, grade, rate, installment } of streamLendingClub(path)) {
+    if (rate === undefined || installment === undefined) continue;
     loans.push({
       id: `LC-${line}`,
       line,
@@ -38,7 +31,7 @@ export async function loadHistory(model: LoadedModel, path = LENDINGCLUB_FILE): 
       purpose: applicant.purpose,
       bad,
       installment,
-      grade: record.grade?.trim() ?? '?',
+      grade: grade ?? '?',
     });
   }
   return loans;

@@ -47,16 +47,23 @@ export interface Book {
   caps: Constraint[];
 }
 
-function capRows(loans: readonly PricedLoan[], key: (l: PricedLoan) => string, limit: number | Record<string, number> | undefined, budget: number): Constraint[] {
+/**
+ * One cap row per group whose limit binds (share < 1), and how much of the budget the limits let
+ * be lent at all (each group's amount, up to its cap): checked here so that a clear message beats
+ * a non-converging solver.
+ */
+function capRows(loans: readonly PricedLoan[], key: (l: PricedLoan) => string, limit: number | Record<string, number> | undefined, budget: number, label: string): Constraint[] {
   if (limit === undefined) return [];
   const groups = new Map<string, number[]>();
   loans.forEach((l, i) => groups.set(key(l), [...(groups.get(key(l)) ?? []), i]));
   const rows: Constraint[] = [];
+  let reachable = 0;
   for (const [name, members] of groups) {
-    const share = typeof limit === 'number' ? limit : limit[name];
-    if (share === undefined || share >= 1) continue;
-    rows.push({ row: { index: members, value: members.map(() => 1) }, rhs: share * budget });
+    const share = (typeof limit === 'number' ? limit : limit[name]) ?? 1;
+    reachable += Math.min(members.reduce((s, i) => s + loans[i].amount, 0), share * budget);
+    if (share < 1) rows.push({ row: { index: members, value: members.map(() => 1) }, rhs: share * budget });
   }
+  if (reachable < budget * (1 - 1e-9)) throw new PortfolioError(`the ${label} limits let at most ${reachable.toFixed(2)} of the ${budget} budget be lent`);
   return rows;
 }
 
@@ -65,20 +72,7 @@ export function buildBook(loans: readonly PricedLoan[], budget: number, limits: 
   const total = loans.reduce((s, l) => s + l.amount, 0);
   if (!(budget > 0)) throw new PortfolioError('budget must be positive');
   if (budget > total * (1 + 1e-12)) throw new PortfolioError(`budget ${budget} is more than the ${loans.length} loans ask for in total (${total})`);
-  const caps = [...capRows(loans, (l) => l.purpose, limits.purpose, budget), ...capRows(loans, (l) => l.band, limits.riskBand, budget)];
-  // Budget rows are checked here so a clear message beats a non-converging solver.
-  for (const key of ['purpose', 'band'] as const) {
-    const limit = key === 'purpose' ? limits.purpose : limits.riskBand;
-    if (limit === undefined) continue;
-    const totals = new Map<string, number>();
-    for (const l of loans) totals.set(l[key], (totals.get(l[key]) ?? 0) + l.amount);
-    let reachable = 0;
-    for (const [name, amount] of totals) {
-      const share = typeof limit === 'number' ? limit : (limit as Record<string, number>)[name] ?? 1;
-      reachable += Math.min(amount, share * budget);
-    }
-    if (reachable < budget * (1 - 1e-9)) throw new PortfolioError(`the ${key === 'band' ? 'risk-band' : 'purpose'} limits let at most ${reachable.toFixed(2)} of the ${budget} budget be lent`);
-  }
+  const caps = [...capRows(loans, (l) => l.purpose, limits.purpose, budget, 'purpose'), ...capRows(loans, (l) => l.band, limits.riskBand, budget, 'risk-band')];
   return {
     loans,
     cov: factorCovariance(loans),
@@ -98,10 +92,10 @@ function allocation(book: Book, x: Float64Array, iterations: number): Allocation
 
 function solve(book: Book, problem: Partial<QpProblem> & Pick<QpProblem, 'cov' | 'linear'>): Allocation {
   try {
-    // Start every loan at the same funded share, which spends the budget exactly.
+    // Unless told, start every loan at the same funded share, which spends the budget exactly.
     const share = book.budget / book.upper.reduce((a, b) => a + b, 0);
-    const start = book.upper.map((amount) => amount * share);
-    const solution = solveQp({ upper: book.upper, equalities: [book.budgetRow], inequalities: book.caps, start, ...problem });
+    const start = problem.start ?? book.upper.map((amount) => amount * share);
+    const solution = solveQp({ upper: book.upper, equalities: [book.budgetRow], inequalities: book.caps, ...problem, start });
     return allocation(book, solution.x, solution.iterations);
   } catch (error) {
     if (error instanceof QpError) throw new PortfolioError(`the optimiser found no allocation: ${error.message}`);

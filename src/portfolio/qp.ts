@@ -1,4 +1,4 @@
-import type { FactorCovariance } from './covariance.ts';
+import { covarianceTimes, type FactorCovariance } from './covariance.ts';
 
 /**
  * Convex quadratic programme with a factor-structured covariance:
@@ -121,17 +121,7 @@ export function solveQp(problem: QpProblem): QpSolution {
   const G = problem.inequalities.map((r) => scaleRow(r, u));
   const me = E.length;
   const mi = G.length;
-  const k = rank + mi;
-
-  const sigmaTimes = (v: Float64Array, out: Float64Array) => {
-    const t = new Float64Array(rank);
-    for (let i = 0, o = 0; i < n; i++, o += rank) for (let a = 0; a < rank; a++) t[a] += F[o + a] * v[i];
-    for (let i = 0, o = 0; i < n; i++, o += rank) {
-      let s = d[i] * v[i];
-      for (let a = 0; a < rank; a++) s += F[o + a] * t[a];
-      out[i] = s;
-    }
-  };
+  const scaled: FactorCovariance = { n, rank, diag: d, factors: F };
 
   // Infeasible start in the box (the middle unless told); Mehrotra's method does not need a feasible point.
   const x = Float64Array.from({ length: n }, (_, i) => (problem.start ? Math.min(0.99, Math.max(0.01, problem.start[i] / u[i])) : 0.5));
@@ -178,7 +168,7 @@ export function solveQp(problem: QpProblem): QpSolution {
   let best = { error: Infinity, x, objective: 0, iterations: 0 };
   const answer = () => ({ x: best.x.map((v, i) => v * u[i]), objective: best.objective / scale, iterations: best.iterations });
   for (;;) {
-    sigmaTimes(x, sx);
+    covarianceTimes(scaled, x, sx);
     for (let i = 0; i < n; i++) rd[i] = sx[i] + c[i] - z[i] + w[i];
     E.forEach((r, j) => addRow(r, -ye[j], rd));
     G.forEach((r, j) => addRow(r, y[j], rd));

@@ -4,17 +4,18 @@ import { portfolioCapital } from './basel.ts';
 import { quadraticForm } from './covariance.ts';
 import { priceLoans, PortfolioLoanSchema, type CorrelationTable, type PortfolioLoan, type PricedLoan } from './loans.ts';
 import { buildBook, efficientFrontier, LimitsSchema, minimumVariance, optimise, PortfolioError, type Allocation, type Book, type FrontierPoint } from './markowitz.ts';
-
-/** How frontiers are computed: in-process by default, or on a pool of threads (Node). */
-export type FrontierSolver = (book: Book, points: number) => Promise<FrontierPoint[]> | FrontierPoint[];
-const inProcess: FrontierSolver = (book, points) => efficientFrontier(book, points);
 import { simulateLosses } from './monte-carlo.ts';
+import { stressPd, type MacroRelation } from '../macro/stress.ts';
 
 /**
  * What the API and the chat ask of the portfolio tools, on a book of candidate loans: the best
  * allocation of a budget, the efficient frontier with the current book on it, and risk figures.
  * Pure: the adapters bring the loans (stored decisions or an uploaded book) and the policy.
  */
+
+/** How frontiers are computed: in-process by default, or on a pool of threads (Node). */
+export type FrontierSolver = (book: Book, points: number) => Promise<FrontierPoint[]> | FrontierPoint[];
+const inProcess: FrontierSolver = (book, points) => efficientFrontier(book, points);
 
 export interface BookInput {
   /** Candidates the budget may fund. */
@@ -160,6 +161,17 @@ export function riskOfBook(input: BookInput, options: RiskOptions, policy: Polic
   };
 }
 export type RiskReport = ReturnType<typeof riskOfBook>;
+
+export type StressResult =
+  | { unemploymentShock: number; unavailable: string }
+  | { unemploymentShock: number; relation: MacroRelation; expectedLoss: number; var999: number; capital: number };
+
+/** The book's figures with PDs under an unemployment shock (percentage points), or why there are none. */
+export function stressOfBook(input: BookInput, options: RiskOptions, policy: Policy, correlations: CorrelationTable, relation: MacroRelation | { unavailable: string }, shock: number): StressResult {
+  if ('unavailable' in relation) return { unemploymentShock: shock, unavailable: relation.unavailable };
+  const stressed = riskOfBook(input, options, policy, correlations, stressPd(relation, shock));
+  return { unemploymentShock: shock, relation, expectedLoss: stressed.monteCarlo.expectedLoss, var999: stressed.monteCarlo.var999, capital: stressed.basel.capital };
+}
 
 /** Equal-width bins over the simulated losses (sorted ascending). */
 export function histogram(sorted: Float64Array, bins: number): { from: number; to: number; count: number }[] {

@@ -81,7 +81,7 @@ export default {
     }
     const { client, db } = connect(url);
     try {
-      const counts = await refreshMacro(db, fredClient({ apiKey: env.FRED_API_KEY, ...(env.FRED_API_ROOT ? { apiRoot: env.FRED_API_ROOT } : {}) }), 'cron');
+      const counts = await refreshMacro(db, fredClient({ apiKey: env.FRED_API_KEY, apiRoot: env.FRED_API_ROOT }), 'cron');
       console.log(`macro series refreshed: ${JSON.stringify(counts)}`);
     } finally {
       ctx.waitUntil(client.end({ timeout: 5 }));

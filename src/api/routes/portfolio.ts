@@ -2,11 +2,10 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Db } from '../../../db/client.ts';
 import { storedBook } from '../../../db/portfolio-repository.ts';
 import { storedMacroRelation } from '../../macro/refresh.ts';
-import { stressPd } from '../../macro/stress.ts';
 import { frontierChart, lossHistogramChart } from '../../portfolio/charts.ts';
 import type { CorrelationTable } from '../../portfolio/loans.ts';
 import { PortfolioError } from '../../portfolio/markowitz.ts';
-import { frontierOfBook, optimiseBook, OptimiseOptionsSchema, riskOfBook, RiskOptionsSchema, UploadedBookSchema, type BookInput, type FrontierSolver } from '../../portfolio/service.ts';
+import { frontierOfBook, optimiseBook, OptimiseOptionsSchema, riskOfBook, RiskOptionsSchema, stressOfBook, UploadedBookSchema, type BookInput, type FrontierSolver } from '../../portfolio/service.ts';
 import type { AuthEnv } from '../auth.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
 import type { PolicyCache } from '../policy-cache.ts';
@@ -76,7 +75,6 @@ const errors = {
   422: jsonContent(ErrorSchema, 'The book and constraints admit no allocation (the message says which limit)'),
   503: jsonContent(ErrorSchema, 'Storage unavailable'),
 };
-const svg = { content: { 'image/svg+xml': { schema: z.string() } }, description: 'The chart (format=svg)' };
 
 export const optimiseRoute = createRoute({
   method: 'post',
@@ -119,7 +117,7 @@ export const riskRoute = createRoute({
       format: Format,
     }),
   },
-  responses: { 200: { content: { 'application/json': { schema: RiskSchema }, 'image/svg+xml': svg.content['image/svg+xml'] }, description: 'Figures (JSON) or the loss histogram (SVG)' }, ...errors },
+  responses: { 200: { content: { 'application/json': { schema: RiskSchema }, 'image/svg+xml': { schema: z.string() } }, description: 'Figures (JSON) or the loss histogram (SVG)' }, ...errors },
 });
 
 export interface PortfolioDeps {
@@ -156,15 +154,10 @@ export function portfolioRoutes(deps: PortfolioDeps) {
     const input = await book();
     const current = await policy();
     const report = riskOfBook(input, q, current, deps.correlations);
-    let stress: z.infer<typeof RiskSchema>['stress'] = null;
-    if (q.unemploymentShock !== undefined) {
-      const relation = await withStorage(() => storedMacroRelation(deps.db()));
-      if ('unavailable' in relation) stress = { unemploymentShock: q.unemploymentShock, unavailable: relation.unavailable };
-      else {
-        const stressed = riskOfBook(input, q, current, deps.correlations, stressPd(relation, q.unemploymentShock));
-        stress = { unemploymentShock: q.unemploymentShock, relation, expectedLoss: stressed.monteCarlo.expectedLoss, var999: stressed.monteCarlo.var999, capital: stressed.basel.capital };
-      }
-    }
+    const stress =
+      q.unemploymentShock === undefined
+        ? null
+        : stressOfBook(input, q, current, deps.correlations, await withStorage(() => storedMacroRelation(deps.db())), q.unemploymentShock);
     if (q.format === 'svg') return c.body(await lossHistogramChart(report), 200, { 'content-type': 'image/svg+xml' });
     return c.json({ ...report, stress }, 200);
   });
