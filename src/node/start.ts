@@ -31,8 +31,9 @@ export async function start(env: Env): Promise<Running> {
   await registerModel(database.db, model);
   await currentPolicy(database.db);
   const db = () => database.db;
-  const pool = FrontierPool.create();
-  const frontier = (book: Parameters<FrontierPool['frontier']>[0], points: number) => pool.frontier(book, points);
+  // Frontier threads start on the first frontier asked for, not with every server.
+  let pool: FrontierPool | undefined;
+  const frontier = (book: Parameters<FrontierPool['frontier']>[0], points: number) => (pool ??= FrontierPool.create()).frontier(book, points);
   const bot = env.TELEGRAM_BOT_TOKEN
     ? createBot(
         { db, model, policy: new PolicyCache(db), store: storeWith(db), admins: env.BOT_ADMIN_IDS, frontier },
@@ -71,7 +72,7 @@ export async function start(env: Env): Promise<Running> {
         // Keep-alive connections would hold close() open until they time out.
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      await pool.close();
+      await pool?.close();
       await database.close();
     },
   };
@@ -80,7 +81,7 @@ export async function start(env: Env): Promise<Running> {
 /** With FRED_API_KEY: refresh the macro series now and every MACRO_REFRESH_HOURS; failures are logged, never fatal. */
 function scheduleMacroRefresh(env: Env, db: () => Database['db']): NodeJS.Timeout | undefined {
   if (!env.FRED_API_KEY || env.MACRO_REFRESH_HOURS === 0) return undefined;
-  const client = fredClient({ apiKey: env.FRED_API_KEY, ...(env.FRED_API_ROOT ? { apiRoot: env.FRED_API_ROOT } : {}) });
+  const client = fredClient({ apiKey: env.FRED_API_KEY, apiRoot: env.FRED_API_ROOT });
   const run = () =>
     refreshMacro(db(), client).then(
       (counts) => console.log(`macro series refreshed: ${JSON.stringify(counts)}`),

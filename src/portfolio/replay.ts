@@ -35,8 +35,9 @@ export const SGD_GRID = { learningRate: [0.0005, 0.001, 0.002], temperature: [0.
 
 /** Step size and smoothing with the most profit on the validation period (seeded, so repeatable). */
 export function tuneSgd(validation: readonly HistoricalLoan[], base: SgdOptions = DEFAULT_SGD): { options: SgdOptions; grid: { learningRate: number; temperature: number; profit: number }[] } {
+  const loans = validation.map((l) => replayLoan(l, DEFAULT_POLICY));
   const grid = SGD_GRID.learningRate.flatMap((learningRate) =>
-    SGD_GRID.temperature.map((temperature) => ({ learningRate, temperature, profit: replayReport(validation, { ...base, learningRate, temperature }).sgd.profit })),
+    SGD_GRID.temperature.map((temperature) => ({ learningRate, temperature, profit: replaySgd(loans, { ...base, learningRate, temperature }).profit })),
   );
   const best = grid.reduce((a, b) => (b.profit > a.profit ? b : a));
   return { options: { ...base, learningRate: best.learningRate, temperature: best.temperature }, grid };
