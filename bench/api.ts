@@ -13,7 +13,7 @@ import { openDatabase } from '../db/client.ts';
 import { countDecisions, currentPolicy, recordDecision, registerModel } from '../db/repository.ts';
 import { parseApplicant, type Applicant } from '../src/applicant/schema.ts';
 import { assess } from '../src/scoring/assess.ts';
-import { loadModel } from '../src/scoring/load.ts';
+import { loadModel } from '../src/model/load.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
 import type { Row } from './forest.ts';
 

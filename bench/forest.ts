@@ -9,16 +9,17 @@ import { parseApplicant } from '../src/applicant/schema.ts';
 import { streamLendingClub, type LendingClubLoan } from '../src/data/lendingclub.ts';
 import { applicantFeatures } from '../src/features/applicant.ts';
 import { binMatrix } from '../src/forest/binning.ts';
-import { predictMatrix, predictRow } from '../src/forest/flat.ts';
+import { predictRow } from '../src/model/flat.ts';
+import { describeChampion, rawLogit } from '../src/model/scorer.ts';
 import { sharedRows, TreePool } from '../src/forest/pool.ts';
 import { mulberry32 } from '../src/forest/rng.ts';
 import { trainForest, type ForestParams } from '../src/forest/train.ts';
 import { rocAuc } from '../src/evaluation/metrics.ts';
-import { loadModel } from '../src/scoring/load.ts';
-import { estimatePd } from '../src/scoring/model.ts';
-import { calibrate } from '../src/training/calibrate.ts';
+import { loadModel } from '../src/model/load.ts';
+import { estimatePd } from '../src/model/model.ts';
 import { loadTrainingSet } from '../src/training/dataset.ts';
-import { fitLogistic, predictLogistic } from '../src/training/logistic.ts';
+import { fitLogistic } from '../src/training/logistic.ts';
+import { predictLogistic } from '../src/model/logistic.ts';
 import { holdoutSplit } from '../src/training/split.ts';
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -114,7 +115,7 @@ export async function benchForest(): Promise<Row[]> {
   for (let k = 0; k < repeat; k++) for (const l of testLoans) sink += estimatePd(model, l.applicant, scratch).pd;
   const single = (seconds(t0) * 1e6) / (repeat * testLoans.length);
   rows.push({
-    name: `score one application (features + ${model.forest.roots.length}-tree forest + calibration + baseline)`,
+    name: `score one application (features + ${describeChampion(model.scorer, model.trees)} + baseline)`,
     value: round(single, 2),
     unit: 'µs',
     goal: '≤ 20 µs',
@@ -128,18 +129,19 @@ export async function benchForest(): Promise<Row[]> {
   const validation = (seconds(t0) * 1e6) / (repeat * testLoans.length);
   const Xtest = new Float64Array(test.length * F);
   test.forEach((r, i) => Xtest.set(X.subarray(r * F, (r + 1) * F), i * F));
+  const parts = { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
   t0 = performance.now();
-  for (let k = 0; k < repeat; k++) predictMatrix(model.forest, Xtest, test.length);
+  for (let k = 0; k < repeat; k++) for (let r = 0; r < test.length; r++) sink += rawLogit(parts, Xtest, r * F);
   const batch = (seconds(t0) * 1e6) / (repeat * test.length);
   rows.push({ name: '… of which the feature function', value: round(featuresOnly, 2), unit: 'µs' });
-  rows.push({ name: `… of which the forest, batch of ${test.length} rows (per row)`, value: round(batch, 2), unit: 'µs' });
+  rows.push({ name: `… of which the model (trees and logistic), batch of ${test.length} rows (per row)`, value: round(batch, 2), unit: 'µs' });
   rows.push({ name: 'zod validation of one applicant (before scoring, at the boundary)', value: round(validation, 2), unit: 'µs' });
 
   // --- quality on the out-of-time test set ---
   const yTest = Array.from(test, (r) => y[r]);
-  const forestPd = Array.from(test, (r) => calibrate(model.calibration, predictRow(model.forest, X, undefined, r * F)));
+  const shippedPd = Array.from(test, (r) => estimatePd(model, loans[r].applicant).pd);
   const baseline = fitLogistic(X, y, F, train, { l2: 1 });
-  rows.push({ name: 'ROC-AUC, shipped forest, latest 20% (out-of-time)', value: round(rocAuc(yTest, forestPd), 4), unit: '', goal: '≥ 0.72', met: rocAuc(yTest, forestPd) >= 0.72 });
+  rows.push({ name: 'ROC-AUC, shipped model, latest 20% (out-of-time)', value: round(rocAuc(yTest, shippedPd), 4), unit: '', goal: '≥ 0.735', met: rocAuc(yTest, shippedPd) >= 0.735 });
   rows.push({ name: 'ROC-AUC, logistic baseline, latest 20%', value: round(rocAuc(yTest, predictLogistic(baseline, Xtest, test.length)), 4), unit: '' });
 
   // --- against ml-random-forest on small real data (German Credit) ---
@@ -172,7 +174,8 @@ export function markdownTable(title: string, rows: Row[]): string {
   const lines = [`## ${title}`, '', '| measure | value | goal | note |', '|---|---|---|---|'];
   for (const r of rows) {
     const goal = r.goal ? `${r.goal} ${r.met ? '✅' : '❌'}` : '';
-    lines.push(`| ${r.name} | ${r.value}${r.unit ? ` ${r.unit}` : ''} | ${goal} | ${r.note ?? ''} |`);
+    const value = Number.isFinite(r.value) ? `${r.value}${r.unit ? ` ${r.unit}` : ''}` : '—';
+    lines.push(`| ${r.name} | ${value} | ${goal} | ${r.note ?? ''} |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -10,7 +10,7 @@ import { loadHistory } from '../src/portfolio/history.ts';
 import { priceLoans } from '../src/portfolio/loans.ts';
 import { buildBook, efficientFrontier, optimise, type Limits } from '../src/portfolio/markowitz.ts';
 import { simulateLosses } from '../src/portfolio/monte-carlo.ts';
-import { loadModel } from '../src/scoring/load.ts';
+import { loadModel } from '../src/model/load.ts';
 import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import type { Row } from './forest.ts';
 import { FrontierPool } from '../src/portfolio/frontier-pool.ts';

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { PolicyCache } from '../src/api/policy-cache.ts';
 import type { StoreDecision } from '../src/api/routes/score.ts';
-import type { LoadedModel } from '../src/scoring/model.ts';
+import type { LoadedModel } from '../src/model/model.ts';
 import type { FrontierSolver } from '../src/portfolio/service.ts';
 
 /** What the bot's features need from the outside world. */

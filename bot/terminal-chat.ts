@@ -6,7 +6,7 @@ import { openDatabase } from '../db/client.ts';
 import { registerModel } from '../db/repository.ts';
 import { PolicyCache } from '../src/api/policy-cache.ts';
 import { readEnv } from '../src/config.ts';
-import { loadModel } from '../src/scoring/load.ts';
+import { loadModel } from '../src/model/load.ts';
 import { createBot } from './bot.ts';
 import { storeWith } from './store.ts';
 

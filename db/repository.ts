@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Applicant } from '../src/applicant/schema.ts';
 import type { Assessment } from '../src/scoring/assess.ts';
-import type { LoadedModel } from '../src/scoring/model.ts';
+import type { LoadedModel } from '../src/model/model.ts';
 import { DEFAULT_POLICY, PolicySchema, type Policy } from '../src/scoring/policy.ts';
 import type { Db } from './client.ts';
 import { DecisionWriter } from './decision-writer.ts';

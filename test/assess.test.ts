@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assess, AssessmentSchema, counterOffer } from '../src/scoring/assess.ts';
-import { loadModel } from '../src/scoring/load.ts';
-import type { LoadedModel } from '../src/scoring/model.ts';
+import { loadModel } from '../src/model/load.ts';
+import type { LoadedModel } from '../src/model/model.ts';
 import { DEFAULT_POLICY, riskBand } from '../src/scoring/policy.ts';
 import { annualDefaultRate, monthlyPayment, price, requiredApr } from '../src/scoring/pricing.ts';
-import { contributions, topReasons } from '../src/scoring/reasons.ts';
+import { topReasons } from '../src/scoring/reasons.ts';
+import { explain } from '../src/model/explain.ts';
+import { rawLogit } from '../src/model/scorer.ts';
 import { featureVector } from '../src/features/spec.ts';
-import { predictRow } from '../src/forest/flat.ts';
 import { sampleApplicant } from './helpers.ts';
 
 let model: LoadedModel;
@@ -17,12 +18,13 @@ beforeAll(() => {
 const risky = { ...sampleApplicant, ficoScore: 662, inquiries6m: 5, revolvingUtilisation: 95, annualIncome: 24_000, loanAmount: 20_000, termMonths: 60 as const };
 
 describe('reasons', () => {
-  it('contributions add up exactly to the forest output', () => {
+  it('contributions add up exactly to the champion\'s log-odds', () => {
+    const parts = { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
     for (const a of [sampleApplicant, risky]) {
       const x = featureVector(model.spec, a);
-      const { bias, byFeature } = contributions(model.forest, x);
-      const total = bias + byFeature.reduce((s, v) => s + v, 0);
-      expect(total).toBeCloseTo(predictRow(model.forest, x), 12);
+      const { base, byFeature } = explain(parts, x);
+      const total = base + byFeature.reduce((s, v) => s + v, 0);
+      expect(total).toBeCloseTo(rawLogit(parts, x), 10);
     }
   });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { berkaTransaction, readBerkaTransactions } from '../src/data/berka.ts';
 import type { Transaction } from '../src/data/statement.ts';
 import { BEHAVIOUR_FEATURES, BehaviourError, behaviourFeatures } from '../src/features/behaviour.ts';
-import { BehaviourModelSchema, behaviourEvidence, combinePd } from '../src/scoring/behaviour-model.ts';
+import { BehaviourModelSchema, behaviourEvidence, combinePd } from '../src/model/behaviour-model.ts';
 import { bootstrap, berkaSamples } from '../src/training/behaviour.ts';
 
 const d = (iso: string) => new Date(`${iso}T00:00:00Z`);

@@ -12,7 +12,7 @@ import { addBotAdmin } from '../db/bot-repository.ts';
 import { applications, conversations, decisions } from '../db/schema.ts';
 import { createApp } from '../src/api/app.ts';
 import { PolicyCache } from '../src/api/policy-cache.ts';
-import { loadModel } from '../src/scoring/load.ts';
+import { loadModel } from '../src/model/load.ts';
 import { ENGINES, openTestDatabase } from './support/databases.ts';
 import { FakeTelegram, callbackUpdate, documentUpdate, editedUpdate, stickerUpdate, textUpdate } from './support/fake-telegram.ts';
 

@@ -16,7 +16,7 @@ import {
   verifyKey,
 } from '../db/repository.ts';
 import { assess } from '../src/scoring/assess.ts';
-import { loadModel } from '../src/scoring/load.ts';
+import { loadModel } from '../src/model/load.ts';
 import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import { sampleApplicant } from './helpers.ts';
 import { ENGINES, openTestDatabase } from './support/databases.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binMatrix, binOf, fitEdges } from '../src/forest/binning.ts';
-import { forestFromJson, forestToJson, predictMatrix, predictRow, type FlatForest } from '../src/forest/flat.ts';
+import { forestFromJson, forestToJson, predictMatrix, predictRow, type FlatForest } from '../src/model/flat.ts';
 import { sharedRows } from '../src/forest/pool.ts';
 import { mulberry32 } from '../src/forest/rng.ts';
 import { trainForest, type ForestParams } from '../src/forest/train.ts';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fitLogistic, predictLogistic, sigmoid } from '../src/training/logistic.ts';
-import { calibrate, fitPlatt } from '../src/training/calibrate.ts';
+import { fitLogistic } from '../src/training/logistic.ts';
+import { predictLogistic, sigmoid } from '../src/model/logistic.ts';
+import { fitPlatt } from '../src/training/calibrate.ts';
+import { calibrate } from '../src/model/calibration.ts';
 import { mulberry32 } from '../src/forest/rng.ts';
 import { rocAuc } from '../src/evaluation/metrics.ts';
 import { germanCredit } from './helpers.ts';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { binMatrix } from '../src/forest/binning.ts';
-import { predictRow } from '../src/forest/flat.ts';
+import { predictRow } from '../src/model/flat.ts';
 import { importMlRandomForest, nextDown } from '../src/forest/import-ml.ts';
 import { sharedRows } from '../src/forest/pool.ts';
 import { trainForest } from '../src/forest/train.ts';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { streamLendingClub, type LendingClubLoan } from '../src/data/lendingclub.ts';
 import { brier, rocAuc } from '../src/evaluation/metrics.ts';
-import { loadModel } from '../src/scoring/load.ts';
-import { estimatePd, ModelLoadError, type LoadedModel } from '../src/scoring/model.ts';
+import { loadModel } from '../src/model/load.ts';
+import { estimatePd, ModelLoadError, type LoadedModel } from '../src/model/model.ts';
 import { pdToScore, scoreToPd } from '../src/scoring/scale.ts';
 import { decide } from '../src/scoring/policy.ts';
 
@@ -27,25 +27,26 @@ describe('the shipped model', () => {
     expect(model.spec.kind).toBe('applicant');
   });
 
-  it('reaches ROC-AUC >= 0.72 on the latest 20% with applicant-only features', () => {
-    const y = latest.map((l) => l.bad);
-    const pd = latest.map((l) => estimatePd(model, l.applicant).pd);
-    const auc = rocAuc(y, pd);
-    expect(auc).toBeGreaterThanOrEqual(0.72);
-    // What the model card reports is what we measure here.
-    expect(auc).toBeCloseTo(model.metrics.test.forest.rocAuc, 4);
-  });
-
-  it('gives calibrated PDs: Brier no worse than the logistic baseline\'s', () => {
+  it('reaches ROC-AUC >= 0.735 on the latest 20% with applicant-only inputs, beating the logistic baseline', () => {
     const y = latest.map((l) => l.bad);
     const scored = latest.map((l) => estimatePd(model, l.applicant));
-    const forestBrier = brier(y, scored.map((s) => s.pd));
-    const baselineBrier = brier(y, scored.map((s) => s.baselinePd));
-    expect(forestBrier).toBeLessThanOrEqual(baselineBrier);
-    // Calibration moves the mean PD towards the observed rate of the period.
+    const auc = rocAuc(y, scored.map((s) => s.pd));
+    expect(auc).toBeGreaterThanOrEqual(0.735);
+    expect(auc).toBeGreaterThan(rocAuc(y, scored.map((s) => s.baselinePd)));
+    // What the model card reports is what we measure here.
+    expect(auc).toBeCloseTo(model.metrics.test.champion.rocAuc, 4);
+  });
+
+  it('gives calibrated PDs: Brier <= 0.162 and no worse than the logistic baseline\'s', () => {
+    const y = latest.map((l) => l.bad);
+    const scored = latest.map((l) => estimatePd(model, l.applicant));
+    const shippedBrier = brier(y, scored.map((s) => s.pd));
+    expect(shippedBrier).toBeLessThanOrEqual(0.162);
+    expect(shippedBrier).toBeLessThanOrEqual(brier(y, scored.map((s) => s.baselinePd)));
+    // Calibration (fitted on the newest training loans) moves the mean PD towards the observed rate of the period.
     const observed = y.reduce((s: number, v) => s + v, 0) / y.length;
     const meanPd = scored.reduce((s, v) => s + v.pd, 0) / y.length;
-    const meanRaw = scored.reduce((s, v) => s + v.forestShare, 0) / y.length;
+    const meanRaw = scored.reduce((s, v) => s + v.rawPd, 0) / y.length;
     expect(Math.abs(meanPd - observed)).toBeLessThan(Math.abs(meanRaw - observed));
   });
 
@@ -117,6 +118,6 @@ describe('loading artefacts', () => {
     writeFileSync(path, JSON.stringify({ ...spec, features: spec.features.slice(1) }));
     expect(() => loadModel(dir)).toThrow(/another applicant feature layout/);
     writeFileSync(path, JSON.stringify({ ...spec, kind: 'generic', target: { column: 'bad', bad: '1' }, dropped: [], columns: [{ type: 'numeric', name: 'x', median: 0, missingIndicator: false }], features: ['x'] }));
-    expect(() => loadModel(dir)).toThrow(/forest expects 27 features, the feature spec has 1/);
+    expect(() => loadModel(dir)).toThrow(/the trees expect 27 features, the feature spec has 1/);
   });
 });

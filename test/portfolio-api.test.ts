@@ -5,7 +5,7 @@ import { saveObservations } from '../db/macro-repository.ts';
 import { createApp } from '../src/api/app.ts';
 import { streamLendingClub } from '../src/data/lendingclub.ts';
 import { MACRO_SERIES } from '../src/macro/fred.ts';
-import { loadModel } from '../src/scoring/load.ts';
+import { loadModel } from '../src/model/load.ts';
 import type { Applicant } from '../src/applicant/schema.ts';
 import { ENGINES, openTestDatabase } from './support/databases.ts';
 import { syntheticMacroSeries } from './support/macro.ts';

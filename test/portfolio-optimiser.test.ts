@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quadprogSolve } from './support/quadprog-reference.ts';
 import { Matrix, solve } from 'ml-matrix';
-import { loadModel } from '../src/scoring/load.ts';
+import { loadModel } from '../src/model/load.ts';
 import { loadHistory, type HistoricalLoan } from '../src/portfolio/history.ts';
 import { SHIPPED_CORRELATIONS } from '../src/portfolio/correlation-table.ts';
 import { priceLoans, type PricedLoan } from '../src/portfolio/loans.ts';

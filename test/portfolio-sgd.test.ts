@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../src/scoring/load.ts';
+import { loadModel } from '../src/model/load.ts';
 import { loadHistory, type HistoricalLoan } from '../src/portfolio/history.ts';
 import { outOfTimeInIssueOrder, replayLoan, replayReport, tuneSgd, validationInIssueOrder } from '../src/portfolio/replay.ts';
 import { DEFAULT_SGD, replaySgd } from '../src/portfolio/sgd.ts';
@@ -34,14 +34,15 @@ describe('SGD lending policy on LendingClub history', () => {
   it('with step sizes tuned on the preceding period, beats the fixed cut-off and approve-all on the later loans', () => {
     const { options } = tuneSgd(validationInIssueOrder(history));
     const report = replayReport(outOfTimeInIssueOrder(history), options);
-    expect(report.sgd.profit).toBeGreaterThan(report.fixed.profit);
+    // One run's profit swings with its random draws: judge the policy on its mean over seeds.
+    expect(report.acrossSeeds.meanProfit).toBeGreaterThan(report.fixed.profit);
     expect(report.sgd.profit).toBeGreaterThan(report.approveAll.profit);
     expect(report.sgd.defaultRate).toBeLessThan(report.approveAll.defaultRate);
     expect(report.sgd.approvalRate).toBeGreaterThan(0.05);
     expect(report.approveAll.approvalRate).toBe(1);
     // Across seeds, not by luck of one: SGD beats the fixed cut-off in most runs.
-    const wins = [1, 2, 3, 4, 5, 6, 7, 8].filter((seed) => replayReport(outOfTimeInIssueOrder(history), { ...options, seed }).sgd.profit > report.fixed.profit);
-    expect(wins.length).toBeGreaterThanOrEqual(6);
+    expect(report.acrossSeeds.seeds).toBe(8);
+    expect(report.acrossSeeds.winsOverFixed).toBeGreaterThanOrEqual(6);
   });
 
   it('prices outcomes from the file: instalments for repaid loans, LGD × amount for defaults', () => {

@@ -119,7 +119,7 @@ describe('npm run chat', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/bot> Hello! I am Lendwise/);
     expect(out).toMatch(/Step 2 of 13\. Over how long[\s\S]*\[1\] 36 months/);
-    expect(out).toMatch(/bot> (✅ Approved|🔎 Referred|❌ Declined)\nbot> Risk score: \d{3}/);
+    expect(out).toMatch(/bot> (✅ Approved|🔎 Referred|❌ Declined)[^\n]*\nbot> Risk score: \d{3}/);
     expect(out).toMatch(/Your latest application .*Reference: [0-9a-f-]{36}/);
   });
 });

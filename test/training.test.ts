@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { trainModel, DEFAULT_TRAIN_OPTIONS, calibrationPositions, type TrainOptions } from '../src/training/pipeline.ts';
+import { trainModel, DEFAULT_TRAIN_OPTIONS, type TrainOptions } from '../src/training/pipeline.ts';
+import { validationSplit } from '../src/training/validation.ts';
 import { holdoutSplit, stratifiedFolds } from '../src/training/split.ts';
-import { loadModel } from '../src/scoring/load.ts';
-import { estimatePd } from '../src/scoring/model.ts';
+import { loadModel } from '../src/model/load.ts';
+import { estimatePd } from '../src/model/model.ts';
 import { sampleApplicant } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -37,10 +38,22 @@ describe('splits', () => {
     expect(new Set(folds.flatMap((f) => [...f])).size).toBe(100);
   });
 
-  it('calibrates time-ordered data on the newest training loans', () => {
-    expect(calibrationPositions('head', 8, 0.25)).toEqual([0, 1]);
-    expect(calibrationPositions('tail', 8, 0.25)).toEqual([6, 7]);
-    expect(calibrationPositions('random', 4, 0.25)).toEqual([0, 1, 2, 3]);
+  it('compares the families on the newest training rows, never on the test rows', () => {
+    const y = Array.from({ length: 100 }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    const { train, test } = holdoutSplit(y, 0.2, 'head', 1);
+    const head = validationSplit('head', train, y, 0.25, 1);
+    expect(Array.from(head.valid)).toEqual(Array.from({ length: 20 }, (_, i) => 20 + i));
+    expect(head.fit.length).toBe(60);
+    const tail = validationSplit('tail', Uint32Array.from({ length: 80 }, (_, i) => i), y, 0.25, 1);
+    expect(Array.from(tail.valid)).toEqual(Array.from({ length: 20 }, (_, i) => 60 + i));
+    const random = validationSplit('random', train, y, 0.25, 1);
+    const inTest = new Set(test);
+    for (const part of [head, tail, random]) {
+      expect(new Set([...part.fit, ...part.valid]).size).toBe(part.fit.length + part.valid.length);
+      if (part !== tail) for (const r of [...part.fit, ...part.valid]) expect(inTest.has(r)).toBe(false);
+    }
+    // Stratified: the same bad share (1 in 4) as the training part.
+    expect(Array.from(random.valid).filter((r) => y[r] === 1).length).toBe(5);
   });
 });
 
@@ -51,7 +64,7 @@ describe('train on any credit CSV (--target/--bad)', () => {
     const again = await trainModel(german(out, { workers: 0 }));
     expect(again.version).toBe(first.version);
     const file = (name: string) => readFileSync(join(first.dir, name), 'utf8');
-    for (const name of ['forest.json', 'features.json', 'calibration.json', 'baseline.json', 'metrics.json', 'MODEL_CARD.md', 'charts/roc.svg', 'charts/precision-recall.svg', 'charts/calibration.svg', 'charts/score-distribution.svg']) {
+    for (const name of ['scorer.json', 'features.json', 'calibration.json', 'baseline.json', 'metrics.json', 'MODEL_CARD.md', 'charts/roc.svg', 'charts/precision-recall.svg', 'charts/calibration.svg', 'charts/score-distribution.svg']) {
       expect(existsSync(join(first.dir, name)), name).toBe(true);
     }
     expect(file('charts/roc.svg')).toMatch(/^<svg/);
@@ -59,12 +72,47 @@ describe('train on any credit CSV (--target/--bad)', () => {
     const types = Object.fromEntries(spec.columns.map((c: { name: string; type: string }) => [c.name, c.type]));
     expect(types).toMatchObject({ checking_status: 'categorical', duration_months: 'numeric', credit_amount: 'numeric', purpose: 'categorical' });
     expect(spec.dropped).toContainEqual({ name: 'class', reason: 'excluded by --exclude' });
-    expect(first.metrics.test.forest.rocAuc).toBeGreaterThan(0.7);
+    expect(first.metrics.test.champion.rocAuc).toBeGreaterThan(0.7);
+    expect(Object.keys(first.metrics.test.candidates).sort()).toEqual(['blend', 'boosting', 'forest', 'logistic']);
     expect(file('MODEL_CARD.md')).toContain('german_credit.csv');
     // A generic model never becomes the applicant scorer.
     expect(existsSync(join(out, 'manifest.json'))).toBe(false);
     const other = await trainModel(german(out, { seed: 43 }));
     expect(other.version).not.toBe(first.version);
+  });
+
+  it('chooses the champion without ever seeing the test part: flipping every test outcome changes no choice', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lw-train-blind-'));
+    const lines = readFileSync('datasets/german_credit.csv', 'utf8').trimEnd().split('\n');
+    const firstTest = 1 + Math.round((lines.length - 1) * 0.8);
+    // `bad` is the last column; the last 20% of rows are the test part with --split tail.
+    const flipped = lines.map((line, i) => (i >= firstTest ? line.replace(/,([01])$/, (_, b) => `,${b === '1' ? '0' : '1'}`) : line));
+    const file = join(out, 'german-flipped.csv');
+    writeFileSync(file, `${flipped.join('\n')}\n`);
+    const honest = await trainModel(german(out, { split: 'tail' }));
+    const blind = await trainModel(german(out, { split: 'tail', data: file }));
+    // Everything chosen, without the timings.
+    const choice = (m: typeof honest.metrics) => JSON.stringify({ selection: m.selection, search: m.search, boosting: m.boosting, calibration: m.calibration }, (k, v) => (k === 'secondsPerRound' ? undefined : v));
+    expect(choice(blind.metrics)).toBe(choice(honest.metrics));
+    // The test part itself did change (so the comparison above could have failed).
+    expect(blind.metrics.test.champion.rocAuc).not.toBe(honest.metrics.test.champion.rocAuc);
+  });
+
+  it('takes --monotone for any CSV: the model then moves only that way in the column', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lw-train-mono-'));
+    const result = await trainModel(german(out, { monotone: { credit_amount: 1, age_years: -1 } }));
+    const model = loadModel(out, result.version);
+    expect(model.scorer.directions).toMatchObject({ credit_amount: 1, age_years: -1, duration_months: 0 });
+    expect(readFileSync(join(result.dir, 'MODEL_CARD.md'), 'utf8')).toMatch(/`credit_amount` \| ↑/);
+    const rows = readFileSync('datasets/german_credit.csv', 'utf8').trimEnd().split('\n');
+    const header = rows[0].split(',');
+    for (const line of rows.slice(1, 41)) {
+      const record = Object.fromEntries(line.split(',').map((v, i) => [header[i], v]));
+      const pds = [250, 1000, 2500, 5000, 10000, 20000].map((amount) => estimatePd(model, { ...record, credit_amount: String(amount) }).pd);
+      for (let i = 1; i < pds.length; i++) expect(pds[i]).toBeGreaterThanOrEqual(pds[i - 1] - 1e-12);
+    }
+    await expect(trainModel(german(out, { monotone: { purpose: 1 } }))).rejects.toThrow(/"purpose" is a categorical column/);
+    await expect(trainModel(german(out, { monotone: { nope: 1 } }))).rejects.toThrow(/"nope" is not a feature of this model/);
   });
 
   it('trains a LendingClub applicant model that the scorer loads and uses', async () => {
@@ -76,7 +124,7 @@ describe('train on any credit CSV (--target/--bad)', () => {
     expect(estimate.pd).toBeGreaterThan(0);
     expect(estimate.pd).toBeLessThan(1);
     expect(estimate.modelVersion).toBe(result.version);
-    expect(result.metrics.test.forest.rocAuc).toBeGreaterThan(0.7);
+    expect(result.metrics.test.champion.rocAuc).toBeGreaterThan(0.7);
   });
 
   it('says which argument is wrong on the command line', async () => {

@@ -7,7 +7,7 @@ import type { Database } from '../db/client.ts';
 import { countDecisions, registerModel } from '../db/repository.ts';
 import { createApp } from '../src/api/app.ts';
 import { swaggerAssets } from '../src/node/docs-assets.ts';
-import { loadModel } from '../src/scoring/load.ts';
+import { loadModel } from '../src/model/load.ts';
 import { openTestDatabase } from './support/databases.ts';
 
 // The widget as a person uses it: Debian's Chromium, driven by playwright-core.

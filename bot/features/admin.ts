@@ -1,3 +1,4 @@
+import { describeChampion } from '../../src/model/scorer.ts';
 import { Composer, InlineKeyboard, InputFile } from 'grammy';
 import { stringify } from 'csv-stringify/sync';
 import { audit, currentPolicy, setPolicy } from '../../db/repository.ts';
@@ -119,11 +120,11 @@ export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promis
   });
 
   composer.command('model', async (ctx) => {
-    const m = deps.model.metrics as { test: { forest: { rocAuc: number; brier: number }; baseline: { rocAuc: number; brier: number } }; data?: { file?: string } };
+    const m = deps.model.metrics as typeof deps.model.metrics & { data?: { file?: string } };
     await ctx.reply(
       [
-        `Model ${deps.model.version} (${deps.model.forest.roots.length}-tree random forest, calibrated).`,
-        `Out-of-time test: ROC-AUC ${m.test.forest.rocAuc.toFixed(3)}, Brier ${m.test.forest.brier.toFixed(4)}; logistic baseline ROC-AUC ${m.test.baseline.rocAuc.toFixed(3)}, Brier ${m.test.baseline.brier.toFixed(4)}.`,
+        `Model ${deps.model.version}: ${describeChampion(deps.model.scorer, deps.model.trees)}.`,
+        `Out-of-time test: ROC-AUC ${m.test.champion.rocAuc.toFixed(3)}, Brier ${m.test.champion.brier.toFixed(4)}; logistic baseline ROC-AUC ${m.test.baseline.rocAuc.toFixed(3)}, Brier ${m.test.baseline.brier.toFixed(4)}.`,
         `Trained on ${m.data?.file ?? 'unknown data'}.`,
       ].join('\n'),
     );

@@ -8,12 +8,13 @@ import { secureHeaders } from 'hono/secure-headers';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { describeIssues } from '../applicant/schema.ts';
-import type { LoadedModel } from '../scoring/model.ts';
+import type { LoadedModel } from '../model/model.ts';
 import { authenticate, type AuthEnv } from './auth.ts';
 import { StorageUnavailable } from './errors.ts';
 import { PolicyCache } from './policy-cache.ts';
 import { rateLimit } from './rate-limit.ts';
 import { applicationRoutes } from './routes/applications.ts';
+import { genericRoutes } from './routes/generic.ts';
 import { healthRoutes, policyRoutes } from './routes/meta.ts';
 import { scoreRoutes, type StoreDecision } from './routes/score.ts';
 import { statementRoutes } from './routes/statements.ts';
@@ -31,6 +32,8 @@ import { embedScript, widgetPage } from './widget.ts';
  */
 export interface AppOptions {
   model: LoadedModel;
+  /** The promoted generic model, served at POST /v1/models/generic/score (404 without one). */
+  genericModel?: LoadedModel;
   db: () => Db;
   /** Origins allowed to call the API from a browser (CORS) and to use the keyless widget. */
   widgetOrigins?: string[];
@@ -85,6 +88,7 @@ export function createApp(options: AppOptions) {
   });
   const cacheMs = options.keyCacheMs;
   app.use('/v1/score', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins, cacheMs }), callers);
+  app.use('/v1/models/generic/score', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins, cacheMs }), callers);
   app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget'], cacheMs }), callers);
   app.use('/v1/policy', authenticate({ db, scopes: ['admin', 'score'], cacheMs }), callers);
   app.use('/v1/statements', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins, cacheMs }), callers);
@@ -92,6 +96,7 @@ export function createApp(options: AppOptions) {
 
   app.route('/', healthRoutes({ model, ping: async () => void (await db().execute(sql`select 1`)) }));
   app.route('/', scoreRoutes({ model, store, policy }));
+  app.route('/', genericRoutes({ ...(options.genericModel ? { model: options.genericModel } : {}) }));
   app.route('/', applicationRoutes({ db }));
   app.route('/', policyRoutes({ db, policy }));
   app.route('/', statementRoutes());

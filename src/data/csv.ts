@@ -16,11 +16,22 @@ export interface CsvStreamOptions {
   headerMustInclude?: string;
   /** Field separator (default ","). */
   delimiter?: string;
+  /** Told of each row skipped for having another number of fields than the header (batch scoring reports them). */
+  onSkippedRow?: (row: { line: number; fields: string[]; expected: number }) => void;
+  /** Told, as the file is read, how many bytes have been read from disk so far (compressed bytes for .gz): for progress bars. */
+  onBytesRead?: (bytes: number) => void;
 }
 
-function openMaybeGzip(path: string): Readable {
+/** `pipe` does not pass errors on: forward them, so a reader's `for await` rejects instead of the process crashing. */
+function pipeWithErrors<T extends NodeJS.WritableStream & Readable>(from: Readable, to: T): T {
+  from.on('error', (error) => to.destroy(error));
+  return from.pipe(to);
+}
+
+function openMaybeGzip(path: string, onBytesRead?: (bytes: number) => void): Readable {
   const raw = createReadStream(path);
-  return path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  if (onBytesRead) raw.on('data', () => onBytesRead(raw.bytesRead));
+  return path.endsWith('.gz') ? pipeWithErrors(raw, createGunzip()) : raw;
 }
 
 /**
@@ -32,7 +43,8 @@ export async function* streamCsv(
   options: CsvStreamOptions = {},
   stats: { skippedRows: number } = { skippedRows: 0 },
 ): AsyncGenerator<CsvRow> {
-  const parser = openMaybeGzip(path).pipe(
+  const parser = pipeWithErrors(
+    openMaybeGzip(path, options.onBytesRead),
     parse({ relax_column_count: true, skip_empty_lines: true, bom: true, trim: true, delimiter: options.delimiter ?? ',' }),
   );
   let header: string[] | undefined;
@@ -46,6 +58,7 @@ export async function* streamCsv(
     }
     if (fields.length !== header.length) {
       stats.skippedRows += 1;
+      options.onSkippedRow?.({ line, fields, expected: header.length });
       continue;
     }
     const record: CsvRecord = {};
@@ -57,7 +70,7 @@ export async function* streamCsv(
 
 /** Reads only the header of a CSV file. */
 export async function readCsvHeader(path: string, options: CsvStreamOptions = {}): Promise<string[]> {
-  const parser = openMaybeGzip(path).pipe(parse({ relax_column_count: true, bom: true, trim: true, to_line: 50 }));
+  const parser = pipeWithErrors(openMaybeGzip(path), parse({ relax_column_count: true, bom: true, trim: true, to_line: 50 }));
   for await (const fields of parser as AsyncIterable<string[]>) {
     if (options.headerMustInclude && !fields.includes(options.headerMustInclude)) continue;
     parser.destroy();

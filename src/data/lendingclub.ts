@@ -1,5 +1,5 @@
 import { ApplicantSchema, describeIssues, type Applicant, type FieldIssue } from '../applicant/schema.ts';
-import { streamCsv, type CsvRecord } from './csv.ts';
+import { streamCsv, type CsvRecord, type CsvStreamOptions } from './csv.ts';
 import { AS_OF_DATE_COLUMN } from './leakage.ts';
 
 /**
@@ -23,6 +23,15 @@ export interface LendingClubLoan {
 export interface LendingClubRejection {
   line: number;
   issues: FieldIssue[];
+  /** The row as read: only with `includeUnfinished` (batch scoring writes it to its rejects file). */
+  record?: CsvRecord;
+}
+
+/** A row of a batch to score (`includeUnfinished`): every valid row, finished or not, with the row as read. */
+export interface LendingClubApplication extends Omit<LendingClubLoan, 'bad'> {
+  /** null: no final outcome (a loan still running, or a new application without `loan_status`). */
+  bad: 0 | 1 | null;
+  record: CsvRecord;
 }
 
 export interface LendingClubStats {
@@ -131,36 +140,48 @@ export function lendingClubApplicant(record: CsvRecord): Record<string, unknown>
 export interface StreamLendingClubOptions {
   onReject?: (rejection: LendingClubRejection) => void;
   stats?: LendingClubStats;
+  /**
+   * Batch scoring: also yield rows without a final outcome (counted in `stats.unfinished`) with
+   * `bad: null`, accept files with no `loan_status` column at all (the header is found by
+   * `loan_amnt`), and give each row (and each rejection) the record as read.
+   */
+  includeUnfinished?: boolean;
+  /** Passed on to the CSV reader: skipped rows and bytes read, for callers that report them. */
+  csv?: Pick<CsvStreamOptions, 'onSkippedRow' | 'onBytesRead'>;
 }
 
 export function emptyLendingClubStats(): LendingClubStats {
   return { read: 0, kept: 0, unfinished: 0, invalid: 0, malformedRows: 0 };
 }
 
+export function streamLendingClub(path: string, options: StreamLendingClubOptions & { includeUnfinished: true }): AsyncGenerator<LendingClubApplication>;
+export function streamLendingClub(path: string, options?: StreamLendingClubOptions): AsyncGenerator<LendingClubLoan>;
 export async function* streamLendingClub(
   path: string,
   options: StreamLendingClubOptions = {},
-): AsyncGenerator<LendingClubLoan> {
+): AsyncGenerator<LendingClubLoan | LendingClubApplication> {
   const stats = options.stats ?? emptyLendingClubStats();
   const csvStats = { skippedRows: 0 };
-  for await (const { line, record } of streamCsv(path, { headerMustInclude: 'loan_status' }, csvStats)) {
+  const all = options.includeUnfinished === true;
+  const csvOptions: CsvStreamOptions = { ...options.csv, headerMustInclude: all ? 'loan_amnt' : 'loan_status' };
+  for await (const { line, record } of streamCsv(path, csvOptions, csvStats)) {
     stats.read += 1;
     const bad = lendingClubTarget(record.loan_status ?? '');
     if (bad === null) {
       stats.unfinished += 1;
-      continue;
+      if (!all) continue;
     }
     const parsed = ApplicantSchema.safeParse(lendingClubApplicant(record));
     if (!parsed.success) {
       stats.invalid += 1;
-      options.onReject?.({ line, issues: describeIssues(parsed.error) });
+      options.onReject?.({ line, issues: describeIssues(parsed.error), ...(all ? { record } : {}) });
       continue;
     }
     stats.kept += 1;
     const grade = record.grade?.trim();
     const rate = parseLooseNumber(record.int_rate);
     const installment = parseLooseNumber(record.installment);
-    yield { line, applicant: parsed.data, bad, ...(grade ? { grade } : {}), ...(rate !== undefined ? { rate } : {}), ...(installment !== undefined ? { installment } : {}) };
+    yield { line, applicant: parsed.data, bad, ...(grade ? { grade } : {}), ...(rate !== undefined ? { rate } : {}), ...(installment !== undefined ? { installment } : {}), ...(all ? { record } : {}) } as LendingClubLoan | LendingClubApplication;
   }
   stats.malformedRows = csvStats.skippedRows;
 }

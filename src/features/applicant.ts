@@ -26,38 +26,68 @@ export const ApplicantFeatureSpecSchema = z.object({
 });
 export type ApplicantFeatureSpec = z.infer<typeof ApplicantFeatureSpecSchema>;
 
-/** Each feature with its unit and what it is, in vector order. */
+/**
+ * Each feature with its unit, what it is and its monotone direction, in vector order. The direction
+ * is how default risk may move when the feature rises (+1 up, -1 down, 0 free), and it is chosen so
+ * that the PD is monotone in the applicant's own answers, not only in the features: a derived
+ * feature gets the direction its inputs imply (loan-to-income rises with the amount and falls with
+ * income, which matches amount +1 and income -1). Free: the term (a longer term lowers the monthly
+ * payment but raises risk, so term and payment ratios would pull against each other), the
+ * categories, the missing-value flags, and the account counts, whose direction is not settled.
+ * Training reads the directions from here; the model card prints them.
+ */
 export const APPLICANT_FEATURES = [
-  ['loan_amount', 'USD', 'requested amount'],
-  ['term_months', 'months', '36 or 60'],
-  ['log_annual_income', 'ln USD', 'natural log of yearly income'],
-  ['employment_years', 'years', 'years in job, 10 = 10+'],
-  ['employment_years_missing', '0/1', 'employment length not given'],
-  ['home_ownership', 'log-odds', 'home ownership, encoded by its training bad rate'],
-  ['purpose', 'log-odds', 'loan purpose, encoded by its training bad rate'],
-  ['dti', '%', 'debt-to-income (from DTI or monthly debt payments)'],
-  ['dti_missing', '0/1', 'neither DTI nor monthly debt given'],
-  ['fico_score', 'points', 'FICO score'],
-  ['delinquencies_2y', 'count', '30+ day delinquencies in 2 years'],
-  ['inquiries_6m', 'count', 'hard inquiries in 6 months'],
-  ['revolving_utilisation', '%', 'revolving balance / revolving limit'],
-  ['revolving_utilisation_missing', '0/1', 'no revolving utilisation given'],
-  ['log_revolving_balance', 'ln USD', 'ln(1 + revolving balance)'],
-  ['revolving_balance_missing', '0/1', 'revolving balance not given'],
-  ['open_accounts', 'count', 'open credit lines'],
-  ['total_accounts', 'count', 'credit lines ever opened'],
-  ['total_accounts_missing', '0/1', 'total accounts not given'],
-  ['public_records', 'count', 'derogatory public records'],
-  ['credit_history_years', 'years', 'years since first credit line'],
-  ['credit_history_years_missing', '0/1', 'credit history length not given'],
-  ['loan_to_income', 'ratio', 'loan amount / yearly income'],
-  ['payment_to_income', 'ratio', 'monthly principal (amount / term) / monthly income'],
-  ['dti_after_loan', '%', 'DTI plus the new loan\'s monthly principal'],
-  ['revolving_balance_to_income', 'ratio', 'revolving balance / yearly income'],
-  ['open_to_total_accounts', 'ratio', 'open / total credit lines'],
-] as const satisfies readonly (readonly [string, string, string])[];
+  ['loan_amount', 'USD', 'requested amount', 1],
+  ['term_months', 'months', '36 or 60', 0],
+  ['log_annual_income', 'ln USD', 'natural log of yearly income', -1],
+  ['employment_years', 'years', 'years in job, 10 = 10+', -1],
+  ['employment_years_missing', '0/1', 'employment length not given', 0],
+  ['home_ownership', 'log-odds', 'home ownership, encoded by its training bad rate', 0],
+  ['purpose', 'log-odds', 'loan purpose, encoded by its training bad rate', 0],
+  ['dti', '%', 'debt-to-income (from DTI or monthly debt payments)', 1],
+  ['dti_missing', '0/1', 'neither DTI nor monthly debt given', 0],
+  ['fico_score', 'points', 'FICO score', -1],
+  ['delinquencies_2y', 'count', '30+ day delinquencies in 2 years', 1],
+  ['inquiries_6m', 'count', 'hard inquiries in 6 months', 1],
+  ['revolving_utilisation', '%', 'revolving balance / revolving limit', 1],
+  ['revolving_utilisation_missing', '0/1', 'no revolving utilisation given', 0],
+  ['log_revolving_balance', 'ln USD', 'ln(1 + revolving balance)', 0],
+  ['revolving_balance_missing', '0/1', 'revolving balance not given', 0],
+  ['open_accounts', 'count', 'open credit lines', 0],
+  ['total_accounts', 'count', 'credit lines ever opened', 0],
+  ['total_accounts_missing', '0/1', 'total accounts not given', 0],
+  ['public_records', 'count', 'derogatory public records', 1],
+  ['credit_history_years', 'years', 'years since first credit line', -1],
+  ['credit_history_years_missing', '0/1', 'credit history length not given', 0],
+  ['loan_to_income', 'ratio', 'loan amount / yearly income', 1],
+  ['payment_to_income', 'ratio', 'monthly principal (amount / term) / monthly income', 1],
+  ['dti_after_loan', '%', 'DTI plus the new loan\'s monthly principal', 1],
+  ['revolving_balance_to_income', 'ratio', 'revolving balance / yearly income', 1],
+  ['open_to_total_accounts', 'ratio', 'open / total credit lines', 0],
+] as const satisfies readonly (readonly [string, string, string, -1 | 0 | 1])[];
 
 export const APPLICANT_FEATURE_NAMES: readonly string[] = APPLICANT_FEATURES.map(([name]) => name);
+
+/** Monotone direction per feature, in vector order. */
+export const APPLICANT_FEATURE_DIRECTIONS: readonly (-1 | 0 | 1)[] = APPLICANT_FEATURES.map(([, , , d]) => d);
+
+/**
+ * The applicant inputs whose effect on risk is settled, with their direction: what the shipped
+ * model must respect (tested across each input's whole range).
+ */
+export const APPLICANT_INPUT_DIRECTIONS = {
+  loanAmount: 1,
+  annualIncome: -1,
+  employmentYears: -1,
+  dti: 1,
+  monthlyDebtPayments: 1,
+  ficoScore: -1,
+  delinquencies2y: 1,
+  inquiries6m: 1,
+  revolvingUtilisation: 1,
+  publicRecords: 1,
+  creditHistoryYears: -1,
+} as const satisfies Partial<Record<keyof Applicant, 1 | -1>>;
 
 /** DTI as given, or derived from monthly debt payments and income. */
 export function effectiveDti(a: Applicant): number | undefined {

@@ -29,10 +29,14 @@ export const GenericFeatureSpecSchema = z.object({
 });
 export type GenericFeatureSpec = z.infer<typeof GenericFeatureSpecSchema>;
 
+/** `dropped` reasons of columns kept out by rule rather than by what the data showed. */
+export const EXCLUDED_REASON = 'excluded by --exclude';
+export const LEAKAGE_REASON = 'leakage guard (src/data/leakage.ts)';
+
 /** A column whose non-empty values parse as numbers at least this often is numeric. */
-const NUMERIC_SHARE = 0.98;
+export const NUMERIC_SHARE = 0.98;
 /** Categorical columns with more distinct values than this are identifiers or free text. */
-const MAX_LEVELS = 100;
+export const MAX_LEVELS = 100;
 
 export function parseNumeric(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -70,8 +74,8 @@ export function fitGenericSpec(records: readonly CsvRecord[], badFlags: ArrayLik
   const dropped: GenericFeatureSpec['dropped'] = [];
   for (const name of header) {
     if (name === options.target) continue;
-    if (excluded.has(name)) { dropped.push({ name, reason: 'excluded by --exclude' }); continue; }
-    if (isForbiddenFeatureColumn(name)) { dropped.push({ name, reason: 'leakage guard (src/data/leakage.ts)' }); continue; }
+    if (excluded.has(name)) { dropped.push({ name, reason: EXCLUDED_REASON }); continue; }
+    if (isForbiddenFeatureColumn(name)) { dropped.push({ name, reason: LEAKAGE_REASON }); continue; }
     const raw = records.map((r) => r[name]);
     const present = raw.filter((v) => !isBlank(v));
     if (present.length === 0) { dropped.push({ name, reason: 'always empty' }); continue; }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { assembleForest, type FlatForest } from './flat.ts';
-import type { GrownTree } from './tree.ts';
+import { assembleForest, type FlatForest } from '../model/flat.ts';
+import type { GrownTree } from '../model/flat.ts';
 
 /**
  * Imports a binary classifier saved by ml-random-forest (`RandomForestClassifier#toJSON()`) into

@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { BinnedData } from './binning.ts';
-import { growTree, type GrownTree, type TreeParams } from './tree.ts';
+import { growTree, type TreeParams } from './tree.ts';
+import type { GrownTree } from '../model/flat.ts';
+import { trainBoosting, type BoostParams, type BoostResult } from './boost.ts';
 
 /**
  * Grows trees on worker_threads over one shared binned data set. Jobs are handed out as workers
@@ -16,8 +18,17 @@ export interface TreeJob {
   rows?: Uint32Array;
 }
 
+/** One whole boosted model: boosting is sequential within a model, so models run side by side. */
+export interface BoostJob {
+  params: BoostParams;
+  rows: Uint32Array;
+  validRows?: Uint32Array;
+}
+
 export type GrowRequest = TreeJob & { type: 'grow'; job: number };
-export type WorkerMessage = { type: 'data'; data: BinnedData } | GrowRequest;
+export type BoostRequest = BoostJob & { type: 'boost'; job: number };
+export type WorkerMessage = { type: 'data'; data: BinnedData } | GrowRequest | BoostRequest;
+export type WorkerReply = { type: 'tree'; job: number; tree: GrownTree } | { type: 'boosted'; job: number; result: BoostResult } | { type: 'failed'; job: number; message: string };
 
 export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism());
@@ -55,21 +66,52 @@ export class TreePool {
     for (const w of this.workers) w.postMessage({ type: 'data', data } satisfies WorkerMessage);
   }
 
+  /** Grows forest trees, results in job order. */
   async grow(jobs: readonly TreeJob[], onTree?: (done: number) => void): Promise<GrownTree[]> {
-    const data = this.data;
-    if (!data) throw new Error('TreePool.grow called before load');
-    const results: GrownTree[] = new Array(jobs.length);
+    const data = this.requireData();
+    return this.run(
+      jobs.map((job, i) => ({ ...job, type: 'grow' as const, job: i })),
+      (job) => growTree(data, job.params, job.seed, job.rows),
+      (reply) => (reply.type === 'tree' ? reply.tree : undefined),
+      onTree,
+    );
+  }
+
+  /** Trains boosted models, one per job, results in job order. */
+  async boost(jobs: readonly BoostJob[], onModel?: (done: number) => void): Promise<BoostResult[]> {
+    const data = this.requireData();
+    return this.run(
+      jobs.map((job, i) => ({ ...job, type: 'boost' as const, job: i })),
+      (job) => trainBoosting(data, job.params, job.rows, job.validRows),
+      (reply) => (reply.type === 'boosted' ? reply.result : undefined),
+      onModel,
+    );
+  }
+
+  private requireData(): BinnedData {
+    if (!this.data) throw new Error('TreePool used before load');
+    return this.data;
+  }
+
+  /** Hands jobs out as workers free up (or runs them in-process without workers). */
+  private async run<Q extends GrowRequest | BoostRequest, R>(
+    requests: Q[],
+    local: (request: Q) => R,
+    unpack: (reply: WorkerReply) => R | undefined,
+    onDone?: (done: number) => void,
+  ): Promise<R[]> {
+    const results: R[] = new Array(requests.length);
     if (this.workers.length === 0) {
-      jobs.forEach((job, i) => {
-        results[i] = growTree(data, job.params, job.seed, job.rows);
-        onTree?.(i + 1);
+      requests.forEach((request, i) => {
+        results[i] = local(request);
+        onDone?.(i + 1);
       });
       return results;
     }
     let next = 0;
     let done = 0;
     await new Promise<void>((resolve, reject) => {
-      if (jobs.length === 0) return resolve();
+      if (requests.length === 0) return resolve();
       const cleanups: (() => void)[] = [];
       const finish = (error?: Error) => {
         for (const c of cleanups) c();
@@ -77,16 +119,18 @@ export class TreePool {
         else resolve();
       };
       const send = (worker: Worker) => {
-        if (next >= jobs.length) return;
-        const job = next++;
-        worker.postMessage({ ...jobs[job], type: 'grow', job } satisfies WorkerMessage);
+        if (next >= requests.length) return;
+        worker.postMessage(requests[next++] satisfies WorkerMessage);
       };
       for (const worker of this.workers) {
-        const onMessage = (message: { type: 'tree'; job: number; tree: GrownTree }) => {
-          results[message.job] = message.tree;
+        const onMessage = (reply: WorkerReply) => {
+          if (reply.type === 'failed') return finish(new Error(reply.message));
+          const result = unpack(reply);
+          if (result === undefined) return finish(new Error(`worker answered ${reply.type} to another kind of job`));
+          results[reply.job] = result;
           done++;
-          onTree?.(done);
-          if (done === jobs.length) finish();
+          onDone?.(done);
+          if (done === requests.length) finish();
           else send(worker);
         };
         const onError = (error: Error) => finish(error);

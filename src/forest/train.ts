@@ -1,4 +1,4 @@
-import { assembleForest, type FlatForest } from './flat.ts';
+import { assembleForest, type FlatForest } from '../model/flat.ts';
 import type { BinnedData } from './binning.ts';
 import { TreePool, type TreeJob } from './pool.ts';
 import { mixSeed } from './rng.ts';

@@ -1,10 +1,15 @@
 import type { BinnedData } from './binning.ts';
 import { MAX_BINS } from './binning.ts';
 import { mulberry32, type Rng } from './rng.ts';
+import type { GrownTree } from '../model/flat.ts';
+import { childBounds, clamp, NO_BOUNDS, ordered, type Bounds } from './monotone.ts';
 
 /**
  * Grows one classification tree on binned data: bootstrap rows, sample features at every split,
- * choose the split with the largest Gini decrease from per-bin histograms.
+ * choose the split with the largest Gini decrease from per-bin histograms. With monotone
+ * constraints, a split on a constrained feature must order its children's bad shares the declared
+ * way, and every node's value stays inside bounds set by its ancestors (as XGBoost does), so the
+ * tree — and a forest of such trees — moves one way only in each constrained feature.
  */
 
 export interface TreeParams {
@@ -16,25 +21,17 @@ export interface TreeParams {
   maxFeatures: number;
   /** Bootstrap sample size as a fraction of the training rows; 0 turns bagging off. */
   sampleFraction: number;
-}
-
-/** A tree as flat arrays; node 0 is the root, a node's children are `left` and `left + 1`. */
-export interface GrownTree {
-  /** Split feature, or -1 for a leaf. */
-  feature: Int32Array;
-  /** Go left when x[feature] <= threshold. */
-  threshold: Float64Array;
-  left: Int32Array;
-  /** Share of bad (class 1) among the node's training rows. */
-  value: Float64Array;
-  /** Bootstrap-weighted number of training rows that reached the node. */
-  cover: Float64Array;
+  /** Per feature: +1 risk may only rise with the value, -1 only fall, 0 free. Absent: all free. */
+  monotone?: readonly number[];
 }
 
 interface Split {
   feature: number;
   bin: number;
   gain: number;
+  /** The children's values after clamping to the node's bounds. */
+  leftValue: number;
+  rightValue: number;
 }
 
 export function growTree(data: BinnedData, params: TreeParams, seed: number, rows?: Uint32Array): GrownTree {
@@ -52,11 +49,11 @@ export function growTree(data: BinnedData, params: TreeParams, seed: number, row
   const left: number[] = [];
   const value: number[] = [];
   const cover: number[] = [];
-  const addNode = (w: number, pos: number): number => {
+  const addNode = (w: number, v: number): number => {
     feature.push(-1);
     threshold.push(0);
     left.push(-1);
-    value.push(w > 0 ? pos / w : 0);
+    value.push(v);
     cover.push(w);
     return feature.length - 1;
   };
@@ -72,25 +69,27 @@ export function growTree(data: BinnedData, params: TreeParams, seed: number, row
     return [w, pos];
   };
 
+  const monotone = params.monotone;
   const [rootW, rootPos] = totals(0, idx.length);
-  addNode(rootW, rootPos);
-  // Explicit stack of [node, start, end, depth, weight, positives].
-  const stack: number[][] = [[0, 0, idx.length, 0, rootW, rootPos]];
+  addNode(rootW, rootW > 0 ? rootPos / rootW : 0);
+  interface Pending { node: number; start: number; end: number; depth: number; w: number; pos: number; bounds: Bounds }
+  const stack: Pending[] = [{ node: 0, start: 0, end: idx.length, depth: 0, w: rootW, pos: rootPos, bounds: NO_BOUNDS }];
   while (stack.length > 0) {
-    const [node, start, end, depth, w, pos] = stack.pop()!;
+    const { node, start, end, depth, w, pos, bounds } = stack.pop()!;
     if (depth >= params.maxDepth || w < 2 * minLeaf || pos === 0 || pos === w) continue;
     const m = sampleFeatures(features, maxFeatures, rng);
-    const split = bestSplit(data, idx, weight, start, end, features, m, hist, w, pos, minLeaf);
+    const split = bestSplit(data, idx, weight, start, end, features, m, hist, w, pos, minLeaf, bounds, monotone);
     if (!split) continue;
     const mid = partition(idx, start, end, bins, nFeatures, split.feature, split.bin);
     const [lw, lpos] = totals(start, mid);
-    const l = addNode(lw, lpos);
-    addNode(w - lw, pos - lpos);
+    const l = addNode(lw, split.leftValue);
+    addNode(w - lw, split.rightValue);
     feature[node] = split.feature;
     threshold[node] = edges[split.feature][split.bin];
     left[node] = l;
-    stack.push([l + 1, mid, end, depth + 1, w - lw, pos - lpos]);
-    stack.push([l, start, mid, depth + 1, lw, lpos]);
+    const [lb, rb] = childBounds(bounds, monotone?.[split.feature] ?? 0, split.leftValue, split.rightValue);
+    stack.push({ node: l + 1, start: mid, end, depth: depth + 1, w: w - lw, pos: pos - lpos, bounds: rb });
+    stack.push({ node: l, start, end: mid, depth: depth + 1, w: lw, pos: lpos, bounds: lb });
   }
   return {
     feature: Int32Array.from(feature),
@@ -149,6 +148,8 @@ function bestSplit(
   w: number,
   pos: number,
   minLeaf: number,
+  bounds: Bounds,
+  monotone: readonly number[] | undefined,
 ): Split | undefined {
   const { bins, y, nFeatures, edges } = data;
   hist.fill(0, 0, m * MAX_BINS * 2);
@@ -183,7 +184,11 @@ function bestSplit(
       const rneg = rw - rpos;
       // Gini decrease, up to a constant factor: sum over children of (pos² + neg²) / weight.
       const gain = (lpos * lpos + lneg * lneg) / lw + (rpos * rpos + rneg * rneg) / rw - parentScore;
-      if (gain > 1e-12 && (!best || gain > best.gain)) best = { feature: f, bin: b, gain };
+      if (!(gain > 1e-12 && (!best || gain > best.gain))) continue;
+      const leftValue = clamp(lpos / lw, bounds);
+      const rightValue = clamp(rpos / rw, bounds);
+      if (!ordered(monotone?.[f] ?? 0, leftValue, rightValue)) continue;
+      best = { feature: f, bin: b, gain, leftValue, rightValue };
     }
   }
   return best;

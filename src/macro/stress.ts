@@ -1,4 +1,4 @@
-import { logit, sigmoid } from '../training/logistic.ts';
+import { logit, sigmoid } from '../model/logistic.ts';
 
 /**
  * Macro stress: how consumer-loan charge-offs move with unemployment, fitted on history, applied to

@@ -3,9 +3,10 @@ import { openDatabase, type Database } from '../../db/client.ts';
 import { currentPolicy, registerModel } from '../../db/repository.ts';
 import { createApp } from '../api/app.ts';
 import { widgetOrigins, type Env } from '../config.ts';
-import { loadModel } from '../scoring/load.ts';
-import type { LoadedModel } from '../scoring/model.ts';
+import { loadModel } from '../model/load.ts';
+import type { LoadedModel } from '../model/model.ts';
 import { swaggerAssets } from './docs-assets.ts';
+import { loadPromotedGeneric } from './generic-model.ts';
 import { createBot } from '../../bot/bot.ts';
 import { APPLICANT_COMMANDS } from '../../bot/features/account.ts';
 import { storeWith } from '../../bot/store.ts';
@@ -19,6 +20,8 @@ export interface Running {
   /** How the Telegram bot receives updates, if it runs. */
   botMode: 'off' | 'webhook' | 'polling';
   model: LoadedModel;
+  /** The promoted generic model, when one is served. */
+  genericModel?: LoadedModel;
   database: Database;
   server: ServerType;
   stop(): Promise<void>;
@@ -27,6 +30,8 @@ export interface Running {
 /** Everything `npm start` does: model, database (migrated), app, HTTP server. */
 export async function start(env: Env): Promise<Running> {
   const model = loadModel(env.MODELS_DIR);
+  // The generic model promoted with `npm run score -- --promote VERSION`, if any: POST /v1/models/generic/score.
+  const genericModel = loadPromotedGeneric(env.MODELS_DIR);
   const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL, max: env.DB_POOL_SIZE } : { dataDir: env.DATA_DIR });
   await registerModel(database.db, model);
   await currentPolicy(database.db);
@@ -41,7 +46,7 @@ export async function start(env: Env): Promise<Running> {
       )
     : undefined;
   const webhook = bot && env.TELEGRAM_WEBHOOK_URL ? { bot, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : undefined;
-  const app = createApp({ model, db, frontier, widgetOrigins: widgetOrigins(env), docsAssets: swaggerAssets(), ...(webhook ? { telegram: webhook } : {}) });
+  const app = createApp({ model, db, frontier, widgetOrigins: widgetOrigins(env), docsAssets: swaggerAssets(), ...(genericModel ? { genericModel } : {}), ...(webhook ? { telegram: webhook } : {}) });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
   });
@@ -62,6 +67,7 @@ export async function start(env: Env): Promise<Running> {
     botMode,
     url: `http://${env.HOST}:${env.PORT}`,
     model,
+    ...(genericModel ? { genericModel } : {}),
     database,
     server,
     async stop() {

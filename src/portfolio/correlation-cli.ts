@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel } from '../scoring/load.ts';
+import { loadModel } from '../model/load.ts';
 import { CORRELATION_FILE, estimateCorrelationTable } from './correlation-table.ts';
 import { LENDINGCLUB_FILE, loadHistory } from './history.ts';
 

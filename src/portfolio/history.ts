@@ -1,5 +1,5 @@
 import { streamLendingClub } from '../data/lendingclub.ts';
-import { estimatePd, type LoadedModel } from '../scoring/model.ts';
+import { estimatePd, type LoadedModel } from '../model/model.ts';
 import type { PortfolioLoan } from './loans.ts';
 
 /**

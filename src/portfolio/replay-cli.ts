@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { loadModel } from '../scoring/load.ts';
+import { loadModel } from '../model/load.ts';
 import { cutoffChart } from './charts.ts';
 import { replayOnLendingClub } from './replay.ts';
 import { DEFAULT_SGD } from './sgd.ts';
@@ -34,14 +34,17 @@ PDs from the shipped model (which never saw these loans). Each outcome is reveal
 loan's term, which is longer than this whole period). Profit: repaid → instalments − amount − funding (${pct(report.fundingCost)} a year on half the amount);
 defaulted → −${pct(report.lossGivenDefault)} of the amount. Risk budget: default rate of approved loans ≤ ${pct(report.options.riskBudget)}. Seed ${report.options.seed}.
 
-Step size ${report.options.learningRate} and smoothing ${report.options.temperature} were chosen on the ${report.loans.toLocaleString('en-US')} loans before this period
-(grid: ${tuning.grid.map((g) => `${g.learningRate}/${g.temperature} → ${money(g.profit)}`).join(', ')}).
+Step size ${report.options.learningRate} and smoothing ${report.options.temperature} were chosen on the ${report.loans.toLocaleString('en-US')} loans before this period,
+by mean profit over ${report.acrossSeeds.seeds} seeds (grid: ${tuning.grid.map((g) => `${g.learningRate}/${g.temperature} → ${money(g.profit)}`).join(', ')}).
 
 | policy | approval rate | default rate | profit | profit per unit lent |
 |---|---|---|---|---|
 ${row(`SGD (starts at ${pct(report.options.initialCutoff)}, ends at ${pct(report.sgd.finalCutoff)})`, report.sgd)}
 ${row(`fixed cut-off ${pct(report.fixed.cutoff)}`, report.fixed)}
 ${row('approve all', report.approveAll)}
+
+One run's profit depends on its random draws: over ${report.acrossSeeds.seeds} seeds the SGD policy made ${money(report.acrossSeeds.meanProfit)} on average
+(from ${money(report.acrossSeeds.minProfit)} to ${money(report.acrossSeeds.maxProfit)}) and beat the fixed cut-off in ${report.acrossSeeds.winsOverFixed} of them.
 
 ![cut-off over time](cutoff.svg)
 `;

@@ -1,4 +1,4 @@
-import type { LoadedModel } from '../scoring/model.ts';
+import type { LoadedModel } from '../model/model.ts';
 import { DEFAULT_POLICY, type Policy } from '../scoring/policy.ts';
 import { loadHistory, type HistoricalLoan } from './history.ts';
 import { DEFAULT_SGD, fixedCutoff, replaySgd, type PolicyOutcome, type ReplayLoan, type SgdOptions } from './sgd.ts';
@@ -33,11 +33,15 @@ export function validationInIssueOrder(history: readonly HistoricalLoan[]): Hist
 
 export const SGD_GRID = { learningRate: [0.0005, 0.001, 0.002], temperature: [0.02, 0.03, 0.05] } as const;
 
-/** Step size and smoothing with the most profit on the validation period (seeded, so repeatable). */
+/** Seeds each grid point is replayed with: one run's profit swings with its random draws, so tuning on one seed fits noise. */
+export const TUNING_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+
+/** Step size and smoothing with the most mean profit over `TUNING_SEEDS` on the validation period (repeatable). */
 export function tuneSgd(validation: readonly HistoricalLoan[], base: SgdOptions = DEFAULT_SGD): { options: SgdOptions; grid: { learningRate: number; temperature: number; profit: number }[] } {
   const loans = validation.map((l) => replayLoan(l, DEFAULT_POLICY));
+  const meanProfit = (options: SgdOptions) => TUNING_SEEDS.reduce((s, seed) => s + replaySgd(loans, { ...options, seed: base.seed ^ seed }).profit, 0) / TUNING_SEEDS.length;
   const grid = SGD_GRID.learningRate.flatMap((learningRate) =>
-    SGD_GRID.temperature.map((temperature) => ({ learningRate, temperature, profit: replaySgd(loans, { ...base, learningRate, temperature }).profit })),
+    SGD_GRID.temperature.map((temperature) => ({ learningRate, temperature, profit: meanProfit({ ...base, learningRate, temperature }) })),
   );
   const best = grid.reduce((a, b) => (b.profit > a.profit ? b : a));
   return { options: { ...base, learningRate: best.learningRate, temperature: best.temperature }, grid };
@@ -53,6 +57,8 @@ export interface ReplayReport {
   sgd: PolicyOutcome & { finalCutoff: number; finalMultiplier: number };
   fixed: PolicyOutcome & { cutoff: number };
   approveAll: PolicyOutcome;
+  /** The same SGD replayed with each of `TUNING_SEEDS`: one run's profit depends on its random draws. */
+  acrossSeeds: { seeds: number; meanProfit: number; minProfit: number; maxProfit: number; winsOverFixed: number };
   /** The cut-off every `every` loans, for the chart. */
   cutoffs: { loan: number; cutoff: number }[];
 }
@@ -62,6 +68,8 @@ export function replayReport(inOrder: readonly HistoricalLoan[], options: SgdOpt
   const sgd = replaySgd(loans, options);
   const { cutoffs, ...sgdOutcome } = sgd;
   const every = Math.max(1, Math.floor(loans.length / 200));
+  const fixed = fixedCutoff(loans, options.initialCutoff);
+  const profits = TUNING_SEEDS.map((seed) => replaySgd(loans, { ...options, seed: options.seed ^ seed }).profit);
   return {
     loans: loans.length,
     firstLine: inOrder[0].line,
@@ -70,8 +78,15 @@ export function replayReport(inOrder: readonly HistoricalLoan[], options: SgdOpt
     lossGivenDefault: policy.lossGivenDefault,
     fundingCost: policy.fundingCost,
     sgd: sgdOutcome,
-    fixed: { cutoff: options.initialCutoff, ...fixedCutoff(loans, options.initialCutoff) },
+    fixed: { cutoff: options.initialCutoff, ...fixed },
     approveAll: fixedCutoff(loans, Infinity),
+    acrossSeeds: {
+      seeds: profits.length,
+      meanProfit: profits.reduce((a, b) => a + b, 0) / profits.length,
+      minProfit: Math.min(...profits),
+      maxProfit: Math.max(...profits),
+      winsOverFixed: profits.filter((p) => p > fixed.profit).length,
+    },
     cutoffs: Array.from(cutoffs).flatMap((cutoff, loan) => (loan % every === 0 || loan === loans.length - 1 ? [{ loan, cutoff }] : [])),
   };
 }

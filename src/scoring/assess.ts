@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import type { Applicant } from '../applicant/schema.ts';
 import { featureVector } from '../features/spec.ts';
-import { estimateFromFeatures, estimatePd, type LoadedModel } from './model.ts';
-import { behaviourEvidence, combinePd } from './behaviour-model.ts';
+import { estimateFromFeatures, estimatePd, type LoadedModel } from '../model/model.ts';
+import { behaviourEvidence, combinePd } from '../model/behaviour-model.ts';
 import { behaviourInputsOf, isThinFile } from './evidence.ts';
 import { pdToScore } from './scale.ts';
-import { calibrate } from '../training/calibrate.ts';
+import { calibrateLogit } from '../model/calibration.ts';
+import { explain } from '../model/explain.ts';
 import { decide, riskBand, RISK_BANDS, type Policy } from './policy.ts';
 import { price } from './pricing.ts';
-import { contributions, topReasons } from './reasons.ts';
+import { topReasons } from './reasons.ts';
 
 /**
  * The one decision path every channel uses: PD → score, band and decision under the policy,
@@ -18,7 +19,7 @@ import { contributions, topReasons } from './reasons.ts';
 export const ReasonSchema = z.object({
   code: z.string().meta({ description: 'Stable identifier of the reason' }),
   text: z.string().meta({ description: 'Plain-language reason an applicant can read' }),
-  impact: z.number().meta({ description: 'How much this input raised the estimated default risk (probability points, uncalibrated)' }),
+  impact: z.number().meta({ description: 'How much this input raised the log-odds of default (before calibration)' }),
 });
 
 const PricedLoanSchema = z.object({
@@ -104,7 +105,7 @@ const SIGNAL_TEXT: Record<string, string> = {
 type PdOf = (a: Applicant) => number;
 
 /** The bureau PD, with the applicant's bank-account evidence added when there is some. */
-function pdFunction(model: LoadedModel, applicant: Applicant, bureauPd: number, forestBias: number): { pdOf: PdOf; behaviour: Assessment['behaviour']; thin: boolean; notices: string[] } {
+function pdFunction(model: LoadedModel, applicant: Applicant, bureauPd: number, baseLogit: number): { pdOf: PdOf; behaviour: Assessment['behaviour']; thin: boolean; notices: string[] } {
   const thin = isThinFile(applicant);
   const given = behaviourInputsOf(applicant.alternativeData);
   const evidence = given && model.behaviour ? behaviourEvidence(model.behaviour, given.source === 'statement' ? applicant.alternativeData!.behaviour! : given.inputs) : undefined;
@@ -119,7 +120,7 @@ function pdFunction(model: LoadedModel, applicant: Applicant, bureauPd: number, 
   if (given && !evidence) notices.push('The bank-account answers given were not enough to use (savings and months overdrawn are both needed); they did not change the decision.');
   if (!evidence) return { pdOf: (a) => estimatePd(model, a).pd, behaviour: null, thin, notices };
   // The credit-file evidence is shrunk toward the average applicant's PD when the file is thin.
-  const averagePd = calibrate(model.calibration, forestBias);
+  const averagePd = calibrateLogit(model.calibration, baseLogit);
   const options = thin ? { bureauWeight: 0.5, bureauBaseRate: averagePd } : {};
   const pdOf: PdOf = (a) => combinePd(estimatePd(model, a).pd, evidence.logOdds, options);
   const signals = Object.entries(evidence.byInput)
@@ -152,8 +153,8 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
   if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
   const x = featureVector(model.spec, applicant);
   const estimate = estimateFromFeatures(model, x);
-  const { bias, byFeature } = contributions(model.forest, x);
-  const { pdOf, behaviour, thin, notices } = pdFunction(model, applicant, estimate.pd, bias);
+  const { base, byFeature } = explain({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x);
+  const { pdOf, behaviour, thin, notices } = pdFunction(model, applicant, estimate.pd, base);
   const pd = behaviour ? pdOf(applicant) : estimate.pd;
   const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, pd, policy);
   const decision = decisionFor(pd, policy, loan.withinMaxApr);
@@ -162,7 +163,7 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
     score: pdToScore(pd),
     riskBand: riskBand(pd),
     decision,
-    reasons: topReasons(model.spec.features, byFeature, applicant),
+    reasons: topReasons(model.spec.features, byFeature, applicant, 4, model.spec),
     offer: {
       ...loan,
       available: decision !== 'decline',

@@ -5,9 +5,10 @@ import { readBerkaLoans, readBerkaTransactions, readDistricts, type BerkaLoan } 
 import { BEHAVIOUR_MODEL_INPUTS, behaviourFeatures, behaviourModelInputs, type BehaviourFeatures } from '../features/behaviour.ts';
 import { mulberry32 } from '../forest/rng.ts';
 import { rocAuc, logLoss } from '../evaluation/metrics.ts';
-import { MANIFEST_FILE, ManifestSchema } from '../scoring/artefacts.ts';
-import type { BehaviourModel } from '../scoring/behaviour-model.ts';
-import { fitLogistic, logit, logisticLogit, sigmoid } from './logistic.ts';
+import { MANIFEST_FILE, ManifestSchema } from '../model/artefacts.ts';
+import type { BehaviourModel } from '../model/behaviour-model.ts';
+import { fitLogistic } from './logistic.ts';
+import { logit, logisticLogit, sigmoid } from '../model/logistic.ts';
 import { writeBundledModel } from '../worker/bundle-model.ts';
 import { stratifiedFolds } from './split.ts';
 
@@ -166,7 +167,7 @@ function behaviourCard(version: string, m: Awaited<ReturnType<typeof trainBehavi
   return [
     `# Model card: ${version}`,
     '',
-    'Behavioural evidence from a bank account: how the money coming in and going out of an applicant\'s account in the 12 months before the application relates to default. It is added to the bureau PD as log-odds evidence (src/scoring/behaviour-model.ts).',
+    'Behavioural evidence from a bank account: how the money coming in and going out of an applicant\'s account in the 12 months before the application relates to default. It is added to the bureau PD as log-odds evidence (src/model/behaviour-model.ts).',
     '',
     '## Data',
     `- PKDD'99 Czech bank data ("Berka"): ${m.data.loans} loans granted in 1997–98 with their accounts' transactions strictly before the loan date; ${m.data.bad} bad (status B or D), base rate ${(m.data.baseRate * 100).toFixed(1)}%.`,

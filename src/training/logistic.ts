@@ -1,30 +1,23 @@
-import { z } from 'zod';
 import { Matrix, solve } from 'ml-matrix';
+import { sigmoid, type LogisticModel } from '../model/logistic.ts';
 
 /**
  * L2-regularised logistic regression fitted by Newton–Raphson (IRLS) on standardised inputs.
  * The baseline model, and (on one input) Platt calibration.
  */
 
-export const LogisticModelSchema = z.object({
-  means: z.array(z.number()),
-  scales: z.array(z.number().positive()),
-  coefficients: z.array(z.number()),
-  intercept: z.number(),
-  l2: z.number().nonnegative(),
-  iterations: z.number().int(),
-});
-export type LogisticModel = z.infer<typeof LogisticModelSchema>;
-
 export interface LogisticOptions {
   /** Ridge penalty on the standardised coefficients (not on the intercept). */
   l2?: number;
   maxIterations?: number;
   tolerance?: number;
+  /**
+   * Per feature: +1 the coefficient may not be negative, -1 not positive, 0 free. Held by an active
+   * set: a coefficient that would cross zero is fixed at zero, and freed again when the gradient
+   * points back into the allowed side.
+   */
+  signs?: readonly number[];
 }
-
-export const logit = (p: number): number => Math.log(p / (1 - p));
-export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /** Fits on a row-major matrix X (nRows × nFeatures), optionally only on `rows`. */
 export function fitLogistic(
@@ -34,7 +27,7 @@ export function fitLogistic(
   rows: ArrayLike<number>,
   options: LogisticOptions = {},
 ): LogisticModel {
-  const { l2 = 1, maxIterations = 50, tolerance = 1e-9 } = options;
+  const { l2 = 1, maxIterations = 50, tolerance = 1e-9, signs } = options;
   const n = rows.length;
   const p = nFeatures;
   const means = new Array<number>(p).fill(0);
@@ -50,8 +43,12 @@ export function fitLogistic(
     for (let j = 0; j < p; j++) Z[k * (p + 1) + j + 1] = (X[rows[k] * p + j] - means[j]) / scales[j];
   }
   const beta = new Float64Array(p + 1);
-  let iterations = 0;
-  for (; iterations < maxIterations; iterations++) {
+  /** Coefficients held at zero by their sign constraint (index in beta). */
+  const fixed = new Uint8Array(p + 1);
+  /** Freed once and pushed straight back: not freed again (keeps the active set from cycling). */
+  const stuck = new Uint8Array(p + 1);
+  const sign = (a: number) => (a > 0 && signs ? (signs[a - 1] ?? 0) : 0);
+  const gradientAndHessian = () => {
     const H = Matrix.zeros(p + 1, p + 1);
     const g = new Float64Array(p + 1);
     for (let k = 0; k < n; k++) {
@@ -73,31 +70,59 @@ export function fitLogistic(
       }
       for (let b = 0; b < a; b++) H.set(a, b, H.get(b, a));
     }
-    const step = solve(H, Matrix.columnVector(Array.from(g))).to1DArray();
-    let change = 0;
-    for (let j = 0; j <= p; j++) {
-      beta[j] += step[j];
-      change = Math.max(change, Math.abs(step[j]));
+    return { H, g };
+  };
+  let iterations = 0;
+  let justFreed = -1;
+  for (let outer = 0; outer <= 2 * p + 1; outer++) {
+    // Newton on the free coefficients; a step that would cross a sign boundary stops there and fixes it.
+    for (let inner = 0; inner < maxIterations; inner++, iterations++) {
+      const { H, g } = gradientAndHessian();
+      for (let a = 0; a <= p; a++) {
+        if (!fixed[a]) continue;
+        for (let b = 0; b <= p; b++) {
+          H.set(a, b, a === b ? 1 : 0);
+          H.set(b, a, a === b ? 1 : 0);
+        }
+        g[a] = 0;
+      }
+      const step = solve(H, Matrix.columnVector(Array.from(g))).to1DArray();
+      let t = 1;
+      let blocking = -1;
+      for (let a = 1; a <= p; a++) {
+        const c = sign(a);
+        if (c === 0 || fixed[a] || (beta[a] + step[a]) * c >= 0) continue;
+        const ta = Math.abs(beta[a]) / Math.abs(step[a]);
+        if (ta < t) {
+          t = ta;
+          blocking = a;
+        }
+      }
+      let change = 0;
+      for (let j = 0; j <= p; j++) {
+        beta[j] += t * step[j];
+        change = Math.max(change, Math.abs(t * step[j]));
+      }
+      if (blocking >= 0) {
+        beta[blocking] = 0;
+        fixed[blocking] = 1;
+        if (blocking === justFreed && t === 0) stuck[blocking] = 1;
+        justFreed = -1;
+        continue;
+      }
+      justFreed = -1;
+      if (change < tolerance) break;
     }
-    if (change < tolerance) {
-      iterations++;
-      break;
+    // Free the held coefficient whose gradient points furthest into its allowed side, if any.
+    const { g } = gradientAndHessian();
+    let release = -1;
+    for (let a = 1; a <= p; a++) {
+      if (fixed[a] && !stuck[a] && g[a] * sign(a) > 1e-7 && (release < 0 || g[a] * sign(a) > g[release] * sign(release))) release = a;
     }
+    if (release < 0) break;
+    fixed[release] = 0;
+    justFreed = release;
   }
   return { means, scales, coefficients: Array.from(beta.subarray(1)), intercept: beta[0], l2, iterations };
 }
 
-export function logisticLogit(model: LogisticModel, x: ArrayLike<number>, offset = 0): number {
-  let eta = model.intercept;
-  for (let j = 0; j < model.coefficients.length; j++) {
-    eta += (model.coefficients[j] * (x[offset + j] - model.means[j])) / model.scales[j];
-  }
-  return eta;
-}
-
-export function predictLogistic(model: LogisticModel, X: Float64Array, nRows: number): Float64Array {
-  const p = model.coefficients.length;
-  const out = new Float64Array(nRows);
-  for (let r = 0; r < nRows; r++) out[r] = sigmoid(logisticLogit(model, X, r * p));
-  return out;
-}

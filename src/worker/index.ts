@@ -6,7 +6,7 @@ import type { Db } from '../../db/client.ts';
 import * as schema from '../../db/schema.ts';
 import { registerModel } from '../../db/repository.ts';
 import { createApp } from '../api/app.ts';
-import { modelFromArtefacts } from '../scoring/model.ts';
+import { modelFromArtefacts } from '../model/model.ts';
 import { fredClient } from '../macro/fred.ts';
 import { refreshMacro } from '../macro/refresh.ts';
 import { BUNDLED_VERSION, bundledArtefacts } from './bundled-model.ts';

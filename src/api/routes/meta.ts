@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { PolicySchema } from '../../scoring/policy.ts';
-import type { LoadedModel } from '../../scoring/model.ts';
+import type { LoadedModel } from '../../model/model.ts';
 import { setPolicy } from '../../../db/repository.ts';
 import type { Db } from '../../../db/client.ts';
 import type { AuthEnv } from '../auth.ts';

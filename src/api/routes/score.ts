@@ -3,7 +3,7 @@ import { ApplicantSchema, type Applicant } from '../../applicant/schema.ts';
 import { BehaviourError } from '../../features/behaviour.ts';
 import { reduceTransactions } from '../../scoring/evidence.ts';
 import { assess, AssessmentSchema, type Assessment } from '../../scoring/assess.ts';
-import type { LoadedModel } from '../../scoring/model.ts';
+import type { LoadedModel } from '../../model/model.ts';
 import type { RecordInput } from '../../../db/repository.ts';
 import type { AuthEnv } from '../auth.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';

@@ -1,12 +1,34 @@
 import { z } from 'zod';
-import type { GrownTree } from './tree.ts';
 
 /**
- * A whole forest as a handful of flat typed arrays: fast to traverse, exact to store.
+ * A tree ensemble as a handful of flat typed arrays: fast to traverse, exact to store.
  * Node n of tree t lives at index roots[t] + n; a split goes left when x[feature] <= threshold,
  * to node `left`, otherwise to `left + 1` (both absolute indices); leaves have feature -1.
+ *
+ * Two kinds share the layout: a random `forest` (leaves hold bad shares; the output is their mean)
+ * and `boosting` (leaves hold log-odds steps; the output is σ(base + their sum)).
  */
+
+/** One grown tree, as the engine hands it over: node 0 is the root, children are `left` and `left + 1`. */
+export interface GrownTree {
+  /** Split feature, or -1 for a leaf. */
+  feature: Int32Array;
+  /** Go left when x[feature] <= threshold. */
+  threshold: Float64Array;
+  left: Int32Array;
+  /** Forest: share of bad rows at the node. Boosting: the node's log-odds step (leaves are what count). */
+  value: Float64Array;
+  /** (Bootstrap-weighted) number of training rows that reached the node. */
+  cover: Float64Array;
+}
+
+export const ENSEMBLE_KINDS = ['forest', 'boosting'] as const;
+export type EnsembleKind = (typeof ENSEMBLE_KINDS)[number];
+
 export interface FlatForest {
+  kind: EnsembleKind;
+  /** Boosting: the starting log-odds (0 for a forest). */
+  base: number;
   nFeatures: number;
   roots: Int32Array;
   feature: Int32Array;
@@ -18,9 +40,11 @@ export interface FlatForest {
   cover: Float64Array;
 }
 
-export function assembleForest(trees: readonly GrownTree[], nFeatures: number): FlatForest {
+export function assembleForest(trees: readonly GrownTree[], nFeatures: number, kind: EnsembleKind = 'forest', base = 0): FlatForest {
   const total = trees.reduce((s, t) => s + t.feature.length, 0);
   const forest: FlatForest = {
+    kind,
+    base,
     nFeatures,
     roots: new Int32Array(trees.length),
     feature: new Int32Array(total),
@@ -42,8 +66,8 @@ export function assembleForest(trees: readonly GrownTree[], nFeatures: number): 
   return forest;
 }
 
-/** Mean leaf value over the first `nTrees` trees (all by default) for one row. */
-export function predictRow(forest: FlatForest, x: ArrayLike<number>, nTrees = forest.roots.length, offset = 0): number {
+/** Sum of the leaf values of the first `nTrees` trees for one row. */
+export function leafSum(forest: FlatForest, x: ArrayLike<number>, nTrees = forest.roots.length, offset = 0): number {
   const { feature, threshold, left, value, roots } = forest;
   let sum = 0;
   for (let t = 0; t < nTrees; t++) {
@@ -55,7 +79,20 @@ export function predictRow(forest: FlatForest, x: ArrayLike<number>, nTrees = fo
     }
     sum += value[node];
   }
-  return sum / nTrees;
+  return sum;
+}
+
+const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+/**
+ * The ensemble's probability of bad for one row, from its first `nTrees` trees (all by default):
+ * the mean leaf for a forest, σ(base + Σ leaves) for boosting.
+ *
+ * @example predictRow(forest, applicantFeatures(spec, applicant)) // 0.12
+ */
+export function predictRow(forest: FlatForest, x: ArrayLike<number>, nTrees = forest.roots.length, offset = 0): number {
+  const sum = leafSum(forest, x, nTrees, offset);
+  return forest.kind === 'forest' ? sum / nTrees : sigmoid(forest.base + sum);
 }
 
 /** Predictions for a row-major matrix. */
@@ -75,7 +112,10 @@ const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 
 export const FlatForestJsonSchema = z.object({
   format: z.literal('lendwise-flat-forest'),
-  version: z.literal(1),
+  /** 1: forests only (before boosting); 2 adds `kind` and `base`. */
+  version: z.union([z.literal(1), z.literal(2)]),
+  kind: z.enum(ENSEMBLE_KINDS).default('forest'),
+  base: z.number().default(0),
   nFeatures: z.number().int().positive(),
   nTrees: z.number().int().positive(),
   nNodes: z.number().int().positive(),
@@ -108,7 +148,9 @@ function decode<T extends Int32Array | Float64Array>(
 export function forestToJson(forest: FlatForest): FlatForestJson {
   return {
     format: 'lendwise-flat-forest',
-    version: 1,
+    version: 2,
+    kind: forest.kind,
+    base: forest.base,
     nFeatures: forest.nFeatures,
     nTrees: forest.roots.length,
     nNodes: forest.feature.length,
@@ -126,6 +168,8 @@ export function forestFromJson(input: unknown): FlatForest {
   const json = FlatForestJsonSchema.parse(input);
   const n = json.nNodes;
   const forest: FlatForest = {
+    kind: json.kind,
+    base: json.base,
     nFeatures: json.nFeatures,
     roots: decode(json.roots, Int32Array, json.nTrees, 'roots'),
     feature: decode(json.feature, Int32Array, n, 'feature'),

@@ -3,21 +3,25 @@ import type { Applicant } from '../applicant/schema.ts';
 import type { CsvRecord } from '../data/csv.ts';
 import { APPLICANT_FEATURE_NAMES } from '../features/applicant.ts';
 import { featureVector, type FeatureSpec } from '../features/spec.ts';
-import { forestFromJson, predictRow, type FlatForest } from '../forest/flat.ts';
-import { calibrate, type Calibration } from '../training/calibrate.ts';
-import { logisticLogit, sigmoid, type LogisticModel } from '../training/logistic.ts';
+import { forestFromJson, type FlatForest } from './flat.ts';
+import { calibrateLogit, type Calibration } from './calibration.ts';
+import { logisticLogit, sigmoid, type LogisticModel } from './logistic.ts';
 import { ARTEFACT_FILES, BaselineArtefactSchema, CalibrationSchema, FeatureSpecSchema, MetricsArtefactSchema } from './artefacts.ts';
-import { pdToScore } from './scale.ts';
 import { BehaviourModelSchema, type BehaviourModel } from './behaviour-model.ts';
+import { rawLogit, ScorerSchema, type Scorer } from './scorer.ts';
 
 /** A model version loaded from disk and checked: everything needed to score, nothing else. */
 export interface LoadedModel {
   version: string;
   dir: string;
   spec: FeatureSpec;
-  forest: FlatForest;
-  calibration: Calibration;
+  /** Which parts decide, with what weights, and the monotone directions they were trained under. */
+  scorer: Scorer;
+  /** The tree ensemble (forest or boosting), when the champion uses one. */
+  trees?: FlatForest;
+  /** The logistic model: a part of the champion when its weight is above 0, and the baseline. */
   baseline: LogisticModel;
+  calibration: Calibration;
   metrics: z.infer<typeof MetricsArtefactSchema>;
   /** The bank-account evidence model, when one ships with this model. */
   behaviour?: BehaviourModel;
@@ -32,7 +36,9 @@ export class ModelLoadError extends Error {
 /** The raw (parsed JSON) contents of a model version's files. */
 export interface RawArtefacts {
   features: unknown;
-  forest: unknown;
+  scorer: unknown;
+  /** Absent when the champion is the logistic model alone. */
+  trees?: unknown;
   calibration: unknown;
   baseline: unknown;
   metrics: unknown;
@@ -55,11 +61,14 @@ function checked<T>(where: string, input: unknown, parse: (input: unknown) => T)
 /**
  * Validates a model version's artefacts and checks they belong together. `dir` names where they
  * came from in error messages; nothing here touches the file system, so Workers use it too.
+ *
+ * @example modelFromArtefacts('pd-gb-123', { features, scorer, trees, calibration, baseline, metrics })
  */
 export function modelFromArtefacts(version: string, raw: RawArtefacts, dir = version): LoadedModel {
   const at = (file: string) => join(dir, file);
   const spec = checked(at(ARTEFACT_FILES.features), raw.features, (i) => FeatureSpecSchema.parse(i));
-  const forest = checked(at(ARTEFACT_FILES.forest), raw.forest, forestFromJson);
+  const scorer = checked(at(ARTEFACT_FILES.scorer), raw.scorer, (i) => ScorerSchema.parse(i));
+  const trees = raw.trees === undefined ? undefined : checked(at(ARTEFACT_FILES.trees), raw.trees, forestFromJson);
   const calibration = checked(at(ARTEFACT_FILES.calibration), raw.calibration, (i) => CalibrationSchema.parse(i));
   const baseline = checked(at(ARTEFACT_FILES.baseline), raw.baseline, (i) => BaselineArtefactSchema.parse(i));
   const metrics = checked(at(ARTEFACT_FILES.metrics), raw.metrics, (i) => MetricsArtefactSchema.parse(i));
@@ -67,8 +76,9 @@ export function modelFromArtefacts(version: string, raw: RawArtefacts, dir = ver
     throw new ModelLoadError(`${dir}: trained on another applicant feature layout than this code computes (${spec.features.length} vs ${APPLICANT_FEATURE_NAMES.length} features); retrain with \`npm run train\``);
   }
   const nFeatures = spec.features.length;
-  if (forest.nFeatures !== nFeatures) {
-    throw new ModelLoadError(`${dir}: forest expects ${forest.nFeatures} features, the feature spec has ${nFeatures}`);
+  if (scorer.treeWeight > 0 && !trees) throw new ModelLoadError(`${dir}: the champion (${scorer.champion}) needs ${ARTEFACT_FILES.trees}, which is missing`);
+  if (trees && trees.nFeatures !== nFeatures) {
+    throw new ModelLoadError(`${dir}: the trees expect ${trees.nFeatures} features, the feature spec has ${nFeatures}`);
   }
   if (baseline.model.coefficients.length !== nFeatures) {
     throw new ModelLoadError(`${dir}: baseline has ${baseline.model.coefficients.length} coefficients for ${nFeatures} features`);
@@ -77,34 +87,35 @@ export function modelFromArtefacts(version: string, raw: RawArtefacts, dir = ver
     throw new ModelLoadError(`${dir}: metrics.json belongs to version ${metrics.version}`);
   }
   const behaviour = raw.behaviour === undefined ? undefined : checked(`${dir} (behaviour model)`, raw.behaviour, (i) => BehaviourModelSchema.parse(i));
-  return { version, dir, spec, forest, calibration, baseline: baseline.model, metrics, ...(behaviour ? { behaviour } : {}) };
+  return { version, dir, spec, scorer, ...(trees ? { trees } : {}), calibration, baseline: baseline.model, metrics, ...(behaviour ? { behaviour } : {}) };
 }
 
 export interface PdEstimate {
   /** Calibrated probability of default. */
   pd: number;
-  /** The forest's raw (uncalibrated) bad share. */
-  forestShare: number;
+  /** The champion's raw (uncalibrated) probability. */
+  rawPd: number;
   /** The logistic baseline's PD, for comparison. */
   baselinePd: number;
-  score: number;
   modelVersion: string;
 }
 
-/** Scores one validated input; `scratch` lets hot paths reuse the feature buffer. */
+/**
+ * Scores one validated input; `scratch` lets hot paths reuse the feature buffer.
+ *
+ * @example estimatePd(loadModel(), applicant).pd // 0.14
+ */
 export function estimatePd(model: LoadedModel, input: Applicant | CsvRecord, scratch?: Float64Array): PdEstimate {
   return estimateFromFeatures(model, featureVector(model.spec, input, scratch));
 }
 
 /** The same, from a feature vector already computed with the model's spec. */
 export function estimateFromFeatures(model: LoadedModel, x: Float64Array): PdEstimate {
-  const forestShare = predictRow(model.forest, x);
-  const pd = calibrate(model.calibration, forestShare);
+  const z = rawLogit({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x);
   return {
-    pd,
-    forestShare,
+    pd: calibrateLogit(model.calibration, z),
+    rawPd: sigmoid(z),
     baselinePd: sigmoid(logisticLogit(model.baseline, x)),
-    score: pdToScore(pd),
     modelVersion: model.version,
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BEHAVIOUR_MODEL_INPUTS, behaviourModelInputs, type BehaviourFeatures, type BehaviourModelInput } from '../features/behaviour.ts';
-import { LogisticModelSchema, logit, logisticLogit, sigmoid } from '../training/logistic.ts';
+import { LogisticModelSchema, logit, logisticLogit, sigmoid } from './logistic.ts';
 
 /**
  * The behavioural model (trained on Berka bank accounts) and the rule that combines its evidence

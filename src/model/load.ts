@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTEFACT_FILES, MANIFEST_FILE, ManifestSchema } from './artefacts.ts';
 import { modelFromArtefacts, ModelLoadError, type LoadedModel } from './model.ts';
@@ -35,7 +35,8 @@ export function loadModel(root = 'models', version?: string): LoadedModel {
     chosen,
     {
       features: read(ARTEFACT_FILES.features),
-      forest: read(ARTEFACT_FILES.forest),
+      scorer: read(ARTEFACT_FILES.scorer),
+      ...(existsSync(join(dir, ARTEFACT_FILES.trees)) ? { trees: read(ARTEFACT_FILES.trees) } : {}),
       calibration: read(ARTEFACT_FILES.calibration),
       baseline: read(ARTEFACT_FILES.baseline),
       metrics: read(ARTEFACT_FILES.metrics),

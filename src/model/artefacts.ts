@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { FlatForestJsonSchema } from '../forest/flat.ts';
+import { FlatForestJsonSchema } from './flat.ts';
 import { FeatureSpecSchema } from '../features/spec.ts';
-import { CalibrationSchema } from '../training/calibrate.ts';
-import { LogisticModelSchema } from '../training/logistic.ts';
+import { CalibrationSchema } from './calibration.ts';
+import { LogisticModelSchema } from './logistic.ts';
+import { ScorerSchema } from './scorer.ts';
 
 /**
  * The files of a model version (models/<version>/) and the manifest naming the current one.
@@ -10,7 +11,8 @@ import { LogisticModelSchema } from '../training/logistic.ts';
  */
 
 export const ARTEFACT_FILES = {
-  forest: 'forest.json',
+  scorer: 'scorer.json',
+  trees: 'trees.json',
   features: 'features.json',
   calibration: 'calibration.json',
   baseline: 'baseline.json',
@@ -24,6 +26,8 @@ export const ManifestSchema = z.object({
   current: z.string().min(1),
   /** The behavioural (bank-account) model version, when one is shipped. */
   behaviour: z.string().min(1).optional(),
+  /** The generic model (trained on any credit CSV) served for generic scoring: `npm run score -- --promote VERSION`. */
+  generic: z.string().min(1).optional(),
   versions: z.array(z.object({ version: z.string(), kind: z.enum(['applicant', 'generic']), data: z.string() })),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
@@ -48,7 +52,7 @@ export const MetricsArtefactSchema = z.looseObject({
   version: z.string(),
   kind: z.enum(['applicant', 'generic']),
   seed: z.number().int(),
-  test: z.looseObject({ forest: MetricBlockSchema, baseline: MetricBlockSchema }),
+  test: z.looseObject({ champion: MetricBlockSchema, baseline: MetricBlockSchema }),
 });
 
-export { CalibrationSchema, FeatureSpecSchema, FlatForestJsonSchema };
+export { CalibrationSchema, FeatureSpecSchema, FlatForestJsonSchema, ScorerSchema };
