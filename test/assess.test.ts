@@ -9,6 +9,9 @@ import { explain } from '../src/model/explain.ts';
 import { rawLogit } from '../src/model/scorer.ts';
 import { featureVector } from '../src/features/spec.ts';
 import { sampleApplicant } from './helpers.ts';
+import { mulberry32 } from '../src/forest/rng.ts';
+import { LOAN_PURPOSES, type Applicant } from '../src/applicant/schema.ts';
+import type { ApplicantFeatureSpec } from '../src/features/applicant.ts';
 
 let model: LoadedModel;
 beforeAll(() => {
@@ -54,6 +57,27 @@ describe('reasons', () => {
       if (a.inquiries6m === 0) expect(codes).not.toContain('inquiries');
       if (a.termMonths === 36) expect(codes).not.toContain('term');
     }
+  });
+
+  it('never cites an answer the applicant did not give, nor a housing or purpose group that is not riskier than average', () => {
+    const optional = ['employmentYears', 'dti', 'monthlyDebtPayments', 'revolvingUtilisation', 'revolvingBalance', 'totalAccounts', 'creditHistoryYears'] as const;
+    const rng = mulberry32(17);
+    const spec = model.spec as ApplicantFeatureSpec;
+    for (let k = 0; k < 400; k++) {
+      const a: Applicant = { ...risky, ficoScore: 600 + Math.floor(rng() * 200), loanAmount: 1000 + Math.floor(rng() * 35_000), homeOwnership: (['RENT', 'MORTGAGE', 'OWN', 'OTHER'] as const)[k % 4], purpose: LOAN_PURPOSES[k % LOAN_PURPOSES.length] };
+      for (const f of optional) if (rng() < 0.5) delete (a as Partial<Applicant>)[f];
+      const codes = assess(model, DEFAULT_POLICY, a).reasons.map((r) => r.code);
+      if (a.employmentYears === undefined) expect(codes).not.toContain('employment');
+      if (a.dti === undefined && a.monthlyDebtPayments === undefined) expect(codes).not.toContain('debt_burden');
+      if (a.revolvingUtilisation === undefined) expect(codes).not.toContain('revolving_utilisation');
+      if (a.revolvingBalance === undefined) expect(codes).not.toContain('revolving_balance');
+      if (a.creditHistoryYears === undefined) expect(codes).not.toContain('credit_history');
+      if (spec.categories.homeOwnership.levels[a.homeOwnership] <= spec.categories.homeOwnership.unseen) expect(codes).not.toContain('home_ownership');
+      if (spec.categories.purpose.levels[a.purpose] <= spec.categories.purpose.unseen) expect(codes).not.toContain('purpose');
+      for (const text of assess(model, DEFAULT_POLICY, a).reasons.map((r) => r.text)) expect(text).not.toMatch(/not given/);
+    }
+    // A mortgage holder (the lowest-risk housing group in the data) is never told that housing raised the risk.
+    expect(spec.categories.homeOwnership.levels.MORTGAGE).toBeLessThan(spec.categories.homeOwnership.unseen);
   });
 
   it('groups features and reports only positive pushes', () => {

@@ -5,6 +5,8 @@ import { APPLICANT_INPUT_DIRECTIONS } from '../src/features/applicant.ts';
 import { inputGrid, inputRange, isMonotone } from '../src/evaluation/dependence.ts';
 import { loadModel } from '../src/model/load.ts';
 import { estimatePd, type LoadedModel } from '../src/model/model.ts';
+import { rawLogit } from '../src/model/scorer.ts';
+import { featureVector } from '../src/features/spec.ts';
 import { assess } from '../src/scoring/assess.ts';
 import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import { binMatrix } from '../src/forest/binning.ts';
@@ -99,6 +101,29 @@ describe('the shipped model is monotone in the applicant\'s answers', () => {
         if (good.offer.withinMaxApr && worse.offer.withinMaxApr) expect(good.offer.apr).toBeLessThanOrEqual(worse.offer.apr + 1e-12);
       }),
       { numRuns: 300, seed: 7 },
+    );
+  });
+
+  it('the raw log-odds move only the declared way in every constrained feature, across all of its split points', () => {
+    const parts = { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
+    const names = model.spec.features;
+    const constrained = names.map((f, i) => [i, model.scorer.directions[f] ?? 0] as const).filter(([, d]) => d !== 0);
+    fc.assert(
+      fc.property(applicantArb, fc.constantFrom(...constrained), (a, [f, d]) => {
+        const x = featureVector(model.spec, a);
+        // Every threshold the trees use for f, with a step either side, and the ends far beyond.
+        const cuts = new Set<number>([-1e9, 1e9]);
+        const t = model.trees!;
+        for (let n = 0; n < t.feature.length; n++) if (t.feature[n] === f) for (const e of [-1e-9, 0, 1e-9]) cuts.add(t.threshold[n] + e);
+        const values = [...cuts].sort((p, q) => p - q);
+        const z = values.map((v) => {
+          const moved = Float64Array.from(x);
+          moved[f] = v;
+          return rawLogit(parts, moved);
+        });
+        if (!isMonotone(z, d, 1e-9)) throw new Error(`${names[f]} (${d > 0 ? '+' : '-'}): log-odds not monotone`);
+      }),
+      { numRuns: 200, seed: 5 },
     );
   });
 

@@ -135,6 +135,9 @@ describe('train on any credit CSV (--target/--bad)', () => {
     const lonelyTarget = await cli(['--target', 'bad']);
     expect(lonelyTarget.code).toBe(2);
     expect(lonelyTarget.stderr).toMatch(/--target: --target and --bad go together/);
+    const lcExclude = await cli(['--exclude', 'dti', '--out', mkdtempSync(join(tmpdir(), 'lw-x-'))]);
+    expect(lcExclude.code).toBe(1);
+    expect(lcExclude.stderr).toMatch(/--exclude: a LendingClub file is read as applicants' answers/);
     const notLc = await cli(['--data', 'datasets/german_credit.csv', '--out', mkdtempSync(join(tmpdir(), 'lw-x-'))]);
     expect(notLc.code).toBe(1);
     expect(notLc.stderr).toMatch(/not a LendingClub file: give --target COLUMN and --bad VALUE/);

@@ -89,6 +89,9 @@ export async function loadTrainingSet(file: string, options: LoadOptions): Promi
       else if (isLendingClubHeader(await readCsvHeader(file, { headerMustInclude: 'loan_status' }).catch(() => []))) format = 'lendingclub';
       else throw new Error(`${basename(file)} is not a LendingClub file: give --target COLUMN and --bad VALUE`);
     }
+    if (format === 'lendingclub' && (options.exclude?.length ?? 0) > 0) {
+      throw new Error('--exclude: a LendingClub file is read as applicants\' answers, whose features are fixed; --exclude is for other CSVs (with --target and --bad)');
+    }
     return await (format === 'lendingclub' ? loadLendingClub(file) : loadGeneric(file, options));
   } catch (error) {
     throw asDataError(file, error);
