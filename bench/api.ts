@@ -96,7 +96,7 @@ export async function benchApi(): Promise<Row[]> {
     const decide = ((performance.now() - t0) * 1000) / n;
     const assessment = assess(model, policy.policy, applicant);
     t0 = performance.now();
-    for (let i = 0; i < 500; i++) await recordDecision(database.db, { applicant, channel: 'api' }, assessment, policy.version);
+    for (let i = 0; i < 500; i++) await recordDecision(database.db, { applicant, caller: { owner: 'bench', channel: 'api', trustedEvidence: false }, assessment, policyVersion: policy.version });
     const store = ((performance.now() - t0) * 1000) / 500;
     await database.close();
     rows.push({ name: '… JSON parse + zod validation of one applicant', value: Math.round(validate * 10) / 10, unit: 'µs' });

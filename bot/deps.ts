@@ -1,6 +1,5 @@
 import type { Db } from '../db/client.ts';
-import type { PolicyCache } from '../src/api/policy-cache.ts';
-import type { StoreDecision } from '../src/api/routes/score.ts';
+import type { DecisionService } from '../src/app/decide.ts';
 import type { LoadedModel } from '../src/model/model.ts';
 import type { FrontierSolver } from '../src/portfolio/service.ts';
 
@@ -8,9 +7,8 @@ import type { FrontierSolver } from '../src/portfolio/service.ts';
 export interface BotDeps {
   db: () => Db;
   model: LoadedModel;
-  policy: PolicyCache;
-  /** Stores an application and its decision, exactly as the API does. */
-  store: StoreDecision;
+  /** The process's one decision service, shared with the API (one policy cache, one writer). */
+  decisions: DecisionService;
   /** Telegram user ids allowed to run admin commands (BOT_ADMIN_IDS), besides those in the database. */
   admins: readonly number[];
   /** Downloads a file Telegram holds, by its file_path. */

@@ -5,7 +5,7 @@ import { ALT_QUESTIONS, QUESTIONS, choiceLabel } from './questions.ts';
 const money = (v: number) => `$${v.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: v % 1 ? 2 : 0 })}`;
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
-export function summary(answers: Record<string, unknown>, alternative?: Record<string, unknown>): string {
+export function summary(answers: Record<string, unknown>, alternative?: Record<string, unknown>, statementMonths?: number): string {
   const lines = QUESTIONS.filter((q) => answers[q.field] !== undefined).map((q) => {
     const v = answers[q.field];
     const shown = q.choices ? choiceLabel(q, v) : q.field === 'revolvingUtilisation' ? `${v}%` : ['loanAmount', 'annualIncome', 'monthlyDebtPayments'].includes(q.field) ? money(v as number) : String(v);
@@ -16,7 +16,7 @@ export function summary(answers: Record<string, unknown>, alternative?: Record<s
   if (alternative && Object.keys(alternative).length) {
     lines.push('Bank-account evidence:');
     for (const q of ALT_QUESTIONS) if (alternative[q.field] !== undefined) lines.push(`• ${q.text.replace(/\?$/, '')}: ${alternative[q.field]}`);
-    if (alternative.behaviour) lines.push(`• A bank statement (${(alternative.behaviour as { monthsObserved: number }).monthsObserved} months), reduced to behavioural features`);
+    if (alternative.statementId) lines.push(`• A bank statement${statementMonths ? ` (${statementMonths} months)` : ''}, reduced to behavioural features`);
   }
   return lines.join('\n');
 }

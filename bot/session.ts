@@ -12,6 +12,10 @@ export const ConversationSchema = z.object({
   step: z.number().int().min(0),
   answers: z.record(z.string(), z.unknown()),
   alternative: z.record(z.string(), z.unknown()).optional(),
+  /** A parsed statement's months, to show in the summary (its features stay on the server under alternative.statementId). */
+  statementMonths: z.number().optional(),
+  /** The last decided application, whose counter-offer button may be pressed. */
+  lastApplicationId: z.string().optional(),
   /** Where /back and /cancel return from forget-confirm. */
   previousMode: z.string().optional(),
 });

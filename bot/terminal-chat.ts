@@ -4,11 +4,11 @@ import { parseArgs } from 'node:util';
 import type { UserFromGetMe } from 'grammy/types';
 import { openDatabase } from '../db/client.ts';
 import { registerModel } from '../db/repository.ts';
-import { PolicyCache } from '../src/api/policy-cache.ts';
+import { decisionService } from '../src/app/decide.ts';
+import { databaseStore } from '../db/decision-store.ts';
 import { readEnv } from '../src/config.ts';
 import { loadModel } from '../src/model/load.ts';
 import { createBot } from './bot.ts';
-import { storeWith } from './store.ts';
 
 /**
  * `npm run chat`: the Telegram dialogue in a terminal, through the same bot code. Outgoing Bot API
@@ -24,7 +24,7 @@ const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL, 
 await registerModel(database.db, model);
 const db = () => database.db;
 const bot = createBot(
-  { db, model, policy: new PolicyCache(db), store: storeWith(db), admins: values.admin ? [USER_ID] : env.BOT_ADMIN_IDS, downloadFile: async (path) => readFileSync(path, 'utf8') },
+  { db, model, decisions: decisionService({ model, store: databaseStore(db) }), admins: values.admin ? [USER_ID] : env.BOT_ADMIN_IDS, downloadFile: async (path) => readFileSync(path, 'utf8') },
   { token: '0:terminal', botInfo },
 );
 

@@ -88,13 +88,13 @@ export async function decisionStats(db: Db, since?: Date): Promise<Stats> {
   return { applications: row.n, approved: row.approved, approvalRate: row.n ? row.approved / row.n : 0, averagePd: row.averagePd };
 }
 
-/** The oldest referred decision nobody has reviewed yet. */
+/** The oldest referred decision nobody has reviewed yet (a superseded application is no longer open). */
 export async function nextReferral(db: Db) {
   const [row] = await db
     .select({ decisionId: decisions.id, applicationId: decisions.applicationId, pd: decisions.pd, score: decisions.score, reasons: decisions.reasons, offer: decisions.offer, applicant: applications.applicant, createdAt: decisions.createdAt })
     .from(decisions)
     .innerJoin(applications, eq(applications.id, decisions.applicationId))
-    .where(and(eq(decisions.decision, 'refer'), isNull(decisions.reviewedDecision)))
+    .where(and(eq(decisions.decision, 'refer'), isNull(decisions.reviewedDecision), eq(applications.status, 'live')))
     .orderBy(decisions.id)
     .limit(1);
   return row;
@@ -105,7 +105,15 @@ export async function reviewDecision(db: Db, decisionId: number, reviewer: strin
     const rows = await tx
       .update(decisions)
       .set({ reviewedBy: reviewer, reviewedDecision: outcome })
-      .where(and(eq(decisions.id, decisionId), eq(decisions.decision, 'refer'), isNull(decisions.reviewedDecision)))
+      .where(
+        and(
+          eq(decisions.id, decisionId),
+          eq(decisions.decision, 'refer'),
+          isNull(decisions.reviewedDecision),
+          // A referral whose counter-offer was accepted is closed: approving it would book a second loan.
+          sql`exists (select 1 from ${applications} where ${applications.id} = ${decisions.applicationId} and ${applications.status} = 'live')`,
+        ),
+      )
       .returning({ id: decisions.id });
     if (rows.length === 0) return false;
     await tx.insert(auditLog).values({ actor: reviewer, action: `review.${outcome}`, subject: String(decisionId) });

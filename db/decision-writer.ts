@@ -1,8 +1,40 @@
 import { randomUUID } from 'node:crypto';
-import type { Assessment } from '../src/scoring/assess.ts';
+import type { DecisionRecord } from '../src/app/ports.ts';
 import type { Db } from './client.ts';
-import type { RecordInput } from './repository.ts';
 import { applications, decisions } from './schema.ts';
+
+/** The applications row of a decision record. */
+export function applicationRow(id: string, r: DecisionRecord): typeof applications.$inferInsert {
+  return {
+    id,
+    channel: r.caller.channel,
+    apiKeyId: r.caller.apiKeyId ?? null,
+    subject: r.caller.subject ?? null,
+    owner: r.caller.owner,
+    idempotencyKey: r.idempotencyKey ?? null,
+    supersedes: r.supersedes ?? null,
+    applicant: r.applicant,
+  };
+}
+
+/** The decisions row of a decision record. */
+export function decisionRow(id: string, r: DecisionRecord): typeof decisions.$inferInsert {
+  const a = r.assessment;
+  return {
+    applicationId: id,
+    pd: a.pd,
+    score: a.score,
+    riskBand: a.riskBand,
+    decision: a.decision,
+    reasons: a.reasons,
+    offer: a.offer,
+    behaviour: a.behaviour,
+    thinFile: a.thinFile,
+    notices: a.notices,
+    modelVersion: a.modelVersion,
+    policyVersion: r.policyVersion,
+  };
+}
 
 /**
  * Group commit for decisions: writes that arrive together are stored in one transaction (two
@@ -11,9 +43,7 @@ import { applications, decisions } from './schema.ts';
  */
 interface Pending {
   id: string;
-  input: RecordInput;
-  assessment: Assessment;
-  policyVersion: number;
+  record: DecisionRecord;
   resolve: (id: string) => void;
   reject: (error: unknown) => void;
 }
@@ -28,9 +58,9 @@ export class DecisionWriter {
     private readonly options: { maxBatch?: number; maxInFlight?: number } = {},
   ) {}
 
-  write(input: RecordInput, assessment: Assessment, policyVersion: number): Promise<string> {
+  write(record: DecisionRecord): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: randomUUID(), input, assessment, policyVersion, resolve, reject });
+      this.queue.push({ id: randomUUID(), record, resolve, reject });
       this.schedule();
     });
   }
@@ -51,31 +81,8 @@ export class DecisionWriter {
     this.inFlight++;
     try {
       await this.db().transaction(async (tx) => {
-        await tx.insert(applications).values(
-          batch.map((p) => ({
-            id: p.id,
-            channel: p.input.channel,
-            apiKeyId: p.input.apiKeyId ?? null,
-            subject: p.input.subject ?? null,
-            applicant: p.input.applicant,
-          })),
-        );
-        await tx.insert(decisions).values(
-          batch.map((p) => ({
-            applicationId: p.id,
-            pd: p.assessment.pd,
-            score: p.assessment.score,
-            riskBand: p.assessment.riskBand,
-            decision: p.assessment.decision,
-            reasons: p.assessment.reasons,
-            offer: p.assessment.offer,
-            behaviour: p.assessment.behaviour,
-            thinFile: p.assessment.thinFile,
-            notices: p.assessment.notices,
-            modelVersion: p.assessment.modelVersion,
-            policyVersion: p.policyVersion,
-          })),
-        );
+        await tx.insert(applications).values(batch.map((p) => applicationRow(p.id, p.record)));
+        await tx.insert(decisions).values(batch.map((p) => decisionRow(p.id, p.record)));
       });
       for (const p of batch) p.resolve(p.id);
     } catch (error) {

@@ -22,6 +22,8 @@ export async function storedBook(db: Db): Promise<BookInput> {
     })
     .from(decisions)
     .innerJoin(applications, eq(decisions.applicationId, applications.id))
+    // A superseded application's loan is its accepted counter-offer, which is in the book itself.
+    .where(eq(applications.status, 'live'))
     .orderBy(decisions.applicationId, desc(decisions.id));
   const loans: BookInput['loans'] = [];
   const currentIds: string[] = [];

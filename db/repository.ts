@@ -2,15 +2,15 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Applicant } from '../src/applicant/schema.ts';
 import type { Assessment } from '../src/scoring/assess.ts';
+import type { Channel, DecisionRecord } from '../src/app/ports.ts';
 import type { LoadedModel } from '../src/model/model.ts';
-import { DEFAULT_POLICY, PolicySchema, type Policy } from '../src/scoring/policy.ts';
+import { DEFAULT_POLICY, PolicySchema, type Policy, type PolicyVersion } from '../src/scoring/policy.ts';
 import type { Db } from './client.ts';
 import { DecisionWriter } from './decision-writer.ts';
 import { apiKeys, applications, auditLog, decisions, modelVersions, policies } from './schema.ts';
 
 /** Every read and write the product makes, as plain functions over a `Db`. */
 
-export type Channel = 'api' | 'widget' | 'bot';
 
 export interface AuditEntry {
   actor: string;
@@ -32,12 +32,7 @@ export async function registerModel(db: Db, model: LoadedModel): Promise<void> {
     .onConflictDoNothing();
 }
 
-export interface PolicyVersion {
-  version: number;
-  policy: Policy;
-  createdBy: string;
-  createdAt: Date;
-}
+export type { PolicyVersion };
 
 function toPolicyVersion(row: typeof policies.$inferSelect): PolicyVersion {
   const { version, createdBy, createdAt, ...rest } = row;
@@ -62,21 +57,16 @@ export async function setPolicy(db: Db, policy: Policy, actor: string): Promise<
 
 // ---- applications and decisions ----
 
-export interface RecordInput {
-  applicant: Applicant;
-  channel: Channel;
-  apiKeyId?: number;
-  subject?: string;
-}
-
 /** Stores the application and its decision in one transaction; returns the application id. */
-export async function recordDecision(db: Db, input: RecordInput, assessment: Assessment, policyVersion: number): Promise<string> {
-  return new DecisionWriter(() => db).write(input, assessment, policyVersion);
+export async function recordDecision(db: Db, record: DecisionRecord): Promise<string> {
+  return new DecisionWriter(() => db).write(record);
 }
 
 export interface StoredApplication {
   id: string;
   channel: Channel;
+  status: 'live' | 'superseded';
+  supersededBy: string | null;
   apiKeyId: number | null;
   applicant: Applicant;
   createdAt: Date;
@@ -112,6 +102,8 @@ export async function getApplication(db: Db, id: string): Promise<StoredApplicat
   return {
     id: a.id,
     channel: a.channel,
+    status: a.status,
+    supersededBy: a.supersededBy,
     apiKeyId: a.apiKeyId,
     applicant: a.applicant as Applicant,
     createdAt: a.createdAt,
@@ -141,7 +133,8 @@ export async function countDecisions(db: Db): Promise<number> {
 
 // ---- API keys ----
 
-export const KEY_SCOPES = ['admin', 'score', 'widget'] as const;
+/** `trusted-evidence`: a score key that may also send behavioural features computed elsewhere (a partner bank). */
+export const KEY_SCOPES = ['admin', 'score', 'widget', 'trusted-evidence'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
 
 export interface ApiKey {

@@ -12,6 +12,7 @@ import {
   serial,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -49,7 +50,7 @@ export const apiKeys = pgTable(
     prefix: text('prefix').notNull().unique(),
     hash: text('hash').notNull(),
     name: text('name').notNull(),
-    scope: text('scope', { enum: ['admin', 'score', 'widget'] }).notNull(),
+    scope: text('scope', { enum: ['admin', 'score', 'widget', 'trusted-evidence'] }).notNull(),
     allowedOrigins: jsonb('allowed_origins').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     ratePerMinute: integer('rate_per_minute').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -66,9 +67,44 @@ export const applications = pgTable(
     /** Telegram chat or other channel-side subject, so a person can ask for their data to be deleted. */
     subject: text('subject'),
     applicant: jsonb('applicant').notNull(),
+    /** Who asked: `key:<id>`, `widget` or the chat subject; idempotency keys and statements are bound to it. */
+    owner: text('owner'),
+    /** The client's Idempotency-Key: a retry with the same key gets the stored answer, never a second decision. */
+    idempotencyKey: text('idempotency_key'),
+    /** `live`, or `superseded` once its counter-offer was accepted (then out of review and out of the book). */
+    status: text('status', { enum: ['live', 'superseded'] }).notNull().default('live'),
+    /** The application that replaced this one (its accepted counter-offer). */
+    supersededBy: uuid('superseded_by'),
+    /** The application whose counter-offer this one accepts. */
+    supersedes: uuid('supersedes'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('applications_subject_idx').on(t.subject), index('applications_created_idx').on(t.createdAt)],
+  (t) => [
+    index('applications_subject_idx').on(t.subject),
+    index('applications_created_idx').on(t.createdAt),
+    uniqueIndex('applications_idempotency_idx').on(t.owner, t.idempotencyKey),
+    // One acceptance per counter-offer, whatever the timing of two presses.
+    uniqueIndex('applications_supersedes_idx').on(t.supersedes),
+  ],
+);
+
+/**
+ * Bank statements the server parsed itself: only their behavioural features and hash, bound to the
+ * caller that sent them and kept for a short while, so a decision can use evidence the server vouches for.
+ */
+export const statements = pgTable(
+  'statements',
+  {
+    id: uuid('id').primaryKey(),
+    owner: text('owner').notNull(),
+    sha256: text('sha256').notNull(),
+    features: jsonb('features').notNull(),
+    transactions: integer('transactions').notNull(),
+    asOf: text('as_of').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('statements_expires_idx').on(t.expiresAt)],
 );
 
 export const decisions = pgTable(

@@ -204,14 +204,15 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     expect(body.transactions).toBe(3);
     expect(body.behaviour.regularIncome).toBe(2000);
     expect(body.statementSha256).toMatch(/^[0-9a-f]{64}$/);
-    const scored = await json(await score({ ...sampleApplicant, alternativeData: { behaviour: body.behaviour, statementSha256: body.statementSha256 } }));
+    expect(body.statementId).toMatch(/^[0-9a-f-]{36}$/);
+    const scored = await json(await score({ ...sampleApplicant, alternativeData: { statementId: body.statementId } }));
     expect(scored.behaviour.source).toBe('statement');
     const mapped = await app.request('/v1/statements?columns=date=Posted,amount=Value', { method: 'POST', body: csv.replace('Date', 'Posted').replace('Paid in', 'Value').replace('Paid out', 'Unused'), headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey } });
     expect(mapped.status).toBe(200);
     expect((await app.request('/v1/statements?columns=when:Posted', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey } })).status).toBe(400);
     const broken = await app.request('/v1/statements', { method: 'POST', body: 'Date,Amount\n2024-01-01,ten\n', headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey } });
     expect(broken.status).toBe(400);
-    expect((await json(broken)).error).toBe('statement not used: row 2, column "Amount": not an amount');
+    expect((await json(broken)).issues).toEqual([{ field: 'statement', rule: 'row 2, column "Amount": not an amount' }]);
   });
 
   it('stored one decision for every 200 answer', async () => {

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { UserFromGetMe } from 'grammy/types';
 import { createBot } from '../bot/bot.ts';
-import { storeWith } from '../bot/store.ts';
+import { databaseStore } from '../db/decision-store.ts';
+import { decisionService } from '../src/app/decide.ts';
 import { QUESTIONS } from '../bot/questions.ts';
 import type { Database } from '../db/client.ts';
 import { auditEntries, createKey, registerModel } from '../db/repository.ts';
@@ -11,7 +12,6 @@ import { streamLendingClub } from '../src/data/lendingclub.ts';
 import { addBotAdmin } from '../db/bot-repository.ts';
 import { applications, conversations, decisions } from '../db/schema.ts';
 import { createApp } from '../src/api/app.ts';
-import { PolicyCache } from '../src/api/policy-cache.ts';
 import { loadModel } from '../src/model/load.ts';
 import { ENGINES, openTestDatabase } from './support/databases.ts';
 import { FakeTelegram, callbackUpdate, documentUpdate, editedUpdate, stickerUpdate, textUpdate } from './support/fake-telegram.ts';
@@ -33,7 +33,7 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
   /** A fresh bot process on the same database, as after a restart. */
   const boot = () => {
     const db = () => database.db;
-    const bot = createBot({ db, model, policy: new PolicyCache(db, 0), store: storeWith(db), admins: [ADMIN] }, { token: TOKEN, botInfo, apiRoot: fake.url });
+    const bot = createBot({ db, model, decisions: decisionService({ model, store: databaseStore(db), policyTtlMs: 0 }), admins: [ADMIN] }, { token: TOKEN, botInfo, apiRoot: fake.url });
     app = createApp({ model, db, telegram: { bot, secretToken: SECRET } });
   };
   const send = async (update: unknown, secret = SECRET) => {
@@ -192,7 +192,7 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     expect(row.decisions.behaviour).toBeNull();
   });
 
-  it('offers a counter-offer as a button that re-scores and stores a new decision', async () => {
+  it('offers a counter-offer as a button that books it once, in place of the original', async () => {
     const user = 106;
     await send(textUpdate(user, '/apply'));
     await send(textUpdate(user, '35000'));
@@ -206,11 +206,17 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     const buttons = keyboardData(user);
     expect(last(user)).toMatch(/Declined|Referred/);
     expect(buttons).toHaveLength(1);
-    expect(buttons[0]).toMatch(/^counter:\d+:(36|60)$/);
+    expect(buttons[0]).toMatch(/^counter:[0-9a-f-]{36}$/);
     await send(callbackUpdate(user, buttons[0]));
     expect(last(user)).toMatch(/^✅ Approved/);
+    // A second press (or a re-delivered one) books nothing new.
+    await send(callbackUpdate(user, buttons[0]));
+    expect(last(user)).toMatch(/already accepted/);
     const rows = await database.db.select().from(applications).where(eq(applications.subject, `tg:${user}`));
     expect(rows).toHaveLength(2);
+    expect(rows.filter((r) => r.status === 'live')).toHaveLength(1);
+    const original = rows.find((r) => r.status === 'superseded')!;
+    expect(original.supersededBy).toBe(rows.find((r) => r.status === 'live')!.id);
   });
 
   it('answers stickers, edits, unknown commands and group chats sensibly', async () => {

@@ -106,7 +106,7 @@ export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promis
       return;
     }
     const next = await setPolicy(deps.db(), parsed.data, actor(ctx));
-    deps.policy.invalidate();
+    deps.decisions.policy.invalidate();
     await ctx.reply(`Saved. ${policyText(next.version, next.policy)}`);
   });
 

@@ -1,9 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { ApplicantSchema, describeIssues, type Applicant } from '../../src/applicant/schema.ts';
-import { StatementError, parseStatement } from '../../src/data/statement.ts';
-import { BehaviourError, behaviourFeatures } from '../../src/features/behaviour.ts';
-import { sha256 } from '../../src/scoring/evidence.ts';
-import { assess } from '../../src/scoring/assess.ts';
+import { DecisionRefused } from '../../src/app/decide.ts';
+import type { Caller } from '../../src/app/ports.ts';
 import { parseNumberAnswer } from '../answers.ts';
 import type { BotDeps } from '../deps.ts';
 import { decisionMessage, summary } from '../format.ts';
@@ -13,6 +11,12 @@ import { freshConversation, type BotContext } from '../session.ts';
 /** The applicant's side: /apply, one question at a time, optional bank evidence, confirm, decision. */
 
 export const subjectOf = (ctx: BotContext) => `tg:${ctx.from!.id}`;
+
+/** A chat user as the decision service sees them: statements and applications are bound to them. */
+const callerOf = (ctx: BotContext): Caller => ({ owner: subjectOf(ctx), channel: 'bot', subject: subjectOf(ctx), trustedEvidence: false });
+
+const counterButton = (applicationId: string, c: { amount: number; termMonths: number }) =>
+  new InlineKeyboard().text(`Apply for $${c.amount.toLocaleString('en-US')} over ${c.termMonths} months`, `counter:${applicationId}`);
 
 function keyboardFor(q: Question, step: number): InlineKeyboard | undefined {
   if (!q.choices && !q.optional) return undefined;
@@ -44,7 +48,7 @@ export async function askCurrent(ctx: BotContext): Promise<void> {
     const q = ALT_QUESTIONS[s.step];
     await ctx.reply(`Optional ${s.step + 1} of ${ALT_QUESTIONS.length}. ${q.text}\n(For example: ${q.example})`, { reply_markup: new InlineKeyboard().text('Skip', `altskip:${s.step}`) });
   } else if (s.mode === 'confirm') {
-    await ctx.reply(`Please check your answers:\n${summary(s.answers, s.alternative)}`, {
+    await ctx.reply(`Please check your answers:\n${summary(s.answers, s.alternative, s.statementMonths)}`, {
       reply_markup: new InlineKeyboard().text('Confirm and get my decision', 'confirm:yes').row().text('Start again', 'confirm:restart'),
     });
   }
@@ -67,14 +71,18 @@ function advance(ctx: BotContext): void {
   }
 }
 
-async function decideAndReply(ctx: BotContext, deps: BotDeps, applicant: Applicant): Promise<void> {
-  const policy = await deps.policy.get();
-  const assessment = assess(deps.model, policy.policy, applicant);
-  await deps.store({ applicant, channel: 'bot', subject: subjectOf(ctx) }, assessment, policy.version);
-  const c = assessment.offer.counterOffer;
-  await ctx.reply(decisionMessage(assessment, applicant), {
-    reply_markup: c ? new InlineKeyboard().text(`Apply for $${c.amount.toLocaleString('en-US')} over ${c.termMonths} months`, `counter:${c.amount}:${c.termMonths}`) : undefined,
-  });
+/** Decides through the shared service; returns the application id, or undefined when the evidence was refused. */
+async function decideAndReply(ctx: BotContext, deps: BotDeps, applicant: Applicant): Promise<string | undefined> {
+  try {
+    const { applicationId, assessment } = await deps.decisions.decide({ applicant, caller: callerOf(ctx) });
+    const c = assessment.offer.counterOffer;
+    await ctx.reply(decisionMessage(assessment, applicant), { reply_markup: c ? counterButton(applicationId, c) : undefined });
+    return applicationId;
+  } catch (error) {
+    if (!(error instanceof DecisionRefused)) throw error;
+    await ctx.reply(`I could not use part of your application: ${error.issues.map((i) => i.rule).join('; ')}. /apply starts again.`);
+    return undefined;
+  }
 }
 
 export function applyFeature(deps: BotDeps) {
@@ -190,22 +198,34 @@ export function applyFeature(deps: BotDeps) {
       await ctx.reply(`Some answers need another look (${issues}). Use /back to correct them, or /apply to start again.`);
       return;
     }
-    await decideAndReply(ctx, deps, parsed.data);
-    ctx.session = { ...freshConversation(), answers: parsed.data as Record<string, unknown> };
+    const applicationId = await decideAndReply(ctx, deps, parsed.data);
+    ctx.session = { ...freshConversation(), answers: parsed.data as Record<string, unknown>, ...(applicationId ? { lastApplicationId: applicationId } : {}) };
   });
 
-  // The counter-offer button re-scores the last application with the amount and term offered.
-  composer.callbackQuery(/^counter:(\d+(?:\.\d+)?):(36|60)$/, async (ctx) => {
-    const last = ApplicantSchema.safeParse(ctx.session.answers);
-    if (ctx.session.mode !== 'idle' || !last.success) {
+  // The counter-offer button accepts the offer of the application it was sent with: the service
+  // replaces that application by the counter-offer, once; a second press changes nothing.
+  composer.callbackQuery(/^counter:([0-9a-f-]{36})$/, async (ctx) => {
+    try {
+      const answer = await deps.decisions.acceptCounterOffer({ applicationId: ctx.match[1], caller: callerOf(ctx) });
+      await ctx.answerCallbackQuery({ text: answer.alreadyAccepted ? 'You have already accepted this offer.' : 'Accepted.' });
+      await ctx.editMessageReplyMarkup().catch(() => undefined);
+      const stored = ApplicantSchema.safeParse({ ...ctx.session.answers, loanAmount: answer.assessment.offer.amount, termMonths: answer.assessment.offer.termMonths });
+      if (answer.alreadyAccepted) {
+        await ctx.reply(`This offer was already accepted: your application ${answer.applicationId} holds it, and nothing new was booked.`);
+        return;
+      }
+      if (stored.success) ctx.session.answers = stored.data as Record<string, unknown>;
+      ctx.session.lastApplicationId = answer.applicationId;
+      const c = answer.assessment.offer.counterOffer;
+      await ctx.reply(decisionMessage(answer.assessment, stored.success ? stored.data : (ctx.session.answers as Applicant)), { reply_markup: c ? counterButton(answer.applicationId, c) : undefined });
+    } catch (error) {
+      if (!(error instanceof DecisionRefused)) throw error;
       await ctx.answerCallbackQuery({ text: 'That offer is no longer open; /apply starts a new application.' });
-      return;
     }
-    await ctx.answerCallbackQuery();
-    const applicant = { ...last.data, loanAmount: Number(ctx.match[1]), termMonths: Number(ctx.match[2]) as 36 | 60 };
-    await decideAndReply(ctx, deps, applicant);
-    ctx.session.answers = applicant as Record<string, unknown>;
   });
+
+  // Buttons sent before offers were bound to their application: no longer open.
+  composer.callbackQuery(/^counter:/, (ctx) => ctx.answerCallbackQuery({ text: 'That offer is no longer open; /apply starts a new application.' }));
 
   privateChat.on('message:document', async (ctx, next) => {
     if (ctx.session.mode !== 'alt-file') return next();
@@ -223,9 +243,10 @@ export function applyFeature(deps: BotDeps) {
       return;
     }
     try {
-      const behaviour = behaviourFeatures(parseStatement(text), new Date());
-      // Only the features and a hash of the file are kept; the transactions are dropped here.
-      ctx.session.alternative = { behaviour, statementSha256: sha256(text) };
+      // The server parses the file itself: only its features and a hash are kept, under a statement id.
+      const { statementId, behaviour } = await deps.decisions.reduceStatement({ text, caller: callerOf(ctx) });
+      ctx.session.alternative = { statementId };
+      ctx.session.statementMonths = behaviour.monthsObserved;
       ctx.session.mode = 'confirm';
       const money = (v: number) => `$${Math.round(v).toLocaleString('en-US')}`;
       await ctx.reply(
@@ -233,8 +254,8 @@ export function applyFeature(deps: BotDeps) {
       );
       await askCurrent(ctx);
     } catch (error) {
-      if (!(error instanceof StatementError) && !(error instanceof BehaviourError)) throw error;
-      await ctx.reply(`I could not use that statement: ${error.message}. Please fix it and send it again, or tap Skip.`, { reply_markup: new InlineKeyboard().text('Skip', 'alt:skip') });
+      if (!(error instanceof DecisionRefused)) throw error;
+      await ctx.reply(`I could not use that statement: ${error.issues.map((i) => i.rule).join('; ')}. Please fix it and send it again, or tap Skip.`, { reply_markup: new InlineKeyboard().text('Skip', 'alt:skip') });
     }
   });
 

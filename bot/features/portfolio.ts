@@ -29,7 +29,7 @@ const BudgetSchema = z
 export function portfolioFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promise<boolean>) {
   const composer = new Composer<BotContext>();
   adminGate(composer, ['portfolio', 'frontier', 'optimise'], deps, isAdmin);
-  const policy = async () => (await deps.policy.get()).policy;
+  const policy = async () => (await deps.decisions.policy.get()).policy;
   // A book that cannot be optimised is the lender's situation, not a failure: say why.
   const explain = async (ctx: BotContext, work: () => Promise<void>) => {
     try {

@@ -10,20 +10,19 @@ import type { Db } from '../../db/client.ts';
 import { describeIssues } from '../applicant/schema.ts';
 import type { LoadedModel } from '../model/model.ts';
 import { authenticate, type AuthEnv } from './auth.ts';
-import { StorageUnavailable } from './errors.ts';
-import { PolicyCache } from './policy-cache.ts';
+import { refusalBody, StorageUnavailable } from './errors.ts';
+import { DecisionRefused, decisionService, type DecisionService } from '../app/decide.ts';
+import { databaseStore } from '../../db/decision-store.ts';
 import { rateLimit } from './rate-limit.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { genericRoutes } from './routes/generic.ts';
 import { healthRoutes, policyRoutes } from './routes/meta.ts';
-import { scoreRoutes, type StoreDecision } from './routes/score.ts';
+import { scoreRoutes } from './routes/score.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { portfolioRoutes } from './routes/portfolio.ts';
 import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
 import type { CorrelationTable } from '../portfolio/loans.ts';
 import type { FrontierSolver } from '../portfolio/service.ts';
-import { DecisionWriter } from '../../db/decision-writer.ts';
-import { recordDecision } from '../../db/repository.ts';
 import { embedScript, widgetPage } from './widget.ts';
 
 /**
@@ -46,6 +45,8 @@ export interface AppOptions {
   telegram?: { bot: Bot<BotContext>; secretToken: string };
   /** Group-commit concurrent decisions (Node). Workers store each on its own request's connection. */
   batchWrites?: boolean;
+  /** The process's decision service, shared with the bot; made here (with `batchWrites`) when absent. */
+  decisions?: DecisionService;
   /** Requests per minute per client address for the keyless widget. */
   widgetRatePerMinute?: number;
   /** Asset correlations for the portfolio tools; the table shipped in models/ by default. */
@@ -60,9 +61,9 @@ export const BODY_LIMIT_BYTES = 256 * 1024;
 export function createApp(options: AppOptions) {
   const { model, db } = options;
   const widgetOrigins = options.widgetOrigins ?? [];
-  const policy = new PolicyCache(db);
-  const writer = options.batchWrites === false ? undefined : new DecisionWriter(db);
-  const store: StoreDecision = writer ? (...args) => writer.write(...args) : (...args) => recordDecision(db(), ...args);
+  // One decision service (one policy cache, one writer) per process: the bot gets the same one.
+  const decisions = options.decisions ?? decisionService({ model, store: databaseStore(db, { batchWrites: options.batchWrites !== false }) });
+  const policy = decisions.policy;
   const app = new OpenAPIHono<AuthEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return c.json({ error: 'invalid input', issues: describeIssues(result.error) }, 400);
@@ -87,19 +88,19 @@ export function createApp(options: AppOptions) {
       : { id: `ip:${caller.address}`, perMinute: options.widgetRatePerMinute ?? 30 };
   });
   const cacheMs = options.keyCacheMs;
-  app.use('/v1/score', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins, cacheMs }), callers);
-  app.use('/v1/models/generic/score', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins, cacheMs }), callers);
-  app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget'], cacheMs }), callers);
+  app.use('/v1/score', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widgetOrigins, cacheMs }), callers);
+  app.use('/v1/models/generic/score', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widgetOrigins, cacheMs }), callers);
+  app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widgetOrigins, cacheMs }), callers);
   app.use('/v1/policy', authenticate({ db, scopes: ['admin', 'score'], cacheMs }), callers);
-  app.use('/v1/statements', authenticate({ db, scopes: ['admin', 'score', 'widget'], widgetOrigins, cacheMs }), callers);
+  app.use('/v1/statements', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widgetOrigins, cacheMs }), callers);
   app.use('/v1/portfolio/*', authenticate({ db, scopes: ['admin'], cacheMs }), callers);
 
   app.route('/', healthRoutes({ model, ping: async () => void (await db().execute(sql`select 1`)) }));
-  app.route('/', scoreRoutes({ model, store, policy }));
+  app.route('/', scoreRoutes({ decisions }));
   app.route('/', genericRoutes({ ...(options.genericModel ? { model: options.genericModel } : {}) }));
-  app.route('/', applicationRoutes({ db }));
+  app.route('/', applicationRoutes({ db, decisions }));
   app.route('/', policyRoutes({ db, policy }));
-  app.route('/', statementRoutes());
+  app.route('/', statementRoutes({ decisions }));
   app.route('/', portfolioRoutes({ db, policy, correlations: options.correlations ?? SHIPPED_CORRELATIONS, ...(options.frontier ? { frontier: options.frontier } : {}) }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Lendwise API key (`npm run keys -- create`)' });
@@ -124,6 +125,7 @@ export function createApp(options: AppOptions) {
 
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
+    if (error instanceof DecisionRefused) return c.json(refusalBody(error), error.status);
     if (error instanceof StorageUnavailable) {
       console.error(`storage unavailable: ${error.message}`);
       return c.json({ error: 'storage unavailable: nothing was stored, try again shortly' }, 503);

@@ -92,8 +92,12 @@ export const AlternativeDataSchema = z
       label: 'Bank transactions (reduced to behavioural features on arrival)',
       unit: 'list',
     }),
+    statementId: field(z.uuid('must be the statementId that POST /v1/statements returned').optional(), {
+      label: 'A statement this server parsed (POST /v1/statements), sent with the same key within 24 hours',
+      unit: 'id',
+    }),
     behaviour: field(BehaviourFeaturesSchema.optional(), {
-      label: 'Behavioural features computed from a bank statement (POST /v1/statements)',
+      label: 'Behavioural features computed elsewhere: accepted only from keys with the trusted-evidence scope',
       unit: 'object',
     }),
     statementSha256: field(z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex').optional(), {

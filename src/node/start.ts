@@ -9,8 +9,8 @@ import { swaggerAssets } from './docs-assets.ts';
 import { loadPromotedGeneric } from './generic-model.ts';
 import { createBot } from '../../bot/bot.ts';
 import { APPLICANT_COMMANDS } from '../../bot/features/account.ts';
-import { storeWith } from '../../bot/store.ts';
-import { PolicyCache } from '../api/policy-cache.ts';
+import { decisionService } from '../app/decide.ts';
+import { databaseStore } from '../../db/decision-store.ts';
 import { fredClient } from '../macro/fred.ts';
 import { refreshMacro } from '../macro/refresh.ts';
 import { FrontierPool } from '../portfolio/frontier-pool.ts';
@@ -38,15 +38,17 @@ export async function start(env: Env): Promise<Running> {
   const db = () => database.db;
   // Frontier threads start on the first frontier asked for, not with every server.
   let pool: FrontierPool | undefined;
+  // One decision service per process: the API, the widget and the bot share its policy cache and writer.
+  const decisions = decisionService({ model, store: databaseStore(db) });
   const frontier = (book: Parameters<FrontierPool['frontier']>[0], points: number) => (pool ??= FrontierPool.create()).frontier(book, points);
   const bot = env.TELEGRAM_BOT_TOKEN
     ? createBot(
-        { db, model, policy: new PolicyCache(db), store: storeWith(db), admins: env.BOT_ADMIN_IDS, frontier },
+        { db, model, decisions, admins: env.BOT_ADMIN_IDS, frontier },
         { token: env.TELEGRAM_BOT_TOKEN, ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}) },
       )
     : undefined;
   const webhook = bot && env.TELEGRAM_WEBHOOK_URL ? { bot, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : undefined;
-  const app = createApp({ model, db, frontier, widgetOrigins: widgetOrigins(env), docsAssets: swaggerAssets(), ...(genericModel ? { genericModel } : {}), ...(webhook ? { telegram: webhook } : {}) });
+  const app = createApp({ model, db, decisions, frontier, widgetOrigins: widgetOrigins(env), docsAssets: swaggerAssets(), ...(genericModel ? { genericModel } : {}), ...(webhook ? { telegram: webhook } : {}) });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
   });

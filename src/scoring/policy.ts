@@ -37,6 +37,14 @@ export const DEFAULT_POLICY: Policy = {
   storeRawTransactions: false,
 };
 
+/** One stored version of the policy. */
+export interface PolicyVersion {
+  version: number;
+  policy: Policy;
+  createdBy: string;
+  createdAt: Date;
+}
+
 export type DecisionCutoffs = Pick<Policy, 'approveBelow' | 'declineAtOrAbove'>;
 export const DEFAULT_CUTOFFS: DecisionCutoffs = {
   approveBelow: DEFAULT_POLICY.approveBelow,

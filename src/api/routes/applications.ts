@@ -4,12 +4,17 @@ import type { Db } from '../../../db/client.ts';
 import { ApplicantSchema } from '../../applicant/schema.ts';
 import { AssessmentSchema } from '../../scoring/assess.ts';
 import type { AuthEnv } from '../auth.ts';
+import { callerOf } from '../caller.ts';
+import type { DecisionService } from '../../app/decide.ts';
+import { ScoreResponseSchema } from './score.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
 
 const ApplicationSchema = z.object({
   id: z.uuid(),
   channel: z.enum(['api', 'widget', 'bot']),
   createdAt: z.string(),
+  status: z.enum(['live', 'superseded']).meta({ description: 'superseded: its counter-offer was accepted (see supersededBy)' }),
+  supersededBy: z.uuid().nullable(),
   applicant: ApplicantSchema,
   decision: AssessmentSchema.omit({ modelVersion: true }).extend({
     modelVersion: z.string(),
@@ -36,8 +41,30 @@ export const getApplicationRoute = createRoute({
   },
 });
 
-export function applicationRoutes(deps: { db: () => Db }) {
+export const acceptCounterOfferRoute = createRoute({
+  method: 'post',
+  path: '/v1/applications/{id}/accept-counter-offer',
+  summary: 'Accept the counter-offer of an application',
+  description:
+    'The counter-offer is decided as an application of its own and replaces the original, which becomes superseded (out of review and out of the book). Accepting again changes nothing: the answer is the same loan, with alreadyAccepted true.',
+  security: [{ apiKey: [] }],
+  request: { params: z.object({ id: z.uuid().meta({ param: { name: 'id', in: 'path' } }) }) },
+  responses: {
+    200: jsonContent(ScoreResponseSchema.extend({ alreadyAccepted: z.boolean(), supersedes: z.uuid() }), 'The loan on the counter-offer\'s terms, stored'),
+    401: jsonContent(ErrorSchema, 'Missing, unknown or revoked API key'),
+    404: jsonContent(ErrorSchema, 'No such application for this key'),
+    409: jsonContent(ErrorSchema, 'The application has no counter-offer'),
+    503: jsonContent(ErrorSchema, 'Storage unavailable'),
+  },
+});
+
+export function applicationRoutes(deps: { db: () => Db; decisions: DecisionService }) {
   const app = new OpenAPIHono<AuthEnv>();
+  app.openapi(acceptCounterOfferRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const answer = await withStorage(() => deps.decisions.acceptCounterOffer({ applicationId: id, caller: callerOf(c) }));
+    return c.json({ applicationId: answer.applicationId, ...answer.assessment, policyVersion: answer.policyVersion, alreadyAccepted: answer.alreadyAccepted, supersedes: id }, 200);
+  });
   app.openapi(getApplicationRoute, async (c) => {
     const { id } = c.req.valid('param');
     const caller = c.get('caller');
@@ -49,6 +76,8 @@ export function applicationRoutes(deps: { db: () => Db }) {
         id: stored.id,
         channel: stored.channel,
         createdAt: stored.createdAt.toISOString(),
+        status: stored.status,
+        supersededBy: stored.supersededBy,
         applicant: stored.applicant,
         decision: { ...stored.decision, riskBand: stored.decision.riskBand, createdAt: stored.decision.createdAt.toISOString() },
       },

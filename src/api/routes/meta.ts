@@ -5,7 +5,7 @@ import { setPolicy } from '../../../db/repository.ts';
 import type { Db } from '../../../db/client.ts';
 import type { AuthEnv } from '../auth.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
-import type { PolicyCache } from '../policy-cache.ts';
+import type { PolicyCache } from '../../app/policy-cache.ts';
 
 export const healthRoute = createRoute({
   method: 'get',

@@ -8,7 +8,7 @@ import { PortfolioError } from '../../portfolio/markowitz.ts';
 import { frontierOfBook, optimiseBook, OptimiseOptionsSchema, riskOfBook, RiskOptionsSchema, stressOfBook, UploadedBookSchema, type BookInput, type FrontierSolver } from '../../portfolio/service.ts';
 import type { AuthEnv } from '../auth.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
-import type { PolicyCache } from '../policy-cache.ts';
+import type { PolicyCache } from '../../app/policy-cache.ts';
 
 const Shares = z.record(z.string(), z.number());
 const OptimiseResultSchema = z.object({

@@ -1,15 +1,18 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { parseStatement, StatementError, type ColumnMap } from '../../data/statement.ts';
-import { BehaviourError, BehaviourFeaturesSchema, behaviourFeatures } from '../../features/behaviour.ts';
-import { sha256 } from '../../scoring/evidence.ts';
+import type { ColumnMap } from '../../data/statement.ts';
+import { BehaviourFeaturesSchema } from '../../features/behaviour.ts';
+import { STATEMENT_TTL_HOURS, type DecisionService } from '../../app/decide.ts';
 import type { AuthEnv } from '../auth.ts';
-import { ErrorSchema, jsonContent } from '../errors.ts';
+import { callerOf } from '../caller.ts';
+import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
 
 export const StatementResultSchema = z.object({
+  statementId: z.uuid().meta({ description: `Pass as alternativeData.statementId in /v1/score, with the same key, within ${STATEMENT_TTL_HOURS} hours` }),
   behaviour: BehaviourFeaturesSchema,
   statementSha256: z.string(),
   transactions: z.number().int(),
   asOf: z.string(),
+  expiresAt: z.string(),
 });
 
 export const statementRoute = createRoute({
@@ -17,7 +20,7 @@ export const statementRoute = createRoute({
   path: '/v1/statements',
   summary: 'Reduce a CSV bank statement to behavioural features',
   description:
-    'Send the CSV file as the body (text/csv). Columns are found by name (date; description; amount, or debit and credit; balance); day-first dates and thousands separators are read. Nothing is stored: the answer gives the features and a SHA-256 of the file, to pass as alternativeData.behaviour and alternativeData.statementSha256 in /v1/score.',
+    `Send the CSV file as the body (text/csv). Columns are found by name (date; description; amount, or debit and credit; balance); day-first dates and thousands separators are read. The transactions are reduced to behavioural features at once and never stored; the features and a SHA-256 of the file are kept for ${STATEMENT_TTL_HOURS} hours under a statementId bound to your key, to pass as alternativeData.statementId in /v1/score. Features sent by a client are not accepted there.`,
   security: [{ apiKey: [] }],
   request: {
     query: z.object({
@@ -38,20 +41,16 @@ export const statementRoute = createRoute({
   },
 });
 
-export function statementRoutes() {
+export function statementRoutes(deps: { decisions: DecisionService }) {
   const app = new OpenAPIHono<AuthEnv>();
   app.openapi(statementRoute, async (c) => {
     const text = await c.req.text();
-    const { asOf: asOfText, columns } = c.req.valid('query');
+    const { asOf, columns } = c.req.valid('query');
     const map: ColumnMap = Object.fromEntries((columns ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [keyof ColumnMap, string]));
-    const asOf = asOfText ? new Date(`${asOfText}T00:00:00Z`) : new Date();
-    try {
-      const transactions = parseStatement(text, map);
-      return c.json({ behaviour: behaviourFeatures(transactions, asOf), statementSha256: sha256(text), transactions: transactions.length, asOf: asOf.toISOString().slice(0, 10) }, 200);
-    } catch (error) {
-      if (error instanceof StatementError || error instanceof BehaviourError) return c.json({ error: `statement not used: ${error.message}` }, 400);
-      throw error;
-    }
+    const answer = await withStorage(() =>
+      deps.decisions.reduceStatement({ text, columns: map, caller: callerOf(c), ...(asOf ? { asOf: new Date(`${asOf}T00:00:00Z`) } : {}) }),
+    );
+    return c.json(answer, 200);
   });
   return app;
 }
