@@ -27,8 +27,9 @@ export function decisionMessage(a: Assessment, applicant: Applicant): string {
     headline,
     `Risk score: ${a.score} (band ${a.riskBand}); estimated chance of not repaying: ${pct(a.pd)}.`,
   ];
-  if (a.offer.available) {
-    lines.push(`${a.decision === 'approve' ? 'Offer' : 'Indicative offer, subject to review'}: ${money(applicant.loanAmount)} over ${applicant.termMonths} months at ${pct(a.offer.apr)} APR — ${money(a.offer.monthlyPayment)} a month, ${money(a.offer.totalRepayable)} in total.`);
+  const { apr, monthlyPayment: payment, totalRepayable: total } = a.offer;
+  if (a.offer.available && apr !== null && payment !== null && total !== null) {
+    lines.push(`${a.decision === 'approve' ? 'Offer' : 'Indicative offer, subject to review'}: ${money(applicant.loanAmount)} over ${applicant.termMonths} months at ${pct(apr)} APR — ${money(payment)} a month, ${money(total)} in total.`);
   }
   if (a.reasons.length) {
     lines.push('', a.decision === 'approve' ? 'What weighed most on the risk:' : 'The main reasons:');

@@ -30,7 +30,7 @@ export async function storedBook(db: Db): Promise<BookInput> {
   for (const row of rows) {
     const decision = row.reviewedDecision ?? row.decision;
     const offer = row.offer as Assessment['offer'];
-    if ((decision !== 'approve' && decision !== 'refer') || !offer || !(offer.apr > 0)) continue;
+    if ((decision !== 'approve' && decision !== 'refer') || !offer || offer.apr === null || !(offer.apr > 0)) continue;
     const applicant = row.applicant as Applicant;
     loans.push({ id: row.id, amount: offer.amount, termMonths: offer.termMonths, rate: offer.apr, pd: row.pd, purpose: applicant.purpose });
     if (decision === 'approve') currentIds.push(row.id);

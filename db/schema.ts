@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { RateCard } from '../src/scoring/policy.ts';
 import {
   bigint,
   boolean,
@@ -37,6 +38,11 @@ export const policies = pgTable('policies', {
   fundingCost: doublePrecision('funding_cost').notNull(),
   targetMargin: doublePrecision('target_margin').notNull(),
   maxApr: doublePrecision('max_apr').notNull(),
+  /** APR by risk band (A–E); earlier versions get the seed card. */
+  rateCard: jsonb('rate_card')
+    .$type<RateCard>()
+    .notNull()
+    .default(sql`'{"A":0.0493,"B":0.0744,"C":0.0995,"D":0.1325,"E":0.1669}'::jsonb`),
   storeRawTransactions: boolean('store_raw_transactions').notNull().default(false),
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

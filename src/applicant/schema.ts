@@ -59,8 +59,8 @@ const count = (label: string, max: number) =>
 export const TransactionInputSchema = z
   .object({
     date: z.iso.date(),
-    amount: z.number().meta({ description: 'Signed: money in is positive, money out negative' }),
-    balance: z.number().optional(),
+    amount: z.number().min(-100_000_000).max(100_000_000).meta({ description: 'Signed: money in is positive, money out negative (at most 100 million either way)' }),
+    balance: z.number().min(-1_000_000_000).max(1_000_000_000).optional(),
     description: z.string().max(200).optional(),
   })
   .strict();

@@ -36,6 +36,9 @@ export const CounterOfferSchema = PricedLoanSchema.extend({
 });
 
 export const OfferSchema = PricedLoanSchema.extend({
+  apr: z.number().nullable().meta({ description: 'Annual percentage rate as a fraction (0.12 = 12%); null when the risk would need more than the policy\'s maximum APR' }),
+  monthlyPayment: z.number().nullable(),
+  totalRepayable: z.number().nullable(),
   /** True when the lender would lend on these terms (approved, or referred subject to review). */
   available: z.boolean(),
   withinMaxApr: z.boolean(),
@@ -81,6 +84,11 @@ const MIN_AMOUNT = 500;
 function pricedLoan(amount: number, termMonths: number, pd: number, policy: Policy) {
   const p = price(amount, termMonths, pd, policy);
   return { amount, termMonths, apr: p.apr, monthlyPayment: p.monthlyPayment, totalRepayable: p.totalRepayable, withinMaxApr: p.withinMaxApr };
+}
+
+/** The offer as published: above the maximum APR no price is quoted at all. */
+function publishedLoan(loan: ReturnType<typeof pricedLoan>) {
+  return loan.withinMaxApr ? loan : { ...loan, apr: null, monthlyPayment: null, totalRepayable: null };
 }
 
 function decisionFor(pd: number, policy: Policy, withinMaxApr: boolean) {
@@ -165,7 +173,7 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
     decision,
     reasons: topReasons(model.spec.features, byFeature, applicant, 4, model.spec),
     offer: {
-      ...loan,
+      ...publishedLoan(loan),
       available: decision !== 'decline',
       counterOffer: decision === 'approve' ? null : counterOffer(model, policy, applicant, pdOf),
     },

@@ -1,6 +1,24 @@
 import { z } from 'zod';
 
 /**
+ * APR per risk band, seeded from what LendingClub charged for the same risk in the shipped data
+ * (datasets/lendingclub_2007_2011.csv.gz, 16,778 loans): each grade's observed default rate and mean
+ * interest rate (A 7.9% → 7.62%, B 14.7% → 11.05%, C 20.0% → 13.27%, D 24.6% → 15.15%, E 31.0% → 16.98%,
+ * F 40.5% → 19.03%, G 45.5% → 20.83%), read off by linear interpolation at each band's middle PD
+ * (A 2.5%, B 7.5%, C 12.5%, D 20%, E 30%; below grade A the A–B line is extended).
+ * `test/pricing.test.ts` recomputes these from the data. Admins edit them like any other setting.
+ */
+export const SEED_RATE_CARD = { A: 0.0493, B: 0.0744, C: 0.0995, D: 0.1325, E: 0.1669 } as const;
+export const BAND_MIDDLE_PD = { A: 0.025, B: 0.075, C: 0.125, D: 0.2, E: 0.3 } as const;
+
+const apr = z.number().gt(0, 'must be above 0').max(1, 'must be at most 1 (100% a year)');
+export const RateCardSchema = z
+  .object({ A: apr, B: apr, C: apr, D: apr, E: apr })
+  .strict()
+  .refine((r) => r.A <= r.B && r.B <= r.C && r.C <= r.D && r.D <= r.E, { message: 'rates must not fall from band A to band E (a riskier band never pays less)' });
+export type RateCard = z.infer<typeof RateCardSchema>;
+
+/**
  * The lender's decision policy: PD cut-offs and the pricing inputs. Stored in the database as
  * versions so lenders can change it without a deploy; DEFAULT_POLICY seeds an empty database.
  */
@@ -14,16 +32,22 @@ export const PolicySchema = z
     lossGivenDefault: z.number().gt(0).max(1),
     /** Yearly cost of the money lent. */
     fundingCost: z.number().min(0).max(0.5),
-    /** Yearly margin the lender wants on top of cost and expected loss. */
+    /** Smallest yearly margin over funding and expected loss: the price never goes below break-even plus this. */
     targetMargin: z.number().min(0).max(0.5),
-    /** Highest APR the lender will charge; a loan that needs more is not offered. */
+    /** Highest APR the lender will charge (36%: the usual US consumer ceiling); a loan that needs more is declined or counter-offered. */
     maxApr: z.number().gt(0).max(1),
+    /** APR by risk band; see SEED_RATE_CARD. */
+    rateCard: RateCardSchema.default(SEED_RATE_CARD),
     /** Keep raw bank transactions with the application (default: only their features and hash). */
     storeRawTransactions: z.boolean().default(false),
   })
   .refine((p) => p.approveBelow <= p.declineAtOrAbove, {
     message: 'approveBelow must not exceed declineAtOrAbove',
     path: ['approveBelow'],
+  })
+  .refine((p) => Object.values(p.rateCard).every((r) => r <= p.maxApr), {
+    message: 'every rate must be at or below maxApr',
+    path: ['rateCard'],
   });
 export type Policy = z.infer<typeof PolicySchema>;
 
@@ -32,8 +56,9 @@ export const DEFAULT_POLICY: Policy = {
   declineAtOrAbove: 0.25,
   lossGivenDefault: 0.6,
   fundingCost: 0.04,
-  targetMargin: 0.03,
+  targetMargin: 0.01,
   maxApr: 0.36,
+  rateCard: { ...SEED_RATE_CARD },
   storeRawTransactions: false,
 };
 

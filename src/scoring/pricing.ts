@@ -1,10 +1,12 @@
-import type { Policy } from './policy.ts';
+import { riskBand, type Policy } from './policy.ts';
 
 /**
  * Risk-based price. PD is the chance of default over the whole term; spread evenly it is a
- * yearly default rate d = 1 − (1 − PD)^(12 / term). The APR r breaks even on one year of lending
+ * yearly default rate d = 1 − (1 − PD)^(12 / term). The floor r breaks even on one year of lending
  * with the target margin: (1 − d)(1 + r) + d(1 − LGD) = 1 + funding + margin, so
- * r = (funding + margin + d · LGD) / (1 − d).
+ * r = (funding + margin + d · LGD) / (1 − d). The quoted APR is the rate card's rate for the risk
+ * band, or the floor when that is higher, rounded up to 0.01% as lenders quote; above the policy's
+ * maximum APR nothing is offered at all.
  */
 export function annualDefaultRate(pd: number, termMonths: number): number {
   return 1 - (1 - pd) ** (12 / termMonths);
@@ -29,13 +31,25 @@ export interface Price {
   withinMaxApr: boolean;
 }
 
+/** The APR quoted for this risk: rate card or break-even floor, rounded up to 0.01%. Non-decreasing in PD. */
+export function quotedApr(pd: number, termMonths: number, policy: Policy): number {
+  const card = policy.rateCard[riskBand(pd)];
+  const apr = Math.max(card, requiredApr(pd, termMonths, policy));
+  // Round up (never below the floor); the epsilon keeps 0.1234 from becoming 0.1235 through float noise.
+  return Math.ceil(apr * 10_000 - 1e-9) / 10_000;
+}
+
+/**
+ * @example price(12_000, 36, 0.08, DEFAULT_POLICY) // { apr: 0.0744, … }
+ */
 export function price(amount: number, termMonths: number, pd: number, policy: Policy): Price {
-  const apr = requiredApr(pd, termMonths, policy);
-  const payment = monthlyPayment(amount, apr, termMonths);
+  const apr = quotedApr(pd, termMonths, policy);
+  // Quoted in cents; the total is what those instalments add up to.
+  const payment = Math.round(monthlyPayment(amount, apr, termMonths) * 100) / 100;
   return {
-    apr: Math.round(apr * 10_000) / 10_000,
-    monthlyPayment: Math.round(payment * 100) / 100,
+    apr,
+    monthlyPayment: payment,
     totalRepayable: Math.round(payment * termMonths * 100) / 100,
-    withinMaxApr: apr <= policy.maxApr,
+    withinMaxApr: Number.isFinite(apr) && apr <= policy.maxApr,
   };
 }

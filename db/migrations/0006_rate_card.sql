@@ -1,0 +1,1 @@
+ALTER TABLE "policies" ADD COLUMN "rate_card" jsonb DEFAULT '{"A":0.0493,"B":0.0744,"C":0.0995,"D":0.1325,"E":0.1669}'::jsonb NOT NULL;
