@@ -3,6 +3,7 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Applicant } from '../src/applicant/schema.ts';
 import type { Assessment } from '../src/scoring/assess.ts';
 import type { Channel, DecisionRecord } from '../src/app/ports.ts';
+import { KEY_RATE_PER_MINUTE, WIDGET_RATE_PER_MINUTE } from '../src/app/limits.ts';
 import type { LoadedModel } from '../src/model/model.ts';
 import { DEFAULT_POLICY, PolicySchema, type Policy, type PolicyVersion } from '../src/scoring/policy.ts';
 import type { Db } from './client.ts';
@@ -165,7 +166,7 @@ export interface NewKey {
 export async function createKey(db: Db, input: NewKey, actor: string): Promise<{ key: string; record: ApiKey }> {
   const prefix = randomBytes(8).toString('hex').slice(0, 10);
   const key = `lw_${prefix}_${randomBytes(24).toString('base64url')}`;
-  const ratePerMinute = input.ratePerMinute ?? (input.scope === 'widget' ? 30 : 600);
+  const ratePerMinute = input.ratePerMinute ?? (input.scope === 'widget' ? WIDGET_RATE_PER_MINUTE : KEY_RATE_PER_MINUTE);
   const [row] = await db
     .insert(apiKeys)
     .values({ prefix, hash: sha256(key), name: input.name, scope: input.scope, allowedOrigins: input.allowedOrigins ?? [], ratePerMinute })

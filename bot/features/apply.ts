@@ -1,6 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { ApplicantSchema, describeIssues, type Applicant } from '../../src/applicant/schema.ts';
 import { DecisionRefused } from '../../src/app/decide.ts';
+import { STATEMENT_MAX_BYTES } from '../../src/data/statement.ts';
 import type { Caller } from '../../src/app/ports.ts';
 import { parseNumberAnswer } from '../answers.ts';
 import type { BotDeps } from '../deps.ts';
@@ -230,8 +231,8 @@ export function applyFeature(deps: BotDeps) {
   privateChat.on('message:document', async (ctx, next) => {
     if (ctx.session.mode !== 'alt-file') return next();
     const doc = ctx.message.document;
-    if (doc.file_size !== undefined && doc.file_size > 2_000_000) {
-      await ctx.reply('That file is larger than 2 MB; please send a shorter statement (the last 12 months is plenty).');
+    if (doc.file_size !== undefined && doc.file_size > STATEMENT_MAX_BYTES) {
+      await ctx.reply(`That file is larger than ${STATEMENT_MAX_BYTES / 1024 / 1024} MB; please send a shorter statement (the last 12 months is plenty).`);
       return;
     }
     const file = await ctx.getFile();

@@ -6,7 +6,7 @@ import { storedMacroRelation } from '../../src/macro/refresh.ts';
 import { frontierChart, lossHistogramChart } from '../../src/portfolio/charts.ts';
 import { SHIPPED_CORRELATIONS } from '../../src/portfolio/correlation-table.ts';
 import { PortfolioError } from '../../src/portfolio/markowitz.ts';
-import { frontierOfBook, optimiseBook, riskOfBook, stressOfBook } from '../../src/portfolio/service.ts';
+import { frontierOfBook, optimiseBook, riskOfBook, RiskOptionsSchema, stressOfBook } from '../../src/portfolio/service.ts';
 import type { BotDeps } from '../deps.ts';
 import type { BotContext } from '../session.ts';
 import { adminGate } from './admin.ts';
@@ -44,9 +44,9 @@ export function portfolioFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Pr
     explain(ctx, async () => {
       const book = await storedBook(deps.db());
       const current = await policy();
-      const report = riskOfBook(book, { scenarios: 100_000, seed: 42 }, current, SHIPPED_CORRELATIONS);
+      const report = riskOfBook(book, RiskOptionsSchema.parse({}), current, SHIPPED_CORRELATIONS);
       const mc = report.monteCarlo;
-      const stressed = stressOfBook(book, { scenarios: 100_000, seed: 42 }, current, SHIPPED_CORRELATIONS, await storedMacroRelation(deps.db()), SHOCK);
+      const stressed = stressOfBook(book, RiskOptionsSchema.parse({}), current, SHIPPED_CORRELATIONS, await storedMacroRelation(deps.db()), SHOCK);
       const stress =
         'unavailable' in stressed
           ? `Stress (unemployment +${SHOCK} points): not available, ${stressed.unavailable}.`

@@ -12,6 +12,8 @@ import type { LoadedModel } from '../model/model.ts';
 import { authenticate, type AuthEnv } from './auth.ts';
 import { refusalBody, StorageUnavailable } from './errors.ts';
 import { DecisionRefused, decisionService, type DecisionService } from '../app/decide.ts';
+import { WIDGET_RATE_PER_MINUTE } from '../app/limits.ts';
+import { STATEMENT_MAX_BYTES } from '../data/statement.ts';
 import { databaseStore } from '../../db/decision-store.ts';
 import { rateLimit } from './rate-limit.ts';
 import { applicationRoutes } from './routes/applications.ts';
@@ -74,7 +76,7 @@ export function createApp(options: AppOptions) {
   app.use('/v1/*', cors({ origin: (origin) => (widgetOrigins.includes(origin) ? origin : null), allowHeaders: ['content-type', 'authorization', 'x-api-key'], maxAge: 600 }));
   const limit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES;
   // Statements and transaction lists are larger than an application alone.
-  const statementLimit = 2 * 1024 * 1024;
+  const statementLimit = STATEMENT_MAX_BYTES;
   const statementBody = bodyLimit({ maxSize: statementLimit, onError: (c) => c.json({ error: `statement larger than ${statementLimit} bytes` }, 413) });
   const otherBody = bodyLimit({ maxSize: limit, onError: (c) => c.json({ error: `body larger than ${limit} bytes` }, 413) });
   // Statements and uploaded books are larger than an application.
@@ -85,7 +87,7 @@ export function createApp(options: AppOptions) {
     const caller = c.get('caller');
     return caller.kind === 'key'
       ? { id: `key:${caller.key.id}`, perMinute: caller.key.ratePerMinute }
-      : { id: `ip:${caller.address}`, perMinute: options.widgetRatePerMinute ?? 30 };
+      : { id: `ip:${caller.address}`, perMinute: options.widgetRatePerMinute ?? WIDGET_RATE_PER_MINUTE };
   });
   const cacheMs = options.keyCacheMs;
   app.use('/v1/score', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widgetOrigins, cacheMs }), callers);

@@ -122,3 +122,6 @@ function parseBerkaStatement(text: string): Transaction[] {
     }
   });
 }
+
+/** The largest statement file any channel accepts (HTTP upload, chat file): a year of transactions fits many times over. */
+export const STATEMENT_MAX_BYTES = 2 * 1024 * 1024;
