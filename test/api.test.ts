@@ -178,7 +178,7 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     const body = await json(res);
     expect(body.behaviour).toMatchObject({ source: 'statement' });
     expect(body.behaviour.signals.length).toBeGreaterThan(0);
-    expect(body.behaviour.signals.some((s: { code: string; direction: string }) => s.code === 'penaltyCharges' && s.direction === 'raised')).toBe(true);
+    expect(body.behaviour.signals.some((s: { code: string; direction: string }) => s.code === 'episodesBelowZero' && s.direction === 'raised')).toBe(true);
     const stored = await json(await app.request(`/v1/applications/${body.applicationId}`, { headers: { 'x-api-key': adminKey } }));
     expect(Object.keys(stored.applicant.alternativeData).sort()).toEqual(['behaviour', 'statementSha256']);
     expect(stored.applicant.alternativeData.behaviour).toMatchObject({ penaltyCharges: 1, episodesBelowZero: 1 });

@@ -1,6 +1,7 @@
 import { streamCsv, type CsvRecord } from './csv.ts';
 import type { Transaction } from './statement.ts';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse';
 
 /**
@@ -106,4 +107,33 @@ export async function readBerkaTransactions(path: string): Promise<Map<number, T
     byAccount.set(accountId, list);
   }
   return byAccount;
+}
+
+export const BERKA_HEAD_FILE = 'trans_1993_1994_head_for_loans.asc.gz';
+/** The first day the partial head of the original transaction file may not hold in full (it was cut on 1994-03-31). */
+export const BERKA_HEAD_COMPLETE_BEFORE = new Date(Date.UTC(1994, 2, 31));
+
+/**
+ * datasets/berka/trans_1993_1994_head_for_loans.asc.gz from the shared `trans_head_partial.asc`
+ * (the first 49,102 rows of the original file, 1993-01-01 to 1994-03-31): the rows of accounts that
+ * have a loan, dated strictly before that loan, copied verbatim (Czech codes, `;`-separated).
+ * Run by `npm run data:prepare`; returns how many rows and accounts it kept.
+ */
+export async function prepareBerkaHead(sharedBerkaDir: string, outBerkaDir: string): Promise<{ rows: number; accounts: number }> {
+  const loanDate = new Map((await readBerkaLoans(sharedBerkaDir)).map((l) => [l.accountId, l.date.getTime()]));
+  const [header, ...lines] = readFileSync(`${sharedBerkaDir}/trans_head_partial.asc`, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const columns = header.split(';').map((c) => c.replace(/"/g, '').trim());
+  const account = columns.indexOf('account_id');
+  const date = columns.indexOf('date');
+  const accounts = new Set<number>();
+  const kept = lines.filter((line) => {
+    const fields = line.split(';');
+    const id = Number(fields[account]);
+    const before = loanDate.get(id);
+    if (before === undefined || berkaDate(fields[date]).getTime() >= before) return false;
+    accounts.add(id);
+    return true;
+  });
+  writeFileSync(`${outBerkaDir}/${BERKA_HEAD_FILE}`, gzipSync(`${[header, ...kept].join('\n')}\n`, { level: 9 }));
+  return { rows: kept.length, accounts: accounts.size };
 }

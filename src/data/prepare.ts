@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { streamCsv } from './csv.ts';
 import { isForbiddenFeatureColumn } from './leakage.ts';
+import { BERKA_HEAD_FILE, prepareBerkaHead } from './berka.ts';
 
 const SHARED = process.argv[2] ?? '../shared/data';
 const OUT = 'datasets';
@@ -46,6 +47,10 @@ async function main(): Promise<void> {
   }
   copyFileSync(`${SHARED}/german_credit.csv`, `${OUT}/german_credit.csv`);
   console.log(`wrote ${OUT}/lendingclub_2007_2011.csv.gz and ${OUT}/german_credit.csv`);
+  // The early Berka history (issue 11): the accounts with a loan, strictly before it.
+  mkdirSync(`${OUT}/berka`, { recursive: true });
+  const head = await prepareBerkaHead(`${SHARED}/berka`, `${OUT}/berka`);
+  console.log(`wrote ${OUT}/berka/${BERKA_HEAD_FILE} (${head.rows} rows, ${head.accounts} accounts)`);
 }
 
 await main();

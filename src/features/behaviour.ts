@@ -4,7 +4,7 @@ import type { Transaction } from '../data/statement.ts';
 /**
  * Behavioural features from a bank-account history, computed only from transactions strictly
  * before `asOf` (the application date) and within the `months` before it. Each feature is defined
- * once here, with its unit; amounts are in the statement's currency.
+ * once here, with its unit and its bounds; amounts are in the statement's currency.
  */
 export const BEHAVIOUR_FEATURES = [
   ['monthsObserved', 'months', 'calendar months with at least one transaction in the window'],
@@ -14,11 +14,11 @@ export const BEHAVIOUR_FEATURES = [
   ['monthlySpending', 'currency / month', 'mean of monthly debits'],
   ['spendingVolatility', 'ratio', 'coefficient of variation of monthly debits'],
   ['essentialShare', 'share 0–1', 'share of debits for household bills, rent, utilities and insurance (by description)'],
-  ['savingsRate', 'ratio', '(credits − debits) / credits over the window'],
+  ['savingsRate', 'ratio −1–1', '(credits − debits) / credits over the window, held to −1…1 (−1: spending twice the income or more, or spending with no income)'],
   ['averageBalance', 'currency', 'mean of the balances after each transaction'],
   ['lowestBalance', 'currency', 'lowest balance after a transaction'],
-  ['daysBelowZero', 'days', 'days the balance stayed below zero'],
-  ['episodesBelowZero', 'count', 'times the balance went from zero or above to below zero'],
+  ['daysBelowZero', 'days', 'days the balance stayed below zero (a day with a dip below zero counts once)'],
+  ['episodesBelowZero', 'count', 'days on which the balance went from zero or above to below zero'],
   ['penaltyCharges', 'count', 'penalty or overdraft-interest charges'],
   ['loanPayments', 'currency / month', 'mean monthly payments to existing loans'],
   ['cashWithdrawalShare', 'share 0–1', 'share of debits taken out as cash'],
@@ -27,8 +27,48 @@ export const BEHAVIOUR_FEATURES = [
 export type BehaviourFeatureName = (typeof BEHAVIOUR_FEATURES)[number][0];
 export const BEHAVIOUR_FEATURE_NAMES: readonly BehaviourFeatureName[] = BEHAVIOUR_FEATURES.map(([n]) => n);
 
+/**
+ * Limits that keep every feature finite whatever a statement holds. An amount or balance beyond
+ * ±AMOUNT_LIMIT (a trillion) is read as ±AMOUNT_LIMIT: no personal account is that large, and it
+ * keeps every sum finite (amounts up to ±1.8e308 would otherwise overflow to ±Infinity and NaN).
+ */
+export const AMOUNT_LIMIT = 1e12;
+/** The longest window `behaviourFeatures` accepts. */
+export const MAX_WINDOW_MONTHS = 24;
+/** Most charges counted (a statement may have any number of rows). */
+export const COUNT_LIMIT = 1000;
+/** A window that starts mid-month touches one more calendar month than it spans. */
+const MONTHS_LIMIT = MAX_WINDOW_MONTHS + 1;
+const DAYS_LIMIT = 31 * MONTHS_LIMIT;
+/** The largest sample coefficient of variation of MONTHS_LIMIT non-negative monthly sums is √MONTHS_LIMIT. */
+const CV_LIMIT = Math.sqrt(MONTHS_LIMIT);
+
+/** Finite bounds of every feature (what `behaviourFeatures` can return, and what the API accepts). */
+export const BEHAVIOUR_FEATURE_BOUNDS: Record<BehaviourFeatureName, { min: number; max: number; integer?: true }> = {
+  monthsObserved: { min: 0, max: MONTHS_LIMIT, integer: true },
+  regularIncomeShare: { min: 0, max: 1 },
+  regularIncome: { min: 0, max: AMOUNT_LIMIT },
+  incomeVolatility: { min: 0, max: CV_LIMIT },
+  monthlySpending: { min: 0, max: AMOUNT_LIMIT },
+  spendingVolatility: { min: 0, max: CV_LIMIT },
+  essentialShare: { min: 0, max: 1 },
+  savingsRate: { min: -1, max: 1 },
+  averageBalance: { min: -AMOUNT_LIMIT, max: AMOUNT_LIMIT },
+  lowestBalance: { min: -AMOUNT_LIMIT, max: AMOUNT_LIMIT },
+  daysBelowZero: { min: 0, max: DAYS_LIMIT, integer: true },
+  episodesBelowZero: { min: 0, max: DAYS_LIMIT, integer: true },
+  penaltyCharges: { min: 0, max: COUNT_LIMIT, integer: true },
+  loanPayments: { min: 0, max: AMOUNT_LIMIT },
+  cashWithdrawalShare: { min: 0, max: 1 },
+};
+
 export const BehaviourFeaturesSchema = z.object(
-  Object.fromEntries(BEHAVIOUR_FEATURE_NAMES.map((n) => [n, z.number()])) as Record<BehaviourFeatureName, z.ZodNumber>,
+  Object.fromEntries(
+    BEHAVIOUR_FEATURE_NAMES.map((n) => {
+      const { min, max, integer } = BEHAVIOUR_FEATURE_BOUNDS[n];
+      return [n, (integer ? z.number().int() : z.number()).min(min).max(max)];
+    }),
+  ) as Record<BehaviourFeatureName, z.ZodNumber>,
 );
 export type BehaviourFeatures = z.infer<typeof BehaviourFeaturesSchema>;
 
@@ -39,11 +79,14 @@ const CASH = /cash withdrawal|withdrawal in cash|\batm\b|cash machine|vyber/i;
 
 const DAY = 86_400_000;
 const monthKey = (d: Date) => d.getUTCFullYear() * 12 + d.getUTCMonth();
+const dayKey = (t: number) => Math.floor(t / DAY);
+const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, v));
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
+/** Sample coefficient of variation of non-negative values (0 when it is undefined). */
 const cv = (xs: number[]) => {
   const m = mean(xs);
   if (xs.length < 2 || m === 0) return 0;
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1)) / Math.abs(m);
+  return clamp(Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1)) / Math.abs(m), 0, CV_LIMIT);
 };
 const median = (xs: number[]) => {
   if (!xs.length) return 0;
@@ -56,10 +99,27 @@ export class BehaviourError extends Error {
 }
 
 export function behaviourFeatures(all: readonly Transaction[], asOf: Date, months = 12): BehaviourFeatures {
+  if (!Number.isInteger(months) || months < 1 || months > MAX_WINDOW_MONTHS) throw new RangeError(`window of ${months} months: 1 to ${MAX_WINDOW_MONTHS} whole months`);
+  if (!Number.isFinite(asOf.getTime())) throw new BehaviourError('the application date is not a valid date');
+  const end = asOf.getTime();
   const from = Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth() - months, asOf.getUTCDate());
   // Strictly before the application date: nothing on or after it may leak into the evidence.
-  const tx = all.filter((t) => t.date.getTime() < asOf.getTime() && t.date.getTime() >= from).sort((a, b) => a.date.getTime() - b.date.getTime());
+  const tx: Transaction[] = [];
+  all.forEach((t, i) => {
+    const time = t.date.getTime();
+    if (!(time < end && time >= from)) return;
+    if (!Number.isFinite(t.amount)) throw new BehaviourError(`transaction ${i + 1}: the amount is not a finite number`);
+    if (t.balance !== undefined && !Number.isFinite(t.balance)) throw new BehaviourError(`transaction ${i + 1}: the balance is not a finite number`);
+    // Read amounts and balances beyond a trillion as a trillion: every sum below stays finite.
+    tx.push({
+      date: t.date,
+      amount: clamp(t.amount, -AMOUNT_LIMIT, AMOUNT_LIMIT),
+      ...(t.balance !== undefined ? { balance: clamp(t.balance, -AMOUNT_LIMIT, AMOUNT_LIMIT) } : {}),
+      description: t.description ?? '',
+    });
+  });
   if (tx.length === 0) throw new BehaviourError('no transactions in the months before the application');
+  tx.sort((a, b) => a.date.getTime() - b.date.getTime());
 
   const byMonth = new Map<number, { credits: number; debits: number; largestCredit: number }>();
   for (const t of tx) {
@@ -74,40 +134,71 @@ export function behaviourFeatures(all: readonly Transaction[], asOf: Date, month
   const typical = median(monthly.map((m) => m.largestCredit).filter((v) => v > 0));
   const regular = monthly.filter((m) => typical > 0 && Math.abs(m.largestCredit - typical) <= 0.3 * typical).length;
 
-  const debits = tx.filter((t) => t.amount < 0);
-  const totalDebits = debits.reduce((s, t) => s - t.amount, 0);
-  const totalCredits = tx.filter((t) => t.amount >= 0).reduce((s, t) => s + t.amount, 0);
-  const debitShare = (re: RegExp) => (totalDebits > 0 ? debits.filter((t) => re.test(t.description)).reduce((s, t) => s - t.amount, 0) / totalDebits : 0);
+  let totalDebits = 0;
+  let totalCredits = 0;
+  let essential = 0;
+  let cash = 0;
+  let loans = 0;
+  let penalties = 0;
+  for (const t of tx) {
+    if (PENALTY.test(t.description)) penalties++;
+    if (t.amount >= 0) {
+      totalCredits += t.amount;
+      continue;
+    }
+    totalDebits -= t.amount;
+    if (ESSENTIAL.test(t.description)) essential -= t.amount;
+    if (CASH.test(t.description)) cash -= t.amount;
+    if (LOAN.test(t.description)) loans -= t.amount;
+  }
+  const debitShare = (part: number) => (totalDebits > 0 ? clamp(part / totalDebits, 0, 1) : 0);
 
+  // Balances, day by day: a day whose closing balance is negative counts until the next day with a
+  // transaction (or the application date); a day that only dipped below zero counts once.
   const balances = tx.filter((t) => t.balance !== undefined);
   let daysBelowZero = 0;
   let episodes = 0;
-  for (let i = 0; i < balances.length; i++) {
-    const b = balances[i].balance!;
-    const wasNegative = i > 0 && balances[i - 1].balance! < 0;
-    if (b < 0) {
-      if (!wasNegative) episodes++;
-      const until = i + 1 < balances.length ? balances[i + 1].date.getTime() : asOf.getTime();
-      daysBelowZero += Math.max(1, Math.round((until - balances[i].date.getTime()) / DAY));
+  let balanceSum = 0;
+  let lowestBalance = Infinity;
+  for (let i = 0; i < balances.length; ) {
+    const day = dayKey(balances[i].date.getTime());
+    let dipped = false;
+    let started = false;
+    let closing = 0;
+    for (; i < balances.length && dayKey(balances[i].date.getTime()) === day; i++) {
+      const b = balances[i].balance!;
+      balanceSum += b;
+      if (b < lowestBalance) lowestBalance = b;
+      if (b < 0) {
+        dipped = true;
+        if (i === 0 || balances[i - 1].balance! >= 0) started = true;
+      }
+      closing = b;
     }
+    if (started) episodes++;
+    if (closing < 0) {
+      const next = i < balances.length ? dayKey(balances[i].date.getTime()) : Math.ceil(end / DAY);
+      daysBelowZero += Math.max(1, next - day);
+    } else if (dipped) daysBelowZero += 1;
   }
 
+  const currency = (v: number) => clamp(v, -AMOUNT_LIMIT, AMOUNT_LIMIT);
   return {
-    monthsObserved: monthly.length,
+    monthsObserved: Math.min(monthly.length, MONTHS_LIMIT),
     regularIncomeShare: monthly.length ? regular / monthly.length : 0,
-    regularIncome: typical,
+    regularIncome: currency(typical),
     incomeVolatility: cv(monthly.map((m) => m.credits)),
-    monthlySpending: mean(monthly.map((m) => m.debits)),
+    monthlySpending: currency(mean(monthly.map((m) => m.debits))),
     spendingVolatility: cv(monthly.map((m) => m.debits)),
-    essentialShare: debitShare(ESSENTIAL),
-    savingsRate: totalCredits > 0 ? (totalCredits - totalDebits) / totalCredits : 0,
-    averageBalance: balances.length ? mean(balances.map((t) => t.balance!)) : 0,
-    lowestBalance: balances.length ? Math.min(...balances.map((t) => t.balance!)) : 0,
-    daysBelowZero,
-    episodesBelowZero: episodes,
-    penaltyCharges: tx.filter((t) => PENALTY.test(t.description)).length,
-    loanPayments: debits.filter((t) => LOAN.test(t.description)).reduce((s, t) => s - t.amount, 0) / Math.max(1, monthly.length),
-    cashWithdrawalShare: debitShare(CASH),
+    essentialShare: debitShare(essential),
+    savingsRate: totalCredits > 0 ? clamp((totalCredits - totalDebits) / totalCredits, -1, 1) : totalDebits > 0 ? -1 : 0,
+    averageBalance: balances.length ? currency(balanceSum / balances.length) : 0,
+    lowestBalance: balances.length ? lowestBalance : 0,
+    daysBelowZero: Math.min(daysBelowZero, DAYS_LIMIT),
+    episodesBelowZero: Math.min(episodes, DAYS_LIMIT),
+    penaltyCharges: Math.min(penalties, COUNT_LIMIT),
+    loanPayments: currency(loans / Math.max(1, monthly.length)),
+    cashWithdrawalShare: debitShare(cash),
   };
 }
 
@@ -130,19 +221,72 @@ export const BEHAVIOUR_MODEL_INPUTS = [
 ] as const;
 export type BehaviourModelInput = (typeof BEHAVIOUR_MODEL_INPUTS)[number];
 
+/**
+ * The range each model input is held to (values beyond are read as the nearest end): counts are
+ * held at 12 (a month a year and more says no more than that), ratios at a few times what Berka's
+ * accounts show, so the linear model never extrapolates far past its data.
+ */
+export const BEHAVIOUR_MODEL_INPUT_BOUNDS: Record<BehaviourModelInput, { min: number; max: number }> = {
+  regularIncomeShare: { min: 0, max: 1 },
+  incomeVolatility: { min: 0, max: 3 },
+  spendingVolatility: { min: 0, max: 3 },
+  essentialShare: { min: 0, max: 1 },
+  savingsRate: { min: -1, max: 1 },
+  balanceToSpending: { min: -5, max: 20 },
+  lowestBalanceToSpending: { min: -5, max: 20 },
+  daysBelowZero: { min: 0, max: 90 },
+  episodesBelowZero: { min: 0, max: 12 },
+  penaltyCharges: { min: 0, max: 12 },
+  cashWithdrawalShare: { min: 0, max: 1 },
+};
+
+/**
+ * The direction each input may push the risk, decided before fitting and held by the fit (+1: more
+ * of it can only raise the risk, −1: only lower it, 0: left to the data, because the direction is not
+ * settled). Why:
+ * - steadier income lowers risk: `regularIncomeShare` −1, `incomeVolatility` +1;
+ * - more savings lowers risk: `savingsRate`, `balanceToSpending`, `lowestBalanceToSpending` −1;
+ * - running overdrawn and paying penalties raise it: `daysBelowZero`, `episodesBelowZero`, `penaltyCharges` +1;
+ * - a larger share taken out in cash raises it (less traceable spending, a common sign of strain): `cashWithdrawalShare` +1;
+ * - free: `spendingVolatility` (a one-off purchase and a chaotic budget look alike) and `essentialShare`
+ *   (bills paid on time, or a budget with no slack).
+ */
+export const BEHAVIOUR_INPUT_SIGNS: Record<BehaviourModelInput, -1 | 0 | 1> = {
+  regularIncomeShare: -1,
+  incomeVolatility: 1,
+  spendingVolatility: 0,
+  essentialShare: 0,
+  savingsRate: -1,
+  balanceToSpending: -1,
+  lowestBalanceToSpending: -1,
+  daysBelowZero: 1,
+  episodesBelowZero: 1,
+  penaltyCharges: 1,
+  cashWithdrawalShare: 1,
+};
+
+/** A model input held to its range; undefined when it is not a number. */
+export function boundModelInput(name: BehaviourModelInput, v: number | undefined): number | undefined {
+  if (v === undefined || Number.isNaN(v)) return undefined;
+  const { min, max } = BEHAVIOUR_MODEL_INPUT_BOUNDS[name];
+  return Math.min(max, Math.max(min, v));
+}
+
 export function behaviourModelInputs(f: BehaviourFeatures): Record<BehaviourModelInput, number> {
   const spending = Math.max(f.monthlySpending, 1);
-  return {
+  const raw: Record<BehaviourModelInput, number> = {
     regularIncomeShare: f.regularIncomeShare,
     incomeVolatility: f.incomeVolatility,
     spendingVolatility: f.spendingVolatility,
     essentialShare: f.essentialShare,
-    savingsRate: Math.max(-1, Math.min(1, f.savingsRate)),
-    balanceToSpending: Math.max(-5, Math.min(20, f.averageBalance / spending)),
-    lowestBalanceToSpending: Math.max(-5, Math.min(20, f.lowestBalance / spending)),
+    savingsRate: f.savingsRate,
+    balanceToSpending: f.averageBalance / spending,
+    lowestBalanceToSpending: f.lowestBalance / spending,
     daysBelowZero: f.daysBelowZero,
     episodesBelowZero: f.episodesBelowZero,
     penaltyCharges: f.penaltyCharges,
     cashWithdrawalShare: f.cashWithdrawalShare,
   };
+  for (const name of BEHAVIOUR_MODEL_INPUTS) raw[name] = boundModelInput(name, raw[name]) ?? 0;
+  return raw;
 }

@@ -84,7 +84,8 @@ export function buildBook(loans: readonly PricedLoan[], budget: number, limits: 
   };
 }
 
-function allocation(book: Book, x: Float64Array, iterations: number): Allocation {
+/** Return and risk of funding `x` (amounts per loan) from the book's budget. */
+export function allocation(book: Book, x: Float64Array, iterations = 0): Allocation {
   let ret = 0;
   for (let i = 0; i < x.length; i++) ret += book.mu[i] * x[i];
   return { funded: x, budget: book.budget, expectedReturn: ret / book.budget, risk: Math.sqrt(Math.max(0, quadraticForm(book.cov, x))) / book.budget, iterations };

@@ -3,8 +3,9 @@ import type { Policy } from '../scoring/policy.ts';
 import { portfolioCapital } from './basel.ts';
 import { quadraticForm } from './covariance.ts';
 import { priceLoans, PortfolioLoanSchema, type CorrelationTable, type PortfolioLoan, type PricedLoan } from './loans.ts';
-import { buildBook, efficientFrontier, LimitsSchema, minimumVariance, optimise, PortfolioError, type Allocation, type Book, type FrontierPoint } from './markowitz.ts';
+import { allocation, buildBook, efficientFrontier, LimitsSchema, minimumVariance, optimise, PortfolioError, type Allocation, type Book, type FrontierPoint } from './markowitz.ts';
 import { simulateLosses } from './monte-carlo.ts';
+import { DEFAULT_NOTES, toNotes, type NoteRules } from './notes.ts';
 import { stressPd, type MacroRelation } from '../macro/stress.ts';
 
 /**
@@ -25,12 +26,14 @@ export interface BookInput {
 }
 
 export const OptimiseOptionsSchema = z.object({
-  budget: z.number().positive().optional().meta({ description: 'Amount to lend; default: what the current book lends' }),
+  budget: z.number().positive().max(1e12).optional().meta({ description: 'Amount to lend; default: what the current book lends' }),
+  note: z.number().positive().max(100_000).default(DEFAULT_NOTES.note).meta({ description: 'Loans are funded in whole notes of this size (LendingClub sold $25 notes)' }),
+  minimumTicket: z.number().min(0).max(1_000_000).default(DEFAULT_NOTES.minimumTicket).meta({ description: 'A loan gets at least this much, or nothing' }),
   limits: LimitsSchema,
   riskAversion: z.number().positive().max(1e6).optional().meta({ description: 'Maximise return − λ/2·variance (λ per unit of budget)' }),
   targetReturn: z.number().min(-1).max(1).optional().meta({ description: 'Least variance with at least this expected yearly return (fraction of the budget)' }),
 });
-export type OptimiseOptions = z.infer<typeof OptimiseOptionsSchema>;
+export type OptimiseOptions = z.input<typeof OptimiseOptionsSchema> & { limits: z.infer<typeof LimitsSchema> };
 
 export const UploadedBookSchema = z.array(PortfolioLoanSchema).min(1).max(10_000);
 
@@ -54,12 +57,18 @@ function shares(book: Book, funded: ArrayLike<number>, key: (l: PricedLoan) => s
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
-function summarise(book: Book, a: Allocation, objective: string) {
+function summarise(book: Book, optimum: Allocation, objective: string, notes: NoteRules = DEFAULT_NOTES) {
+  // What a lender can actually fund: whole notes, a minimum ticket, never more than a loan asks for.
+  const a = allocation(book, toNotes(optimum.funded, book.loans.map((l) => l.amount), book.budget, notes));
+  const lent = a.funded.reduce((s, v) => s + v, 0);
   const exposures = book.loans.map((l, i) => ({ pd: l.pd, lgd: l.lgd, ead: a.funded[i] }));
   const capital = portfolioCapital(exposures);
   return {
     objective,
     budget: book.budget,
+    lent: round(lent, 2),
+    note: notes.note,
+    minimumTicket: notes.minimumTicket,
     loans: book.loans.length,
     funded: a.funded.reduce((s, v) => s + (v > book.budget * 1e-9 ? 1 : 0), 0),
     expectedReturn: round(a.expectedReturn, 6),
@@ -80,11 +89,12 @@ export type OptimiseResult = ReturnType<typeof summarise>;
  */
 export async function optimiseBook(input: BookInput, options: OptimiseOptions, policy: Policy, correlations: CorrelationTable, solver: FrontierSolver = inProcess): Promise<OptimiseResult> {
   const book = buildBook(priced(input, policy, correlations), options.budget ?? defaultBudget(input), options.limits);
-  if (options.targetReturn !== undefined) return summarise(book, minimumVariance(book, options.targetReturn), `least risk for an expected return of ${options.targetReturn}`);
-  if (options.riskAversion !== undefined) return summarise(book, optimise(book, options.riskAversion), `return − ${options.riskAversion}/2 × variance`);
+  const notes = { note: options.note ?? DEFAULT_NOTES.note, minimumTicket: options.minimumTicket ?? DEFAULT_NOTES.minimumTicket };
+  if (options.targetReturn !== undefined) return summarise(book, minimumVariance(book, options.targetReturn), `least risk for an expected return of ${options.targetReturn}`, notes);
+  if (options.riskAversion !== undefined) return summarise(book, optimise(book, options.riskAversion), `return − ${options.riskAversion}/2 × variance`, notes);
   const points = await solver(book, 50);
   const best = points.reduce((b, p) => (p.expectedReturn / Math.max(p.risk, 1e-12) > b.expectedReturn / Math.max(b.risk, 1e-12) ? p : b));
-  return summarise(book, { ...best, budget: book.budget, iterations: 0 }, 'highest expected return per unit of risk on the 50-point efficient frontier');
+  return summarise(book, { ...best, budget: book.budget, iterations: 0 }, 'highest expected return per unit of risk on the 50-point efficient frontier', notes);
 }
 
 export interface FrontierResult {

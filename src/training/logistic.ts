@@ -17,6 +17,8 @@ export interface LogisticOptions {
    * points back into the allowed side.
    */
   signs?: readonly number[];
+  /** Per feature: multiplies `l2` for that coefficient (default 1; 0 leaves it unpenalised, e.g. a nuisance indicator). */
+  penaltyFactors?: readonly number[];
 }
 
 /** Fits on a row-major matrix X (nRows × nFeatures), optionally only on `rows`. */
@@ -27,7 +29,7 @@ export function fitLogistic(
   rows: ArrayLike<number>,
   options: LogisticOptions = {},
 ): LogisticModel {
-  const { l2 = 1, maxIterations = 50, tolerance = 1e-9, signs } = options;
+  const { l2 = 1, maxIterations = 50, tolerance = 1e-9, signs, penaltyFactors } = options;
   const n = rows.length;
   const p = nFeatures;
   const means = new Array<number>(p).fill(0);
@@ -65,8 +67,9 @@ export function fitLogistic(
     }
     for (let a = 0; a <= p; a++) {
       if (a > 0) {
-        g[a] -= l2 * beta[a];
-        H.set(a, a, H.get(a, a) + l2);
+        const penalty = l2 * (penaltyFactors?.[a - 1] ?? 1);
+        g[a] -= penalty * beta[a];
+        H.set(a, a, H.get(a, a) + penalty);
       }
       for (let b = 0; b < a; b++) H.set(a, b, H.get(b, a));
     }

@@ -5,7 +5,7 @@ import trees from '../../models/pd-blend-1199acbe08/trees.json' with { type: 'js
 import calibration from '../../models/pd-blend-1199acbe08/calibration.json' with { type: 'json' };
 import baseline from '../../models/pd-blend-1199acbe08/baseline.json' with { type: 'json' };
 import metrics from '../../models/pd-blend-1199acbe08/metrics.json' with { type: 'json' };
-import behaviour from '../../models/behaviour-lr-af8aa2704a/model.json' with { type: 'json' };
+import behaviour from '../../models/behaviour-lr-0bb12d8092/model.json' with { type: 'json' };
 
 export const BUNDLED_VERSION = "pd-blend-1199acbe08";
 export const bundledArtefacts = { features, scorer, trees, calibration, baseline, metrics, behaviour };
