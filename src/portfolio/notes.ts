@@ -27,7 +27,7 @@ export function toNotes(funded: ArrayLike<number>, amounts: ArrayLike<number>, b
   let left = Math.floor((budget - out.reduce((s, v) => s + v, 0)) / note + 1e-9) * note;
   // Largest remainder first: what rounding took from each loan, relative to a note.
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => funded[b] - out[b] - (funded[a] - out[a]) || a - b);
-  for (let pass = 0; pass < n && left >= note; pass++) {
+  for (let pass = 0; left >= note; pass++) {
     let moved = false;
     for (const i of order) {
       if (left < note) break;
