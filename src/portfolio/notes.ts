@@ -18,7 +18,7 @@ export function toNotes(funded: ArrayLike<number>, amounts: ArrayLike<number>, b
   const { note, minimumTicket } = rules;
   const n = funded.length;
   const cap = Float64Array.from(amounts, (a) => Math.floor(a / note + 1e-9) * note);
-  const ticket = Math.ceil(minimumTicket / note - 1e-9) * note;
+  const ticket = Math.max(note, Math.ceil(minimumTicket / note - 1e-9) * note);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const down = Math.min(cap[i], Math.floor(funded[i] / note + 1e-9) * note);
