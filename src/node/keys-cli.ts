@@ -7,7 +7,7 @@ import { readEnv } from '../config.ts';
 
 const HELP = `npm run keys -- <command>   (API keys and bot admins)
 
-  create --name NAME --scope admin|score|widget [--origins https://a.example,https://b.example] [--rate N]
+  create --name NAME --scope admin|score|widget|trusted-evidence [--origins https://a.example,https://b.example] [--rate N]
          prints the new key once; only its hash is stored
   revoke ID
   list
