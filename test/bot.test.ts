@@ -309,6 +309,7 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     const photo = fake.calls.filter((c) => c.method === 'sendPhoto').at(-1)!;
     expect(photo.raw).toContain('PNG');
     expect(photo.raw).toContain('IHDR');
+    expect(last(ADMIN)).not.toMatch(/^Cannot do that/);
     expect(photo.raw).toMatch(/Efficient frontier for \$[\d,]+ \(the current book's size\)/);
 
     await send(textUpdate(ADMIN, '/optimise lots'));

@@ -40,3 +40,16 @@ describe('the frontier over a realistic book', () => {
     expect(best.budget - best.lent).toBeLessThan(25);
   });
 });
+
+describe('the frontier on a book with identical loans', () => {
+  it('converges (warm starts that stall fall back to a cold start), returns rising along it', async () => {
+    // A stored book from the bot tests: the same applicant scored three times gives three identical loans.
+    const { readFileSync } = await import('node:fs');
+    const book = JSON.parse(readFileSync('test/fixtures/book-with-duplicates.json', 'utf8'));
+    const duplicates = book.loans.filter((l: { amount: number; rate: number; pd: number }) => l.amount === 12_000 && l.rate === 0.0995 && Math.abs(l.pd - 0.13) < 1e-3);
+    expect(duplicates.length).toBeGreaterThanOrEqual(3);
+    const frontier = await frontierOfBook(book, {}, DEFAULT_POLICY, SHIPPED_CORRELATIONS);
+    expect(frontier.points).toHaveLength(50);
+    for (let i = 1; i < frontier.points.length; i++) expect(frontier.points[i].expectedReturn).toBeGreaterThanOrEqual(frontier.points[i - 1].expectedReturn - 1e-9);
+  });
+});

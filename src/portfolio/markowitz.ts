@@ -140,9 +140,20 @@ const point = (a: Allocation): FrontierPoint => ({ expectedReturn: a.expectedRet
 export function frontierSegment(book: Book, targets: readonly number[], start: ArrayLike<number>): FrontierPoint[] {
   const out: FrontierPoint[] = [];
   let previous = start;
+  const share = book.budget / book.upper.reduce((a, b) => a + b, 0);
   for (const target of targets) {
-    // Neighbouring points are close: start from the previous one (a guess only, so exactness is kept).
-    const p = point(minimumVariance(book, target, previous));
+    // Neighbouring points are close: start from the previous one (a guess only, so exactness is kept),
+    // pulled a tenth of the way to the even split so the interior-point method does not start on a bound.
+    const warm = Float64Array.from(previous, (x, i) => 0.9 * x + 0.1 * book.upper[i] * share);
+    let solved: Allocation;
+    try {
+      solved = minimumVariance(book, target, warm);
+    } catch (error) {
+      // A warm start can still stall near a degenerate face (e.g. identical loans): solve from scratch.
+      if (!(error instanceof PortfolioError)) throw error;
+      solved = minimumVariance(book, target);
+    }
+    const p = point(solved);
     out.push(p);
     previous = p.funded;
   }
