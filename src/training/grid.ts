@@ -170,6 +170,8 @@ export function halvingSchedule(n: number, settings: number, halving: GridSearch
     schedule.push({ rows: i === rounds ? n : Math.round(n / factor ** (rounds - i)), keep });
     keep = Math.max(1, Math.ceil(keep / factor));
   }
+  // A last round with a single survivor would choose nothing (its CV score only): stop before it.
+  if (schedule.length > 1 && schedule[schedule.length - 1].keep === 1) schedule.pop();
   return schedule;
 }
 
@@ -190,7 +192,7 @@ export async function gridSearch(input: GridSearchInput): Promise<GridSearchResu
   const rounds: HalvingRound[] = [];
   let points: GridPoint[] = [];
   for (let i = 0; i < schedule.length; i++) {
-    const sample = i === schedule.length - 1 ? rows : order.slice(0, schedule[i].rows).sort();
+    const sample = schedule[i].rows >= rows.length ? rows : order.slice(0, schedule[i].rows).sort();
     points = await crossValidate(input, settings, sample, tick);
     rounds.push({ rows: sample.length, settings: settings.length, bestMeanAuc: Math.max(...points.map((p) => p.meanAuc)) });
     if (i + 1 < schedule.length) {
