@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { UserFromGetMe } from 'grammy/types';
 import { openDatabase } from '../db/client.ts';
 import { registerModel } from '../db/repository.ts';
+import { seedRecordedMacro } from '../src/macro/recorded.ts';
 import { decisionService } from '../src/app/decide.ts';
 import { databaseStore } from '../db/decision-store.ts';
 import { readEnv } from '../src/config.ts';
@@ -22,6 +23,8 @@ const env = readEnv();
 const model = loadModel(env.MODELS_DIR);
 const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL, max: 2 } : { dataDir: env.DATA_DIR });
 await registerModel(database.db, model);
+// As `npm start` does: the recorded FRED series, so /portfolio's stress works here too.
+await seedRecordedMacro(database.db);
 const db = () => database.db;
 const bot = createBot(
   { db, model, decisions: decisionService({ model, store: databaseStore(db) }), admins: values.admin ? [USER_ID] : env.BOT_ADMIN_IDS, downloadFile: async (path) => readFileSync(path, 'utf8') },
@@ -32,7 +35,7 @@ let buttons: string[] = [];
 let messageId = 1;
 let updateId = Date.now();
 bot.api.config.use(async (_prev, method, payload) => {
-  const p = payload as Record<string, any>;
+  const p = payload as Record<string, unknown> & { reply_markup?: { inline_keyboard?: { text: string; callback_data: string }[][] }; text?: string; caption?: string };
   if (method === 'sendMessage' || method === 'sendDocument') {
     if (p.text) process.stdout.write(`\nbot> ${String(p.text).replace(/\n/g, '\nbot> ')}\n`);
     if (method === 'sendDocument') process.stdout.write(`bot> [a file: ${p.caption ?? 'document'}]\n`);

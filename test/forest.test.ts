@@ -120,7 +120,10 @@ describe('forest training', () => {
     // On its own training data a forest separates the classes well.
     let meanBad = 0;
     let meanGood = 0;
-    set.y.forEach((v, i) => (v ? (meanBad += p[i]) : (meanGood += p[i])));
+    set.y.forEach((v, i) => {
+      if (v) meanBad += p[i];
+      else meanGood += p[i];
+    });
     const bads = set.y.reduce((s, v) => s + v, 0);
     expect(meanBad / bads - meanGood / (set.y.length - bads)).toBeGreaterThan(0.3);
   });

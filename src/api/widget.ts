@@ -17,17 +17,17 @@ interface JsonField {
   anyOf?: { const?: number | string }[];
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
 function fieldHtml(name: string, f: JsonField, required: boolean): string {
   const id = `f-${name}`;
   const unit = f.unit && !['category', 'count', 'object'].includes(f.unit) ? ` (${f.unit})` : '';
-  const label = `<label for="${id}">${escape(f.label ?? name)}${escape(unit)}${required ? '' : ' <span class="opt">optional</span>'}</label>`;
+  const label = `<label for="${id}">${escapeHtml(f.label ?? name)}${escapeHtml(unit)}${required ? '' : ' <span class="opt">optional</span>'}</label>`;
   const error = `<p class="err" id="${id}-err" role="alert" hidden></p>`;
   const choices = f.enum ?? f.anyOf?.map((o) => String(o.const));
   if (choices) {
     const kind = f.enum ? 'string' : 'number';
-    const options = choices.map((c) => `<option value="${escape(c)}">${escape((PURPOSE_LABELS as Record<string, string>)[c] ?? c.replace(/_/g, ' ').toLowerCase())}</option>`).join('');
+    const options = choices.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml((PURPOSE_LABELS as Record<string, string>)[c] ?? c.replace(/_/g, ' ').toLowerCase())}</option>`).join('');
     return `<div class="field">${label}<select id="${id}" name="${name}" data-kind="${kind}" ${required ? 'required' : ''} aria-describedby="${id}-err">${options}</select>${error}</div>`;
   }
   const range = `${f.minimum !== undefined ? ` min="${f.minimum}"` : ''}${f.maximum !== undefined ? ` max="${f.maximum}"` : ''}`;

@@ -51,7 +51,7 @@ function progressBar(plan: BatchPlan, forced: boolean): { update: (bytes: number
 }
 
 async function main(argv: string[]): Promise<void> {
-  let values;
+  let values: ReturnType<typeof parseArgs>['values'];
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
 
   const plan = await planBatch({ data: a.data, out: a.out, models: a.models, format: a.format, ...(a.rejects ? { rejects: a.rejects } : {}), ...(a.model ? { model: a.model } : {}) });
   const bar = progressBar(plan, a.progress);
-  let summary;
+  let summary: Awaited<ReturnType<typeof runBatch>>;
   try {
     summary = await runBatch(plan, { onProgress: bar?.update });
   } finally {
