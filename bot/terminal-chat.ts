@@ -7,7 +7,7 @@ import { registerModel } from '../db/repository.ts';
 import { seedRecordedMacro } from '../src/macro/recorded.ts';
 import { decisionService } from '../src/app/decide.ts';
 import { databaseStore } from '../db/decision-store.ts';
-import { readEnv } from '../src/config.ts';
+import { readEnv } from '../src/config/env.ts';
 import { loadModel } from '../src/model/load.ts';
 import { createBot } from './bot.ts';
 

@@ -1,5 +1,5 @@
 import { openDatabase } from './client.ts';
-import { readEnv } from '../src/config.ts';
+import { readEnv } from '../src/config/env.ts';
 
 /** Applies the committed migrations to DATABASE_URL (or the embedded database in DATA_DIR). */
 const env = readEnv();

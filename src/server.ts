@@ -1,4 +1,4 @@
-import { readEnv } from './config.ts';
+import { readEnv } from './config/env.ts';
 import { start } from './node/start.ts';
 
 try {

@@ -5,7 +5,7 @@ import type { Database, Db } from '../db/client.ts';
 import * as schema from '../db/schema.ts';
 import { auditEntries, countDecisions, createKey, registerModel, revokeKey } from '../db/repository.ts';
 import { createApp } from '../src/api/app.ts';
-import { readEnv, widgetOrigins } from '../src/config.ts';
+import { readEnv, widgetOrigins } from '../src/config/env.ts';
 import { loadModel } from '../src/model/load.ts';
 import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import { sampleApplicant } from './helpers.ts';

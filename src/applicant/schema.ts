@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BehaviourFeaturesSchema } from '../features/behaviour.ts';
+import { BehaviourFeaturesSchema } from './behaviour.ts';
 
 /**
  * What every channel (API, bot, widget) collects from an applicant.

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { openDatabase } from '../../db/client.ts';
 import { createKey, KEY_SCOPES, listKeys, revokeKey } from '../../db/repository.ts';
 import { addBotAdmin, listBotAdmins, removeBotAdmin } from '../../db/bot-repository.ts';
-import { readEnv } from '../config.ts';
+import { readEnv } from '../config/env.ts';
 
 const HELP = `npm run keys -- <command>   (API keys and bot admins)
 
