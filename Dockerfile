@@ -8,6 +8,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY src ./src
 COPY db ./db
 COPY models ./models
+# The recorded FRED series the server stores at start-up (src/macro/recorded.ts imports them).
+COPY datasets/fred ./datasets/fred
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

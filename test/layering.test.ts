@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /**
@@ -50,5 +50,54 @@ describe('the model package is split from training', () => {
     const { files } = importGraph('src/training/pipeline.ts');
     expect(inFolder(files, 'src/forest/').length).toBeGreaterThan(0);
     expect(inFolder(files, 'src/model/').length).toBeGreaterThan(0);
+  });
+});
+
+/** Every .ts file under the given folders. */
+function sources(...roots: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (path.endsWith('.ts')) out.push(path);
+    }
+  };
+  roots.forEach(walk);
+  return out;
+}
+
+/** The folder a file belongs to for layering: src/<folder>, or bot/ and db/ as a whole. */
+const folderOf = (file: string) => {
+  const parts = relative(ROOT, file).split('/');
+  return parts[0] === 'src' ? (parts.length > 2 ? `src/${parts[1]}` : 'src') : parts[0];
+};
+
+describe('layering between folders', () => {
+  const edges = new Map<string, Map<string, string>>();
+  for (const file of sources('src', 'bot', 'db')) {
+    for (const [, spec] of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      if (!spec.startsWith('.')) continue;
+      const [from, to] = [folderOf(file), folderOf(resolve(dirname(file), spec))];
+      if (from === to) continue;
+      if (!edges.has(from)) edges.set(from, new Map());
+      edges.get(from)!.set(to, relative(ROOT, file));
+    }
+  }
+
+  it('no two folders import each other', () => {
+    const mutual: string[] = [];
+    for (const [a, targets] of edges) for (const [b, via] of targets) if (a < b && edges.get(b)?.has(a)) mutual.push(`${a} (${via}) <-> ${b} (${edges.get(b)!.get(a)})`);
+    expect(mutual).toEqual([]);
+  });
+
+  it('domain folders import no adapter, database or framework', () => {
+    const domain = ['src/applicant', 'src/features', 'src/model', 'src/scoring', 'src/portfolio', 'src/evaluation'];
+    const adapters = ['src/api', 'src/node', 'src/worker', 'bot', 'db', 'src/batch'];
+    for (const d of domain) for (const a of adapters) expect(edges.get(d)?.has(a) ?? false, `${d} imports ${a} (${edges.get(d)?.get(a)})`).toBe(false);
+    for (const file of sources(...domain)) {
+      const text = readFileSync(file, 'utf8');
+      for (const framework of ['hono', 'grammy', 'drizzle-orm', 'postgres', '@electric-sql/pglite']) expect(text.includes(`from '${framework}`), `${file} imports ${framework}`).toBe(false);
+    }
   });
 });

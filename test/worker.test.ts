@@ -64,10 +64,18 @@ describe('Cloudflare Worker', () => {
       expect(await countDecisions(database.db)).toBe(1);
       const bad = await fetch(`http://127.0.0.1:${port}/v1/score`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
       expect(bad.status).toBe(400);
-      // Portfolio tools run on Workers too: the stored book has the decision above.
-      const risk = await fetch(`http://127.0.0.1:${port}/v1/portfolio/risk?scenarios=1000`, { headers: { authorization: `Bearer ${adminKey}` } });
-      if (body.decision === 'approve') expect(((await risk.json()) as { loans: number }).loans).toBe(1);
-      else expect(risk.status).toBe(422);
+      // The first request stored the recorded FRED series bundled from datasets/fred/ (before any cron run).
+      expect(await loadObservations(database.db, 'UNRATE')).toHaveLength(933);
+      expect(await loadObservations(database.db, 'CORCACBS')).toHaveLength(166);
+      // Portfolio tools run on Workers too: the stored book has the decision above, and the stress has its relation.
+      const risk = await fetch(`http://127.0.0.1:${port}/v1/portfolio/risk?scenarios=1000&unemploymentShock=3`, { headers: { authorization: `Bearer ${adminKey}` } });
+      if (body.decision === 'approve') {
+        const report = (await risk.json()) as { loans: number; stress: { relation: { slope: number; from: string; to: string }; expectedLoss: number } };
+        expect(report.loans).toBe(1);
+        expect(report.stress.relation).toMatchObject({ from: '1985Q1', to: '2025Q3' });
+        expect(report.stress.relation.slope).toBeCloseTo(0.0673, 4);
+        expect(report.stress.expectedLoss).toBeGreaterThan(0);
+      } else expect(risk.status).toBe(422);
       // The cron trigger refreshes the FRED series into PostgreSQL.
       const cron = await fetch(`http://127.0.0.1:${port}/__scheduled?cron=${encodeURIComponent('0 6 * * *')}`);
       expect(cron.status).toBe(200);

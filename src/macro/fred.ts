@@ -30,6 +30,18 @@ export class FredError extends Error {
   override name = 'FredError';
 }
 
+/** The observations of a FRED `series/observations` answer (validated; "." for a missing value is skipped). */
+export function parseFredObservations(seriesId: string, body: unknown): Observation[] {
+  const parsed = FredObservationsSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new FredError(`FRED ${seriesId}: unexpected answer at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data.observations
+    .filter((o) => o.value !== '.' && Number.isFinite(Number(o.value)))
+    .map((o) => ({ date: o.date, value: Number(o.value) }));
+}
+
 export interface FredClientOptions {
   apiKey: string;
   apiRoot?: string;
@@ -62,14 +74,7 @@ export function fredClient(options: FredClientOptions) {
       } catch {
         throw new FredError(`FRED ${seriesId}: the answer is not JSON`);
       }
-      const parsed = FredObservationsSchema.safeParse(body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new FredError(`FRED ${seriesId}: unexpected answer at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-      }
-      return parsed.data.observations
-        .filter((o) => o.value !== '.' && Number.isFinite(Number(o.value)))
-        .map((o) => ({ date: o.date, value: Number(o.value) }));
+      return parseFredObservations(seriesId, body);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { openDatabase } from '../../db/client.ts';
-import { readEnv } from '../config.ts';
+import { readEnv } from '../config/env.ts';
 import { fredClient } from './fred.ts';
 import { refreshMacro, storedMacroRelation } from './refresh.ts';
 

@@ -19,7 +19,9 @@ export async function refreshMacro(db: Db, client: FredClient, actor = 'schedule
 export async function storedMacroRelation(db: Db): Promise<MacroRelation | { unavailable: string }> {
   const [unemployment, chargeOffs] = await Promise.all([loadObservations(db, MACRO_SERIES.unemployment), loadObservations(db, MACRO_SERIES.chargeOffs)]);
   if (unemployment.length === 0 || chargeOffs.length === 0) {
-    return { unavailable: `no ${MACRO_SERIES.unemployment} and ${MACRO_SERIES.chargeOffs} observations stored: set FRED_API_KEY and run \`npm run macro:refresh\`` };
+    return {
+      unavailable: `no ${MACRO_SERIES.unemployment} and ${MACRO_SERIES.chargeOffs} observations stored: the server stores the recorded series shipped in datasets/fred/ when it starts (\`npm start\`, or the Worker's first request); with FRED_API_KEY set, \`npm run macro:refresh\` fetches the latest from FRED`,
+    };
   }
   try {
     return fitMacroRelation(unemployment, chargeOffs);

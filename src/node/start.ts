@@ -1,8 +1,9 @@
 import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
 import { openDatabase, type Database } from '../../db/client.ts';
 import { currentPolicy, registerModel } from '../../db/repository.ts';
 import { createApp } from '../api/app.ts';
-import { widgetOrigins, type Env } from '../config.ts';
+import { widgetOrigins, type Env } from '../config/env.ts';
 import { loadModel } from '../model/load.ts';
 import type { LoadedModel } from '../model/model.ts';
 import { swaggerAssets } from './docs-assets.ts';
@@ -13,6 +14,7 @@ import { decisionService } from '../app/decide.ts';
 import { databaseStore } from '../../db/decision-store.ts';
 import { fredClient } from '../macro/fred.ts';
 import { refreshMacro } from '../macro/refresh.ts';
+import { seedRecordedMacro } from '../macro/recorded.ts';
 import { FrontierPool } from '../portfolio/frontier-pool.ts';
 
 export interface Running {
@@ -27,7 +29,7 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Everything `npm start` does: model, database (migrated), app, HTTP server. */
+/** Everything `npm start` does: model, database (migrated, recorded macro series stored), app, HTTP server. */
 export async function start(env: Env): Promise<Running> {
   const model = loadModel(env.MODELS_DIR);
   // The generic model promoted with `npm run score -- --promote VERSION`, if any: POST /v1/models/generic/score.
@@ -35,6 +37,9 @@ export async function start(env: Env): Promise<Running> {
   const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL, max: env.DB_POOL_SIZE } : { dataDir: env.DATA_DIR });
   await registerModel(database.db, model);
   await currentPolicy(database.db);
+  // The recorded FRED series shipped in datasets/fred/, where not stored yet: the stress test works offline.
+  // A refresh from FRED (below, with FRED_API_KEY) runs after this and overwrites or extends them.
+  await seedRecordedMacro(database.db);
   const db = () => database.db;
   // Frontier threads start on the first frontier asked for, not with every server.
   let pool: FrontierPool | undefined;
@@ -67,7 +72,8 @@ export async function start(env: Env): Promise<Running> {
   }
   return {
     botMode,
-    url: `http://${env.HOST}:${env.PORT}`,
+    // The port bound, which is the one asked for unless that was 0 (any free port).
+    url: `http://${env.HOST}:${(server.address() as AddressInfo).port}`,
     model,
     ...(genericModel ? { genericModel } : {}),
     database,

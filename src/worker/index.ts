@@ -9,6 +9,7 @@ import { createApp } from '../api/app.ts';
 import { modelFromArtefacts } from '../model/model.ts';
 import { fredClient } from '../macro/fred.ts';
 import { refreshMacro } from '../macro/refresh.ts';
+import { seedRecordedMacro } from '../macro/recorded.ts';
 import { BUNDLED_VERSION, bundledArtefacts } from './bundled-model.ts';
 
 /**
@@ -32,6 +33,8 @@ const requestDb = new AsyncLocalStorage<Db>();
 let app: ReturnType<typeof createApp> | undefined;
 // Decisions reference their model version: record it once per isolate (idempotent).
 let registered = false;
+// The recorded FRED series (bundled from datasets/fred/) are stored once per isolate where missing (idempotent).
+let seeded = false;
 
 function appFor(request: Request, env: WorkerEnv) {
   app ??= createApp({
@@ -58,12 +61,14 @@ export default {
     if (!url) return Response.json({ error: 'storage unavailable: set DATABASE_URL or bind HYPERDRIVE' }, { status: 503 });
     const { client, db } = connect(url);
     try {
-      if (!registered) {
+      if (!registered || !seeded) {
         try {
-          await registerModel(db, model);
+          if (!registered) await registerModel(db, model);
           registered = true;
+          if (!seeded) await seedRecordedMacro(db, 'worker');
+          seeded = true;
         } catch {
-          // The database is down: the app answers 503 on the routes that need it.
+          // The database is down: the app answers 503 on the routes that need it; the next request tries again.
         }
       }
       return await requestDb.run(db, () => appFor(request, env).fetch(request, env, ctx));
@@ -72,15 +77,23 @@ export default {
     }
   },
 
-  /** Cron trigger (wrangler.toml): refresh the FRED macro series into PostgreSQL. */
+  /** Cron trigger (wrangler.toml): store the recorded series where missing, then refresh the FRED macro series into PostgreSQL. */
   async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const url = env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL;
-    if (!url || !env.FRED_API_KEY) {
-      console.log('macro refresh skipped: needs DATABASE_URL (or HYPERDRIVE) and FRED_API_KEY');
+    if (!url) {
+      console.log('macro refresh skipped: needs DATABASE_URL (or HYPERDRIVE)');
       return;
     }
     const { client, db } = connect(url);
     try {
+      if (!seeded) {
+        await seedRecordedMacro(db, 'cron');
+        seeded = true;
+      }
+      if (!env.FRED_API_KEY) {
+        console.log('macro refresh skipped: needs FRED_API_KEY (the recorded series are stored)');
+        return;
+      }
       const counts = await refreshMacro(db, fredClient({ apiKey: env.FRED_API_KEY, apiRoot: env.FRED_API_ROOT }), 'cron');
       console.log(`macro series refreshed: ${JSON.stringify(counts)}`);
     } finally {

@@ -6,7 +6,8 @@ import { syntheticMacroSeries } from './macro.ts';
 /**
  * A local stand-in for api.stlouisfed.org answering /fred/series/observations in FRED's JSON shape
  * (the fields FRED sends, "." for a missing value, error_message on a 400). Its numbers are the
- * SYNTHETIC series of ./macro.ts: no recorded FRED data is available offline.
+ * SYNTHETIC series of ./macro.ts, whose known slope lets tests check the fit and tell a refresh's
+ * values from the recorded ones in datasets/fred/.
  */
 export const FAKE_FRED_KEY = 'abcdefabcdefabcdefabcdefabcdef12';
 
@@ -33,7 +34,25 @@ function observationsBody(seriesId: string, observations: Observation[]) {
   };
 }
 
-export async function startFakeFred(): Promise<{ url: string; requests: URL[]; close(): Promise<void> }> {
+export interface FakeFred {
+  url: string;
+  requests: URL[];
+  /** TCP connections accepted so far: one per request, as every answer closes its connection. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Every answer carries `Connection: close`, and the server closes the socket after it. With Node's
+ * default keep-alive the server drops an idle socket 5 s after its last answer while fetch (undici)
+ * keeps it for reuse for 3 s (the server's `Keep-Alive: timeout=5` less undici's 2 s margin). Both
+ * deadlines are timers on this process's event loop, shared with the test: when a test stalls the loop
+ * past both (PGlite's WASM under a loaded parallel run), the next request is written on the pooled
+ * socket before undici's timer has run, and in the same turn the server's overdue timer destroys that
+ * socket with the request unread, which resets the connection: `fetch failed`, `read ECONNRESET`.
+ * Without reused sockets there is nothing to race.
+ */
+export async function startFakeFred(): Promise<FakeFred> {
   const { unemployment, chargeOffs } = syntheticMacroSeries();
   const series: Record<string, Observation[]> = { [MACRO_SERIES.unemployment]: unemployment, [MACRO_SERIES.chargeOffs]: chargeOffs };
   const requests: URL[] = [];
@@ -41,7 +60,7 @@ export async function startFakeFred(): Promise<{ url: string; requests: URL[]; c
     const url = new URL(req.url ?? '/', 'http://fred.local');
     requests.push(url);
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
       res.end(JSON.stringify(body));
     };
     if (url.pathname !== '/fred/series/observations') return send(404, { error_code: 404, error_message: 'Not Found' });
@@ -51,7 +70,19 @@ export async function startFakeFred(): Promise<{ url: string; requests: URL[]; c
     if (url.searchParams.get('file_type') !== 'json') return send(200, '<xml/>');
     send(200, observationsBody(id, series[id]));
   });
+  let connections = 0;
+  server.on('connection', () => (connections += 1));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    connections: () => connections,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // A client that has not read its answer's end yet must not hold close() open.
+        server.closeAllConnections();
+      }),
+  };
 }

@@ -1,9 +1,9 @@
 import type { Observation } from '../../src/macro/stress.ts';
 
 /**
- * SYNTHETIC macro series in FRED's shape, for tests only: no recorded FRED data is available
- * offline here. Unemployment follows a made-up cycle; the charge-off rate is built from it with a
- * known log-odds slope (0.25 per point) so a fit can be checked against the truth.
+ * SYNTHETIC macro series in FRED's shape, for tests only (the real recordings are in datasets/fred/
+ * and tested in test/macro.test.ts). Unemployment follows a made-up cycle; the charge-off rate is
+ * built from it with a known log-odds slope (0.25 per point) so a fit can be checked against the truth.
  */
 export const SYNTHETIC_SLOPE = 0.25;
 
