@@ -11,21 +11,16 @@ import { fredClient } from '../macro/fred.ts';
 import { refreshMacro } from '../macro/refresh.ts';
 import { seedRecordedMacro } from '../macro/recorded.ts';
 import { BUNDLED_VERSION, bundledArtefacts } from './bundled-model.ts';
+import { workerConfig, workerWidgetOrigins, type WorkerBindings } from './env.ts';
+import type { Env } from '../config/env.ts';
 
 /**
  * Cloudflare Workers entry: the same app as on Node, with the model bundled and PostgreSQL reached
  * through Hyperdrive (binding HYPERDRIVE) or a DATABASE_URL secret. Migrations are applied from a
  * machine with `npm run db:migrate`, not from the Worker.
  */
-export interface WorkerEnv {
-  HYPERDRIVE?: { connectionString: string };
-  DATABASE_URL?: string;
-  /** Comma-separated origins allowed to embed the widget, besides the Worker's own. */
-  WIDGET_ORIGINS?: string;
-  /** Turns on the scheduled FRED refresh (cron trigger in wrangler.toml). */
-  FRED_API_KEY?: string;
-  FRED_API_ROOT?: string;
-}
+/** Bindings and variables: validated by the same schema as Node's (src/config/env.ts) on every request. */
+export type WorkerEnv = WorkerBindings;
 
 const model = modelFromArtefacts(BUNDLED_VERSION, bundledArtefacts, `models/${BUNDLED_VERSION}`);
 // A Worker may not share a connection between requests: each request gets its own client.
@@ -36,7 +31,7 @@ let registered = false;
 // The recorded FRED series (bundled from datasets/fred/) are stored once per isolate where missing (idempotent).
 let seeded = false;
 
-function appFor(request: Request, env: WorkerEnv) {
+function appFor(request: Request, env: Env) {
   app ??= createApp({
     model,
     db: () => {
@@ -45,7 +40,7 @@ function appFor(request: Request, env: WorkerEnv) {
       return db;
     },
     batchWrites: false,
-    widgetOrigins: [new URL(request.url).origin, ...(env.WIDGET_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)],
+    widgetOrigins: workerWidgetOrigins(request.url, env),
   });
   return app;
 }
@@ -56,8 +51,13 @@ function connect(url: string) {
 }
 
 export default {
-  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    const url = env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL;
+  async fetch(request: Request, bindings: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    const config = workerConfig(bindings);
+    if (!config.ok) {
+      console.error(config.error);
+      return Response.json({ error: 'the server is misconfigured: see its log' }, { status: 500 });
+    }
+    const url = config.databaseUrl;
     if (!url) return Response.json({ error: 'storage unavailable: set DATABASE_URL or bind HYPERDRIVE' }, { status: 503 });
     const { client, db } = connect(url);
     try {
@@ -71,15 +71,21 @@ export default {
           // The database is down: the app answers 503 on the routes that need it; the next request tries again.
         }
       }
-      return await requestDb.run(db, () => appFor(request, env).fetch(request, env, ctx));
+      return await requestDb.run(db, () => appFor(request, config.env).fetch(request, bindings, ctx));
     } finally {
       ctx.waitUntil(client.end({ timeout: 5 }));
     }
   },
 
   /** Cron trigger (wrangler.toml): store the recorded series where missing, then refresh the FRED macro series into PostgreSQL. */
-  async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
-    const url = env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL;
+  async scheduled(_controller: unknown, bindings: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const config = workerConfig(bindings);
+    if (!config.ok) {
+      console.error(`macro refresh skipped: ${config.error}`);
+      return;
+    }
+    const { env } = config;
+    const url = config.databaseUrl;
     if (!url) {
       console.log('macro refresh skipped: needs DATABASE_URL (or HYPERDRIVE)');
       return;
