@@ -19,9 +19,21 @@ import type { Row } from './forest.ts';
 
 const run = promisify(execFile);
 const applicant: Applicant = {
-  loanAmount: 12_000, termMonths: 36, purpose: 'debt_consolidation', annualIncome: 60_000, employmentYears: 4,
-  homeOwnership: 'RENT', dti: 18, ficoScore: 700, delinquencies2y: 0, inquiries6m: 1, revolvingUtilisation: 55,
-  revolvingBalance: 9_000, openAccounts: 9, totalAccounts: 20, publicRecords: 0,
+  loanAmount: 12_000,
+  termMonths: 36,
+  purpose: 'debt_consolidation',
+  annualIncome: 60_000,
+  employmentYears: 4,
+  homeOwnership: 'RENT',
+  dti: 18,
+  ficoScore: 700,
+  delinquencies2y: 0,
+  inquiries6m: 1,
+  revolvingUtilisation: 55,
+  revolvingBalance: 9_000,
+  openAccounts: 9,
+  totalAccounts: 20,
+  publicRecords: 0,
 };
 /** Requests per run: a fixed count (not a duration) so that every request sent is answered and counted. */
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
@@ -35,7 +47,11 @@ async function startServer(env: Record<string, string>): Promise<ChildProcess> {
   return child;
 }
 
-const stop = (child: ChildProcess) => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
 
 async function load(url: string, key: string, connections: number) {
   return autocannon({
@@ -53,9 +69,14 @@ export async function benchApi(): Promise<Row[]> {
   const pg = await startPostgres();
   try {
     for (const engine of ['embedded PGlite', 'PostgreSQL 15'] as const) {
-      const env: Record<string, string> = engine === 'PostgreSQL 15' ? { DATABASE_URL: pg.url, DB_POOL_SIZE: '16' } : { DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-bench-')) };
+      const env: Record<string, string> =
+        engine === 'PostgreSQL 15' ? { DATABASE_URL: pg.url, DB_POOL_SIZE: '16' } : { DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-bench-')) };
       const port = String(18_700 + rows.length);
-      const created = await run(process.execPath, ['--import', 'tsx', 'src/node/keys-cli.ts', 'create', '--name', 'bench', '--scope', 'score', '--rate', '1000000'], { env: { ...process.env, ...env } });
+      const created = await run(
+        process.execPath,
+        ['--import', 'tsx', 'src/node/keys-cli.ts', 'create', '--name', 'bench', '--scope', 'score', '--rate', '1000000'],
+        { env: { ...process.env, ...env } },
+      );
       const key = /: (lw_\S+)/.exec(created.stdout)![1];
       const server = await startServer({ ...env, PORT: port });
       let ok = 0;
@@ -96,11 +117,22 @@ export async function benchApi(): Promise<Row[]> {
     const decide = ((performance.now() - t0) * 1000) / n;
     const assessment = assess(model, policy.policy, applicant);
     t0 = performance.now();
-    for (let i = 0; i < 500; i++) await recordDecision(database.db, { applicant, caller: { owner: 'bench', channel: 'api', trustedEvidence: false }, assessment, policyVersion: policy.version });
+    for (let i = 0; i < 500; i++)
+      await recordDecision(database.db, {
+        applicant,
+        caller: { owner: 'bench', channel: 'api', trustedEvidence: false },
+        assessment,
+        policyVersion: policy.version,
+      });
     const store = ((performance.now() - t0) * 1000) / 500;
     await database.close();
     rows.push({ name: '… JSON parse + zod validation of one applicant', value: Math.round(validate * 10) / 10, unit: 'µs' });
-    rows.push({ name: '… assess: PD, reasons, price (+ counter-offer search when not approved)', value: Math.round(decide * 10) / 10, unit: 'µs', note: `decision here: ${assessment.decision}` });
+    rows.push({
+      name: '… assess: PD, reasons, price (+ counter-offer search when not approved)',
+      value: Math.round(decide * 10) / 10,
+      unit: 'µs',
+      note: `decision here: ${assessment.decision}`,
+    });
     rows.push({ name: '… store application + decision (one transaction, PostgreSQL, 1 connection)', value: Math.round(store), unit: 'µs' });
   } finally {
     pg.stop();

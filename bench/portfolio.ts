@@ -35,10 +35,19 @@ export async function benchPortfolio(): Promise<Row[]> {
   for (const n of [1_000, 10_000]) {
     let t0 = performance.now();
     const book = bookOf(n);
-    rows.push({ name: `${n.toLocaleString('en-US')} loans: covariance (one-factor, rank ${book.cov.rank}) and constraints`, value: round(seconds(t0)), unit: 's' });
+    rows.push({
+      name: `${n.toLocaleString('en-US')} loans: covariance (one-factor, rank ${book.cov.rank}) and constraints`,
+      value: round(seconds(t0)),
+      unit: 's',
+    });
     t0 = performance.now();
     const a = optimise(book, 50);
-    rows.push({ name: `${n.toLocaleString('en-US')} loans: one allocation (risk aversion 50)`, value: round(seconds(t0)), unit: 's', note: `${a.iterations} interior-point steps` });
+    rows.push({
+      name: `${n.toLocaleString('en-US')} loans: one allocation (risk aversion 50)`,
+      value: round(seconds(t0)),
+      unit: 's',
+      note: `${a.iterations} interior-point steps`,
+    });
     t0 = performance.now();
     const frontier = efficientFrontier(book, 50);
     const elapsed = seconds(t0);
@@ -66,7 +75,11 @@ export async function benchPortfolio(): Promise<Row[]> {
     const lambda = 50 / book.budget;
     const dense = denseCovariance(book.loans).map((r) => r.map((v) => v * lambda));
     let t0 = performance.now();
-    quadprogSolve(book, dense, Array.from(book.mu, (m) => -m));
+    quadprogSolve(
+      book,
+      dense,
+      Array.from(book.mu, (m) => -m),
+    );
     const ref = seconds(t0);
     t0 = performance.now();
     optimise(book, 50);
@@ -97,7 +110,12 @@ export async function benchPortfolio(): Promise<Row[]> {
     const exposures = exposuresOf(1_000);
     const t0 = performance.now();
     const sim = simulateLossesLoanLevel(exposures, { scenarios: 100_000, seed: 42, correlation: byRho });
-    rows.push({ name: 'Monte Carlo, 1,000 loans × 100,000 scenarios, loan-level sampler (before issue 11)', value: round(seconds(t0)), unit: 's', note: describe(sim) });
+    rows.push({
+      name: 'Monte Carlo, 1,000 loans × 100,000 scenarios, loan-level sampler (before issue 11)',
+      value: round(seconds(t0)),
+      unit: 's',
+      note: describe(sim),
+    });
   }
   await pool.close();
   return rows;

@@ -11,11 +11,12 @@ stdout:
 
 train_seconds: DMatrix construction plus xgb.train (XGBoost builds its histogram index, the
 binning, lazily in the first round). seconds_per_round: the mean over rounds 2..N, timed by a
-callback, so it excludes that first-round binning; first_round_seconds is shown apart.
+callback, so it excludes that first-round binning; first_round_seconds is shown apart. Each thread
+count gets one warm-up run, then --repeat timed runs (default 3): each timing is the fastest.
 
 Usage: xgboost_reference.py --data FILE.csv --rounds 300 --max-depth 3 --eta 0.05 --lambda 1
          --min-child-weight 5 --subsample 0.8 --colsample-bytree 0.8 --nthread 1,2
-         [--monotone 1,0,-1,...] [--seed 42]
+         [--monotone 1,0,-1,...] [--seed 42] [--repeat 3]
 """
 
 import argparse
@@ -124,6 +125,7 @@ def main():
     ap.add_argument("--nthread", default="2", help="comma-separated thread counts, one run each")
     ap.add_argument("--monotone", default="", help="comma-separated +1/0/-1 per feature")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs per thread count; the fastest is reported")
     args = ap.parse_args()
 
     names, X, y, parts = read(args.data)
@@ -136,20 +138,25 @@ def main():
     runs = []
     for nthread in [int(t) for t in args.nthread.split(",")]:
         train_once(X_fit, y_fit, args, nthread, 5)  # warm-up: library and thread pool start-up
-        booster, seconds, stamps = train_once(X_fit, y_fit, args, nthread, args.rounds)
-        rounds = len(stamps) - 1
-        later = (stamps[-1] - stamps[1]) / max(1, rounds - 1)
-        p = booster.predict(dtest)
-        runs.append(
-            {
+        best = None
+        for _ in range(args.repeat):
+            booster, seconds, stamps = train_once(X_fit, y_fit, args, nthread, args.rounds)
+            rounds = len(stamps) - 1
+            run = {
                 "nthread": nthread,
                 "rounds": rounds,
-                "test_auc": roc_auc(y[test], p),
+                "test_auc": roc_auc(y[test], booster.predict(dtest)),
                 "train_seconds": seconds,
-                "seconds_per_round": later,
+                "seconds_per_round": (stamps[-1] - stamps[1]) / max(1, rounds - 1),
                 "first_round_seconds": stamps[1] - stamps[0],
             }
-        )
+            if best is None:
+                best = run
+            else:  # best of the repeats, timing by timing (the model is the same each time)
+                for key in ("train_seconds", "seconds_per_round", "first_round_seconds"):
+                    best[key] = min(best[key], run[key])
+        best["repeats"] = args.repeat
+        runs.append(best)
     json.dump({"xgboost": xgb.__version__, "features": len(names), "fit_rows": int(fit.sum()), "test_rows": int(test.sum()), "runs": runs}, sys.stdout)
     sys.stdout.write("\n")
 

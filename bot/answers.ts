@@ -3,7 +3,10 @@
  * Returns undefined when there is no number to read.
  */
 export function parseNumberAnswer(text: string): number | undefined {
-  const s = text.trim().toLowerCase().replace(/^(about|around|approx\.?|roughly|~)\s*/, '');
+  const s = text
+    .trim()
+    .toLowerCase()
+    .replace(/^(about|around|approx\.?|roughly|~)\s*/, '');
   const m = /^[£$€]?\s*(-?\d[\d,\s]*(?:\.\d+)?)\s*(k|thousand|m|million)?\s*(%|usd|gbp|eur|dollars?|pounds?)?$/.exec(s);
   if (!m) return undefined;
   const digits = m[1].replace(/[,\s]/g, '');

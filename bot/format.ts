@@ -8,7 +8,13 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 export function summary(answers: Record<string, unknown>, alternative?: Record<string, unknown>, statementMonths?: number): string {
   const lines = QUESTIONS.filter((q) => answers[q.field] !== undefined).map((q) => {
     const v = answers[q.field];
-    const shown = q.choices ? choiceLabel(q, v) : q.field === 'revolvingUtilisation' ? `${v}%` : ['loanAmount', 'annualIncome', 'monthlyDebtPayments'].includes(q.field) ? money(v as number) : String(v);
+    const shown = q.choices
+      ? choiceLabel(q, v)
+      : q.field === 'revolvingUtilisation'
+        ? `${v}%`
+        : ['loanAmount', 'annualIncome', 'monthlyDebtPayments'].includes(q.field)
+          ? money(v as number)
+          : String(v);
     return `• ${q.text.replace(/\?$/, '')}: ${shown}`;
   });
   const skipped = QUESTIONS.filter((q) => answers[q.field] === undefined).map((q) => q.field);
@@ -23,13 +29,12 @@ export function summary(answers: Record<string, unknown>, alternative?: Record<s
 
 export function decisionMessage(a: Assessment, applicant: Applicant): string {
   const headline = { approve: '✅ Approved', refer: '🔎 Referred to a person for review', decline: '❌ Declined' }[a.decision];
-  const lines = [
-    headline,
-    `Risk score: ${a.score} (band ${a.riskBand}); estimated chance of not repaying: ${pct(a.pd)}.`,
-  ];
+  const lines = [headline, `Risk score: ${a.score} (band ${a.riskBand}); estimated chance of not repaying: ${pct(a.pd)}.`];
   const { apr, monthlyPayment: payment, totalRepayable: total } = a.offer;
   if (a.offer.available && apr !== null && payment !== null && total !== null) {
-    lines.push(`${a.decision === 'approve' ? 'Offer' : 'Indicative offer, subject to review'}: ${money(applicant.loanAmount)} over ${applicant.termMonths} months at ${pct(apr)} APR — ${money(payment)} a month, ${money(total)} in total.`);
+    lines.push(
+      `${a.decision === 'approve' ? 'Offer' : 'Indicative offer, subject to review'}: ${money(applicant.loanAmount)} over ${applicant.termMonths} months at ${pct(apr)} APR — ${money(payment)} a month, ${money(total)} in total.`,
+    );
   }
   if (a.reasons.length) {
     lines.push('', a.decision === 'approve' ? 'What weighed most on the risk:' : 'The main reasons:');
@@ -41,6 +46,10 @@ export function decisionMessage(a: Assessment, applicant: Applicant): string {
   }
   if (a.notices.length) lines.push('', ...a.notices.map((n) => `ℹ️ ${n}`));
   const c = a.offer.counterOffer;
-  if (c) lines.push('', `We could approve ${money(c.amount)} over ${c.termMonths} months at ${pct(c.apr)} APR (${money(c.monthlyPayment)} a month). Tap below to apply for that instead.`);
+  if (c)
+    lines.push(
+      '',
+      `We could approve ${money(c.amount)} over ${c.termMonths} months at ${pct(c.apr)} APR (${money(c.monthlyPayment)} a month). Tap below to apply for that instead.`,
+    );
   return lines.join('\n');
 }

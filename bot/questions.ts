@@ -23,17 +23,44 @@ export interface Question {
 
 export const QUESTIONS: Question[] = [
   { field: 'loanAmount', text: 'How much would you like to borrow (in dollars)?', example: '12,000 or 12k' },
-  { field: 'termMonths', text: 'Over how long would you like to repay?', choices: [{ label: '36 months', value: 36 }, { label: '60 months', value: 60 }] },
+  {
+    field: 'termMonths',
+    text: 'Over how long would you like to repay?',
+    choices: [
+      { label: '36 months', value: 36 },
+      { label: '60 months', value: 60 },
+    ],
+  },
   { field: 'purpose', text: 'What is the loan for?', choices: LOAN_PURPOSES.map((p) => ({ label: PURPOSE_LABELS[p], value: p })), columns: 2 },
   { field: 'annualIncome', text: 'What is your yearly income before tax?', example: '52,000 or 52k' },
   {
     field: 'employmentYears',
     text: 'How many years have you been in your current job?',
-    choices: [{ label: 'Under 1', value: 0 }, ...Array.from({ length: 9 }, (_, i) => ({ label: String(i + 1), value: i + 1 })), { label: '10 or more', value: 10 }, { label: 'Not employed / rather not say', value: undefined }],
+    choices: [
+      { label: 'Under 1', value: 0 },
+      ...Array.from({ length: 9 }, (_, i) => ({ label: String(i + 1), value: i + 1 })),
+      { label: '10 or more', value: 10 },
+      { label: 'Not employed / rather not say', value: undefined },
+    ],
     columns: 4,
   },
-  { field: 'homeOwnership', text: 'Do you rent, have a mortgage, or own your home outright?', choices: [{ label: 'Rent', value: 'RENT' }, { label: 'Mortgage', value: 'MORTGAGE' }, { label: 'Own outright', value: 'OWN' }, { label: 'Other', value: 'OTHER' }], columns: 2 },
-  { field: 'monthlyDebtPayments', text: 'How much do you pay each month on other debts (cards, loans, car finance), not counting rent or mortgage?', example: '450', optional: true },
+  {
+    field: 'homeOwnership',
+    text: 'Do you rent, have a mortgage, or own your home outright?',
+    choices: [
+      { label: 'Rent', value: 'RENT' },
+      { label: 'Mortgage', value: 'MORTGAGE' },
+      { label: 'Own outright', value: 'OWN' },
+      { label: 'Other', value: 'OTHER' },
+    ],
+    columns: 2,
+  },
+  {
+    field: 'monthlyDebtPayments',
+    text: 'How much do you pay each month on other debts (cards, loans, car finance), not counting rent or mortgage?',
+    example: '450',
+    optional: true,
+  },
   { field: 'ficoScore', text: 'What is your credit score (FICO, between 300 and 850)?', example: '710' },
   { field: 'delinquencies2y', text: 'In the last 2 years, how many times were you 30 or more days late with a payment?', example: '0' },
   { field: 'inquiries6m', text: 'How many times have you applied for credit in the last 6 months?', example: '1' },

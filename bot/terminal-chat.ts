@@ -27,7 +27,13 @@ await registerModel(database.db, model);
 await seedRecordedMacro(database.db);
 const db = () => database.db;
 const bot = createBot(
-  { db, model, decisions: decisionService({ model, store: databaseStore(db) }), admins: values.admin ? [USER_ID] : env.BOT_ADMIN_IDS, downloadFile: async (path) => readFileSync(path, 'utf8') },
+  {
+    db,
+    model,
+    decisions: decisionService({ model, store: databaseStore(db) }),
+    admins: values.admin ? [USER_ID] : env.BOT_ADMIN_IDS,
+    downloadFile: async (path) => readFileSync(path, 'utf8'),
+  },
   { token: '0:terminal', botInfo },
 );
 
@@ -35,7 +41,11 @@ let buttons: string[] = [];
 let messageId = 1;
 let updateId = Date.now();
 bot.api.config.use(async (_prev, method, payload) => {
-  const p = payload as Record<string, unknown> & { reply_markup?: { inline_keyboard?: { text: string; callback_data: string }[][] }; text?: string; caption?: string };
+  const p = payload as Record<string, unknown> & {
+    reply_markup?: { inline_keyboard?: { text: string; callback_data: string }[][] };
+    text?: string;
+    caption?: string;
+  };
   if (method === 'sendMessage' || method === 'sendDocument') {
     if (p.text) process.stdout.write(`\nbot> ${String(p.text).replace(/\n/g, '\nbot> ')}\n`);
     if (method === 'sendDocument') process.stdout.write(`bot> [a file: ${p.caption ?? 'document'}]\n`);
@@ -65,10 +75,26 @@ for await (const raw of rl) {
   const file = /^file\s+(.+)$/.exec(line)?.[1];
   const command = /^\/\w+/.exec(line);
   const update = press
-    ? { update_id: ++updateId, callback_query: { id: String(updateId), from, chat_instance: 'terminal', data: press, message: { message_id: messageId, date: now(), chat, text: '' } } }
+    ? {
+        update_id: ++updateId,
+        callback_query: { id: String(updateId), from, chat_instance: 'terminal', data: press, message: { message_id: messageId, date: now(), chat, text: '' } },
+      }
     : file
-      ? { update_id: ++updateId, message: { message_id: messageId++, date: now(), from, chat, document: { file_id: file, file_unique_id: file, file_name: file } } }
-      : { update_id: ++updateId, message: { message_id: messageId++, date: now(), from, chat, text: line, ...(command ? { entities: [{ type: 'bot_command' as const, offset: 0, length: command[0].length }] } : {}) } };
+      ? {
+          update_id: ++updateId,
+          message: { message_id: messageId++, date: now(), from, chat, document: { file_id: file, file_unique_id: file, file_name: file } },
+        }
+      : {
+          update_id: ++updateId,
+          message: {
+            message_id: messageId++,
+            date: now(),
+            from,
+            chat,
+            text: line,
+            ...(command ? { entities: [{ type: 'bot_command' as const, offset: 0, length: command[0].length }] } : {}),
+          },
+        };
   await bot.handleUpdate(update as never);
 }
 await database.close();

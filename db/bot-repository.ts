@@ -60,7 +60,14 @@ export async function forgetSubject(db: Db, subject: string): Promise<number> {
 
 export async function latestDecisionFor(db: Db, subject: string) {
   const [row] = await db
-    .select({ applicationId: applications.id, createdAt: decisions.createdAt, decision: decisions.decision, score: decisions.score, pd: decisions.pd, reviewedDecision: decisions.reviewedDecision })
+    .select({
+      applicationId: applications.id,
+      createdAt: decisions.createdAt,
+      decision: decisions.decision,
+      score: decisions.score,
+      pd: decisions.pd,
+      reviewedDecision: decisions.reviewedDecision,
+    })
     .from(applications)
     .innerJoin(decisions, eq(decisions.applicationId, applications.id))
     .where(eq(applications.subject, subject))
@@ -91,7 +98,16 @@ export async function decisionStats(db: Db, since?: Date): Promise<Stats> {
 /** The oldest referred decision nobody has reviewed yet (a superseded application is no longer open). */
 export async function nextReferral(db: Db) {
   const [row] = await db
-    .select({ decisionId: decisions.id, applicationId: decisions.applicationId, pd: decisions.pd, score: decisions.score, reasons: decisions.reasons, offer: decisions.offer, applicant: applications.applicant, createdAt: decisions.createdAt })
+    .select({
+      decisionId: decisions.id,
+      applicationId: decisions.applicationId,
+      pd: decisions.pd,
+      score: decisions.score,
+      reasons: decisions.reasons,
+      offer: decisions.offer,
+      applicant: applications.applicant,
+      createdAt: decisions.createdAt,
+    })
     .from(decisions)
     .innerJoin(applications, eq(applications.id, decisions.applicationId))
     .where(and(eq(decisions.decision, 'refer'), isNull(decisions.reviewedDecision), eq(applications.status, 'live')))

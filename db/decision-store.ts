@@ -39,7 +39,15 @@ async function storedDecision(db: Db, where: ReturnType<typeof eq>): Promise<Sto
     notices: d.notices,
     modelVersion: d.modelVersion,
   };
-  return { applicationId: a.id, owner: a.owner, applicant: a.applicant as Applicant, assessment, policyVersion: d.policyVersion, status: a.status, supersededBy: a.supersededBy };
+  return {
+    applicationId: a.id,
+    owner: a.owner,
+    applicant: a.applicant as Applicant,
+    assessment,
+    policyVersion: d.policyVersion,
+    status: a.status,
+    supersededBy: a.supersededBy,
+  };
 }
 
 /**
@@ -96,12 +104,27 @@ export function databaseStore(db: () => Db, options: { batchWrites?: boolean } =
     },
 
     async saveStatement(s: StatementRecord) {
-      await db().insert(statements).values({ id: s.id, owner: s.owner, sha256: s.sha256, features: s.features, transactions: s.transactions, asOf: s.asOf, expiresAt: s.expiresAt });
+      await db()
+        .insert(statements)
+        .values({ id: s.id, owner: s.owner, sha256: s.sha256, features: s.features, transactions: s.transactions, asOf: s.asOf, expiresAt: s.expiresAt });
     },
 
     async statement(id, owner, now) {
-      const [row] = await db().select().from(statements).where(and(eq(statements.id, id), eq(statements.owner, owner), gt(statements.expiresAt, now)));
-      return row ? { id: row.id, owner: row.owner, sha256: row.sha256, features: row.features as BehaviourFeatures, transactions: row.transactions, asOf: row.asOf, expiresAt: row.expiresAt } : undefined;
+      const [row] = await db()
+        .select()
+        .from(statements)
+        .where(and(eq(statements.id, id), eq(statements.owner, owner), gt(statements.expiresAt, now)));
+      return row
+        ? {
+            id: row.id,
+            owner: row.owner,
+            sha256: row.sha256,
+            features: row.features as BehaviourFeatures,
+            transactions: row.transactions,
+            asOf: row.asOf,
+            expiresAt: row.expiresAt,
+          }
+        : undefined;
     },
   };
 }

@@ -29,7 +29,11 @@ export async function insertMissingObservations(db: Db, seriesId: string, observ
   let inserted = 0;
   for (let i = 0; i < observations.length; i += 1000) {
     const chunk = observations.slice(i, i + 1000).map((o) => ({ seriesId, date: o.date, value: o.value }));
-    const rows = await db.insert(macroObservations).values(chunk).onConflictDoNothing({ target: [macroObservations.seriesId, macroObservations.date] }).returning({ date: macroObservations.date });
+    const rows = await db
+      .insert(macroObservations)
+      .values(chunk)
+      .onConflictDoNothing({ target: [macroObservations.seriesId, macroObservations.date] })
+      .returning({ date: macroObservations.date });
     inserted += rows.length;
   }
   return inserted;

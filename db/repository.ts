@@ -12,7 +12,6 @@ import { apiKeys, applications, auditLog, decisions, modelVersions, policies } f
 
 /** Every read and write the product makes, as plain functions over a `Db`. */
 
-
 export interface AuditEntry {
   actor: string;
   action: string;
@@ -27,10 +26,7 @@ export async function audit(db: Db, entry: AuditEntry): Promise<void> {
 // ---- models and policies ----
 
 export async function registerModel(db: Db, model: LoadedModel): Promise<void> {
-  await db
-    .insert(modelVersions)
-    .values({ version: model.version, kind: model.spec.kind, metrics: model.metrics })
-    .onConflictDoNothing();
+  await db.insert(modelVersions).values({ version: model.version, kind: model.spec.kind, metrics: model.metrics }).onConflictDoNothing();
 }
 
 export type { PolicyVersion };
@@ -50,7 +46,10 @@ export async function currentPolicy(db: Db): Promise<PolicyVersion> {
 export async function setPolicy(db: Db, policy: Policy, actor: string): Promise<PolicyVersion> {
   const checked = PolicySchema.parse(policy);
   return db.transaction(async (tx) => {
-    const [row] = await tx.insert(policies).values({ ...checked, createdBy: actor }).returning();
+    const [row] = await tx
+      .insert(policies)
+      .values({ ...checked, createdBy: actor })
+      .returning();
     await tx.insert(auditLog).values({ actor, action: 'policy.set', subject: String(row.version), detail: checked });
     return toPolicyVersion(row);
   });
@@ -171,19 +170,36 @@ export async function createKey(db: Db, input: NewKey, actor: string): Promise<{
     .insert(apiKeys)
     .values({ prefix, hash: sha256(key), name: input.name, scope: input.scope, allowedOrigins: input.allowedOrigins ?? [], ratePerMinute })
     .returning();
-  await audit(db, { actor, action: 'key.create', subject: String(row.id), detail: { name: input.name, scope: input.scope, allowedOrigins: row.allowedOrigins, ratePerMinute } });
+  await audit(db, {
+    actor,
+    action: 'key.create',
+    subject: String(row.id),
+    detail: { name: input.name, scope: input.scope, allowedOrigins: row.allowedOrigins, ratePerMinute },
+  });
   return { key, record: toApiKey(row) };
 }
 
 function toApiKey(row: typeof apiKeys.$inferSelect): ApiKey {
-  return { id: row.id, name: row.name, scope: row.scope, allowedOrigins: row.allowedOrigins, ratePerMinute: row.ratePerMinute, prefix: row.prefix, revokedAt: row.revokedAt };
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    allowedOrigins: row.allowedOrigins,
+    ratePerMinute: row.ratePerMinute,
+    prefix: row.prefix,
+    revokedAt: row.revokedAt,
+  };
 }
 
 /** The active key matching `key`, or undefined (unknown, wrong secret or revoked). */
 export async function verifyKey(db: Db, key: string): Promise<ApiKey | undefined> {
   const parsed = parseKey(key);
   if (!parsed) return undefined;
-  const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.prefix, parsed.prefix), isNull(apiKeys.revokedAt))).limit(1);
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.prefix, parsed.prefix), isNull(apiKeys.revokedAt)))
+    .limit(1);
   if (!row) return undefined;
   const a = Buffer.from(row.hash, 'hex');
   const b = Buffer.from(sha256(key), 'hex');
@@ -191,7 +207,11 @@ export async function verifyKey(db: Db, key: string): Promise<ApiKey | undefined
 }
 
 export async function revokeKey(db: Db, id: number, actor: string): Promise<boolean> {
-  const rows = await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning();
+  const rows = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning();
   if (rows.length > 0) await audit(db, { actor, action: 'key.revoke', subject: String(id) });
   return rows.length > 0;
 }

@@ -39,30 +39,24 @@ export const policies = pgTable('policies', {
   targetMargin: doublePrecision('target_margin').notNull(),
   maxApr: doublePrecision('max_apr').notNull(),
   /** APR by risk band (A–E); earlier versions get the seed card. */
-  rateCard: jsonb('rate_card')
-    .$type<RateCard>()
-    .notNull()
-    .default(sql`'{"A":0.0493,"B":0.0744,"C":0.0995,"D":0.1325,"E":0.1669}'::jsonb`),
+  rateCard: jsonb('rate_card').$type<RateCard>().notNull().default(sql`'{"A":0.0493,"B":0.0744,"C":0.0995,"D":0.1325,"E":0.1669}'::jsonb`),
   storeRawTransactions: boolean('store_raw_transactions').notNull().default(false),
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const apiKeys = pgTable(
-  'api_keys',
-  {
-    id: serial('id').primaryKey(),
-    /** The public part of the key, used to find it; the secret is only stored as a hash. */
-    prefix: text('prefix').notNull().unique(),
-    hash: text('hash').notNull(),
-    name: text('name').notNull(),
-    scope: text('scope', { enum: ['admin', 'score', 'widget', 'trusted-evidence'] }).notNull(),
-    allowedOrigins: jsonb('allowed_origins').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
-    ratePerMinute: integer('rate_per_minute').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
-  },
-);
+export const apiKeys = pgTable('api_keys', {
+  id: serial('id').primaryKey(),
+  /** The public part of the key, used to find it; the secret is only stored as a hash. */
+  prefix: text('prefix').notNull().unique(),
+  hash: text('hash').notNull(),
+  name: text('name').notNull(),
+  scope: text('scope', { enum: ['admin', 'score', 'widget', 'trusted-evidence'] }).notNull(),
+  allowedOrigins: jsonb('allowed_origins').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  ratePerMinute: integer('rate_per_minute').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
 
 export const applications = pgTable(
   'applications',
@@ -78,7 +72,9 @@ export const applications = pgTable(
     /** The client's Idempotency-Key: a retry with the same key gets the stored answer, never a second decision. */
     idempotencyKey: text('idempotency_key'),
     /** `live`, or `superseded` once its counter-offer was accepted (then out of review and out of the book). */
-    status: text('status', { enum: ['live', 'superseded'] }).notNull().default('live'),
+    status: text('status', { enum: ['live', 'superseded'] })
+      .notNull()
+      .default('live'),
     /** The application that replaced this one (its accepted counter-offer). */
     supersededBy: uuid('superseded_by'),
     /** The application whose counter-offer this one accepts. */

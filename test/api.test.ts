@@ -26,7 +26,11 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
   let ok200 = 0;
 
   const score = async (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${scoreKey}` }) => {
-    const res = await app.request('/v1/score', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+    const res = await app.request('/v1/score', {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     if (res.status === 200) ok200++;
     return res;
   };
@@ -138,7 +142,8 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     expect((await app.request('/v1/policy')).status).toBe(401);
     const current = await json(await app.request('/v1/policy', { headers: { 'x-api-key': scoreKey } }));
     expect(current.policy).toEqual(DEFAULT_POLICY);
-    const put = (key: string, body: unknown) => app.request('/v1/policy', { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-api-key': key } });
+    const put = (key: string, body: unknown) =>
+      app.request('/v1/policy', { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-api-key': key } });
     expect((await put(scoreKey, DEFAULT_POLICY)).status).toBe(403);
     const invalid = await put(adminKey, { ...DEFAULT_POLICY, approveBelow: 0.5, declineAtOrAbove: 0.3 });
     expect(invalid.status).toBe(400);
@@ -185,7 +190,8 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     expect(JSON.stringify(stored)).not.toContain('Holiday');
     expect(stored.decision.behaviour.source).toBe('statement');
     // Only when the lender's policy says so are the raw transactions kept.
-    const put = (body: unknown) => app.request('/v1/policy', { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-api-key': adminKey } });
+    const put = (body: unknown) =>
+      app.request('/v1/policy', { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-api-key': adminKey } });
     expect((await put({ ...DEFAULT_POLICY, storeRawTransactions: true })).status).toBe(200);
     const kept = await json(await score({ ...sampleApplicant, alternativeData: { transactions } }));
     const keptRow = await json(await app.request(`/v1/applications/${kept.applicationId}`, { headers: { 'x-api-key': adminKey } }));
@@ -193,11 +199,16 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     await put(DEFAULT_POLICY);
     const bad = await score({ ...sampleApplicant, alternativeData: { transactions: [{ date: '2001-01-01', amount: 5 }] } });
     expect(bad.status).toBe(400);
-    expect((await json(bad)).issues[0]).toMatchObject({ field: 'alternativeData.transactions', rule: expect.stringMatching(/no transactions in the months before/) });
+    expect((await json(bad)).issues[0]).toMatchObject({
+      field: 'alternativeData.transactions',
+      rule: expect.stringMatching(/no transactions in the months before/),
+    });
   });
 
   it('turns an uploaded CSV statement into features without storing it', async () => {
-    const csv = 'Date,Description,Paid out,Paid in,Balance\n' + [60, 30, 5].map((d) => `${new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10)},Wages,,2000,${5000 - d}`).join('\n');
+    const csv =
+      'Date,Description,Paid out,Paid in,Balance\n' +
+      [60, 30, 5].map((d) => `${new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10)},Wages,,2000,${5000 - d}`).join('\n');
     const res = await app.request('/v1/statements', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey } });
     expect(res.status).toBe(200);
     const body = await json(res);
@@ -207,10 +218,21 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     expect(body.statementId).toMatch(/^[0-9a-f-]{36}$/);
     const scored = await json(await score({ ...sampleApplicant, alternativeData: { statementId: body.statementId } }));
     expect(scored.behaviour.source).toBe('statement');
-    const mapped = await app.request('/v1/statements?columns=date=Posted,amount=Value', { method: 'POST', body: csv.replace('Date', 'Posted').replace('Paid in', 'Value').replace('Paid out', 'Unused'), headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey } });
+    const mapped = await app.request('/v1/statements?columns=date=Posted,amount=Value', {
+      method: 'POST',
+      body: csv.replace('Date', 'Posted').replace('Paid in', 'Value').replace('Paid out', 'Unused'),
+      headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey },
+    });
     expect(mapped.status).toBe(200);
-    expect((await app.request('/v1/statements?columns=when:Posted', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey } })).status).toBe(400);
-    const broken = await app.request('/v1/statements', { method: 'POST', body: 'Date,Amount\n2024-01-01,ten\n', headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey } });
+    expect(
+      (await app.request('/v1/statements?columns=when:Posted', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey } }))
+        .status,
+    ).toBe(400);
+    const broken = await app.request('/v1/statements', {
+      method: 'POST',
+      body: 'Date,Amount\n2024-01-01,ten\n',
+      headers: { 'content-type': 'text/csv', 'x-api-key': scoreKey },
+    });
     expect(broken.status).toBe(400);
     expect((await json(broken)).issues).toEqual([{ field: 'statement', rule: 'row 2, column "Amount": not an amount' }]);
   });
@@ -226,7 +248,11 @@ describe('when the database is down', () => {
     await registerModel(database.db, model);
     const app = createApp({ model, db: () => database.db, widgetOrigins: [WIDGET] });
     await database.close();
-    const res = await app.request('/v1/score', { method: 'POST', body: JSON.stringify(sampleApplicant), headers: { 'content-type': 'application/json', origin: WIDGET } });
+    const res = await app.request('/v1/score', {
+      method: 'POST',
+      body: JSON.stringify(sampleApplicant),
+      headers: { 'content-type': 'application/json', origin: WIDGET },
+    });
     expect(res.status).toBe(503);
     expect((await json(res)).error).toMatch(/storage unavailable: nothing was stored/);
     expect((await app.request('/healthz')).status).toBe(503);
@@ -236,7 +262,11 @@ describe('when the database is down', () => {
     const client = postgres('postgres://postgres@127.0.0.1:1/none', { max: 1, connect_timeout: 2 });
     const db = drizzle({ client, schema }) as unknown as Db;
     const app = createApp({ model, db: () => db, widgetOrigins: [WIDGET] });
-    const res = await app.request('/v1/score', { method: 'POST', body: JSON.stringify(sampleApplicant), headers: { 'content-type': 'application/json', authorization: 'Bearer lw_0123456789_abcdefghijklmnopqrstuvwxyz0123456789' } });
+    const res = await app.request('/v1/score', {
+      method: 'POST',
+      body: JSON.stringify(sampleApplicant),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer lw_0123456789_abcdefghijklmnopqrstuvwxyz0123456789' },
+    });
     expect(res.status).toBe(503);
     await client.end();
   });

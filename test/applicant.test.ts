@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApplicantSchema, fieldMeta, parseApplicant, type Applicant } from '../src/applicant/schema.ts';
 import { sampleApplicant } from './helpers.ts';
-import {
-  APPLICANT_FEATURE_NAMES,
-  APPLICANT_FEATURES,
-  applicantFeatures,
-  effectiveDti,
-  fitApplicantSpec,
-} from '../src/features/applicant.ts';
-
+import { APPLICANT_FEATURE_NAMES, APPLICANT_FEATURES, applicantFeatures, effectiveDti, fitApplicantSpec } from '../src/features/applicant.ts';
 
 describe('applicant schema', () => {
   it('accepts a complete applicant', () => {

@@ -18,10 +18,18 @@ beforeAll(() => {
   model = loadModel('models');
 });
 
-const risky = { ...sampleApplicant, ficoScore: 662, inquiries6m: 5, revolvingUtilisation: 95, annualIncome: 24_000, loanAmount: 20_000, termMonths: 60 as const };
+const risky = {
+  ...sampleApplicant,
+  ficoScore: 662,
+  inquiries6m: 5,
+  revolvingUtilisation: 95,
+  annualIncome: 24_000,
+  loanAmount: 20_000,
+  termMonths: 60 as const,
+};
 
 describe('reasons', () => {
-  it('contributions add up exactly to the champion\'s log-odds', () => {
+  it("contributions add up exactly to the champion's log-odds", () => {
     const parts = { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
     for (const a of [sampleApplicant, risky]) {
       const x = featureVector(model.spec, a);
@@ -60,11 +68,25 @@ describe('reasons', () => {
   });
 
   it('never cites an answer the applicant did not give, nor a housing or purpose group that is not riskier than average', () => {
-    const optional = ['employmentYears', 'dti', 'monthlyDebtPayments', 'revolvingUtilisation', 'revolvingBalance', 'totalAccounts', 'creditHistoryYears'] as const;
+    const optional = [
+      'employmentYears',
+      'dti',
+      'monthlyDebtPayments',
+      'revolvingUtilisation',
+      'revolvingBalance',
+      'totalAccounts',
+      'creditHistoryYears',
+    ] as const;
     const rng = mulberry32(17);
     const spec = model.spec as ApplicantFeatureSpec;
     for (let k = 0; k < 400; k++) {
-      const a: Applicant = { ...risky, ficoScore: 600 + Math.floor(rng() * 200), loanAmount: 1000 + Math.floor(rng() * 35_000), homeOwnership: (['RENT', 'MORTGAGE', 'OWN', 'OTHER'] as const)[k % 4], purpose: LOAN_PURPOSES[k % LOAN_PURPOSES.length] };
+      const a: Applicant = {
+        ...risky,
+        ficoScore: 600 + Math.floor(rng() * 200),
+        loanAmount: 1000 + Math.floor(rng() * 35_000),
+        homeOwnership: (['RENT', 'MORTGAGE', 'OWN', 'OTHER'] as const)[k % 4],
+        purpose: LOAN_PURPOSES[k % LOAN_PURPOSES.length],
+      };
       for (const f of optional) if (rng() < 0.5) delete (a as Partial<Applicant>)[f];
       const codes = assess(model, DEFAULT_POLICY, a).reasons.map((r) => r.code);
       if (a.employmentYears === undefined) expect(codes).not.toContain('employment');
@@ -91,8 +113,14 @@ describe('reasons', () => {
 
 describe('bank-account evidence in a decision', () => {
   it('lowers the PD for a saver and raises it for an account often overdrawn, and says which signals moved it', () => {
-    const saver = assess(model, DEFAULT_POLICY, { ...sampleApplicant, alternativeData: { monthlyIncomeDeposits: 4000, monthlySpending: 3000, overdraftMonths12m: 0 } });
-    const overdrawn = assess(model, DEFAULT_POLICY, { ...sampleApplicant, alternativeData: { monthlyIncomeDeposits: 4000, monthlySpending: 4400, overdraftMonths12m: 5 } });
+    const saver = assess(model, DEFAULT_POLICY, {
+      ...sampleApplicant,
+      alternativeData: { monthlyIncomeDeposits: 4000, monthlySpending: 3000, overdraftMonths12m: 0 },
+    });
+    const overdrawn = assess(model, DEFAULT_POLICY, {
+      ...sampleApplicant,
+      alternativeData: { monthlyIncomeDeposits: 4000, monthlySpending: 4400, overdraftMonths12m: 5 },
+    });
     const none = assess(model, DEFAULT_POLICY, sampleApplicant);
     expect(none.behaviour).toBeNull();
     expect(saver.behaviour!.bureauPd).toBeCloseTo(none.pd, 12);
@@ -116,7 +144,10 @@ describe('bank-account evidence in a decision', () => {
     const thinWith = assess(model, DEFAULT_POLICY, { ...thinApplicant, alternativeData: evidence });
     expect(thinWith.notices[0]).toMatch(/leans on your bank-account evidence/);
     // Half-weight credit-file evidence: the thin file's PD sits between the bureau-only and bank-led answers.
-    expect(thinWith.pd).not.toBeCloseTo(assess(model, DEFAULT_POLICY, { ...thinApplicant, creditHistoryYears: 10, openAccounts: 5, totalAccounts: 8, alternativeData: evidence }).pd, 6);
+    expect(thinWith.pd).not.toBeCloseTo(
+      assess(model, DEFAULT_POLICY, { ...thinApplicant, creditHistoryYears: 10, openAccounts: 5, totalAccounts: 8, alternativeData: evidence }).pd,
+      6,
+    );
   });
 });
 

@@ -75,7 +75,11 @@ describe('batch scoring of LendingClub rows', () => {
       [50, (r) => ({ ...r, loan_amnt: '50000' }), /^loanAmount \(Loan amount\): .*40000.*\(found 50000\)$/],
       [100, (r) => ({ ...r, term: '12 months' }), /^termMonths \(Loan term\): .*\(found 12\)$/],
       [150, (r) => ({ ...r, annual_inc: 'lots' }), /^annualIncome \(Yearly income before tax\): is missing or unreadable$/],
-      [175, (r) => ({ ...r, purpose: 'lottery', fico_range_low: '' }), /^purpose \(What the loan is for\): .*debt_consolidation.*; ficoScore \(FICO credit score\): is missing or unreadable$/],
+      [
+        175,
+        (r) => ({ ...r, purpose: 'lottery', fico_range_low: '' }),
+        /^purpose \(What the loan is for\): .*debt_consolidation.*; ficoScore \(FICO credit score\): is missing or unreadable$/,
+      ],
     ];
     lines.push(csvLine(header));
     records.forEach((record, i) => {
@@ -98,13 +102,17 @@ describe('batch scoring of LendingClub rows', () => {
 
   const applicantOf = (record: CsvRecord): Applicant => ApplicantSchema.parse(lendingClubApplicant(record));
 
-  it('scores every valid row (new applications too) with the model\'s own PD, and rejects each broken row with its reason', async () => {
+  it("scores every valid row (new applications too) with the model's own PD, and rejects each broken row with its reason", async () => {
     const run = await score(['--data', file('lc.csv'), '--out', file('lc.out.csv'), '--models', models, '--progress']);
     expect(run.code).toBe(0);
     // The progress bar (asked for: the file is small and stderr no terminal) and nothing else on stderr.
     expect(run.stderr).toMatch(/scoring \|.*\| 100% \| 206 rows/);
     expect(run.stderr.split('\n').filter((l) => l.trim() && !l.includes(' scoring |'))).toEqual([]);
-    expect(run.stdout).toMatch(new RegExp(`^scored 200 \\(5 without a final loan status\\), rejected 6 \\(1 with the wrong number of values\\), in \\d+\\.\\d\\d s \\(model ${model.version}, LendingClub columns\\)`));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^scored 200 \\(5 without a final loan status\\), rejected 6 \\(1 with the wrong number of values\\), in \\d+\\.\\d\\d s \\(model ${model.version}, LendingClub columns\\)`,
+      ),
+    );
 
     const [outHeader, ...rows] = readCsv(file('lc.out.csv'));
     expect(outHeader).toEqual([...header, ...OUTPUT]);
@@ -144,12 +152,34 @@ describe('batch scoring of LendingClub rows', () => {
     const newApplications = [...good.values()].slice(0, 20);
     const noStatus = header.filter((h) => h !== 'loan_status');
     writeFileSync(file('new.csv'), stringify([noStatus, ...newApplications.map((r) => noStatus.map((h) => r[h]))]));
-    const fields = ['loanAmount', 'termMonths', 'purpose', 'annualIncome', 'employmentYears', 'homeOwnership', 'dti', 'ficoScore', 'delinquencies2y', 'inquiries6m', 'revolvingUtilisation', 'revolvingBalance', 'openAccounts', 'totalAccounts', 'publicRecords', 'creditHistoryYears'] as const;
+    const fields = [
+      'loanAmount',
+      'termMonths',
+      'purpose',
+      'annualIncome',
+      'employmentYears',
+      'homeOwnership',
+      'dti',
+      'ficoScore',
+      'delinquencies2y',
+      'inquiries6m',
+      'revolvingUtilisation',
+      'revolvingBalance',
+      'openAccounts',
+      'totalAccounts',
+      'publicRecords',
+      'creditHistoryYears',
+    ] as const;
     const applicants = newApplications.map(applicantOf);
     const asRow = (a: Record<string, unknown>) => ['A-1', ...fields.map((f) => (a[f] === undefined ? '' : String(a[f])))];
     writeFileSync(
       file('applicants.csv'),
-      stringify([['applicationRef', ...fields], ...applicants.map(asRow), asRow({ ...applicants[0], ficoScore: 900 }), asRow({ ...applicants[0], loanAmount: 'lots' })]),
+      stringify([
+        ['applicationRef', ...fields],
+        ...applicants.map(asRow),
+        asRow({ ...applicants[0], ficoScore: 900 }),
+        asRow({ ...applicants[0], loanAmount: 'lots' }),
+      ]),
     );
     const [gz, fresh, own] = await Promise.all([
       score(['--data', file('lc.csv.gz'), '--out', file('gz.out.csv.gz'), '--models', models]),
@@ -205,7 +235,9 @@ describe('batch scoring of LendingClub rows', () => {
     writeFileSync(file('clash.csv'), 'loanAmount,pd\n1000,0.1\n');
     await expect(planBatch({ data: file('clash.csv'), out: file('clash.out.csv'), models })).rejects.toThrow(BatchError);
     await expect(planBatch({ data: file('clash.csv'), out: file('clash.out.csv'), models })).rejects.toThrow(/already has column pd, which the output adds/);
-    await expect(planBatch({ data: file('lc.csv'), out: join(dir, 'no-such-dir', 'x.csv'), models })).rejects.toThrow(/the directory .*no-such-dir does not exist/);
+    await expect(planBatch({ data: file('lc.csv'), out: join(dir, 'no-such-dir', 'x.csv'), models })).rejects.toThrow(
+      /the directory .*no-such-dir does not exist/,
+    );
     await expect(planBatch({ data: file('lc.csv'), out: file('lc.csv'), models })).rejects.toThrow(/would overwrite the input/);
     expect((await planBatch({ data: file('lc.csv'), out: file('ok.csv'), models })).rejects).toBe(file('ok.rejects.csv'));
   });

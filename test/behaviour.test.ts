@@ -104,11 +104,27 @@ describe('behavioural features', () => {
     const rows = await readBerkaTransactions(new URL('./fixtures/berka-czech.asc', import.meta.url).pathname);
     const acct = rows.get(2177)!;
     expect(acct.map((x) => x.amount)).toEqual([5123, -1200, -5000, -14.6]);
-    expect(acct.map((x) => x.description)).toEqual(['collection from another bank old-age pension', 'remittance to another bank household', 'withdrawal in cash', 'sanction interest if negative balance']);
+    expect(acct.map((x) => x.description)).toEqual([
+      'collection from another bank old-age pension',
+      'remittance to another bank household',
+      'withdrawal in cash',
+      'sanction interest if negative balance',
+    ]);
     const g = behaviourFeatures(acct, d('1993-02-01'));
     expect(g).toMatchObject({ penaltyCharges: 1, episodesBelowZero: 1, lowestBalance: -291.6 });
     expect(g.essentialShare).toBeCloseTo(1200 / 6214.6, 10);
-    expect(berkaTransaction({ trans_id: '1', account_id: '2', date: '970101', type: 'withdrawal in cash', operation: 'withdrawal in cash', amount: '100', balance: '5', k_symbol: '' }).amount).toBe(-100);
+    expect(
+      berkaTransaction({
+        trans_id: '1',
+        account_id: '2',
+        date: '970101',
+        type: 'withdrawal in cash',
+        operation: 'withdrawal in cash',
+        amount: '100',
+        balance: '5',
+        k_symbol: '',
+      }).amount,
+    ).toBe(-100);
   });
 });
 
@@ -147,14 +163,18 @@ describe('behavioural features are bounded', () => {
 
   it('a 150,000-row statement file with amounts of 1e308 reads into finite features', () => {
     const lines = ['Date,Description,Amount,Balance'];
-    for (let i = 0; i < 150_000; i++) lines.push(`2024-${String((i % 12) + 1).padStart(2, '0')}-15,Item ${i},${i % 2 ? '-' : ''}1e308,${i % 3 ? '-' : ''}1.5e308`);
+    for (let i = 0; i < 150_000; i++)
+      lines.push(`2024-${String((i % 12) + 1).padStart(2, '0')}-15,Item ${i},${i % 2 ? '-' : ''}1e308,${i % 3 ? '-' : ''}1.5e308`);
     const tx = parseStatement(`${lines.join('\n')}\n`);
     expect(tx).toHaveLength(150_000);
     finiteAndInBounds(behaviourFeatures(tx, d('2025-01-01')));
   });
 
   it('random transactions, extreme ones included, always give finite features within their bounds', () => {
-    const amount = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, -0, 1e308, -1e308, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE));
+    const amount = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(0, -0, 1e308, -1e308, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE),
+    );
     const tx = fc.record({
       day: fc.integer({ min: 0, max: 400 }),
       amount,
@@ -163,7 +183,12 @@ describe('behavioural features are bounded', () => {
     });
     fc.assert(
       fc.property(fc.array(tx, { minLength: 1, maxLength: 60 }), (rows) => {
-        const list: Transaction[] = rows.map((r) => ({ date: new Date(Date.UTC(2024, 0, 1) + r.day * 86_400_000), amount: r.amount, ...(r.balance !== undefined ? { balance: r.balance } : {}), description: r.description }));
+        const list: Transaction[] = rows.map((r) => ({
+          date: new Date(Date.UTC(2024, 0, 1) + r.day * 86_400_000),
+          amount: r.amount,
+          ...(r.balance !== undefined ? { balance: r.balance } : {}),
+          description: r.description,
+        }));
         let g: BehaviourFeatures;
         try {
           g = behaviourFeatures(list, d('2025-01-15'));
@@ -241,7 +266,10 @@ describe('the shipped behavioural model (Berka, cross-validated)', () => {
   });
 
   it('gives riskier evidence for an account that runs overdrawn with penalty charges', () => {
-    const calm = behaviourFeatures(history.filter((x) => !/flights|fee/i.test(x.description)), d('2024-04-01'));
+    const calm = behaviourFeatures(
+      history.filter((x) => !/flights|fee/i.test(x.description)),
+      d('2024-04-01'),
+    );
     const risky = behaviourFeatures(history, d('2024-04-01'));
     expect(behaviourEvidence(model, risky)!.logOdds).toBeGreaterThan(behaviourEvidence(model, calm)!.logOdds);
     // Summary answers use the answers model, and say nothing when they are incomplete.
@@ -303,10 +331,15 @@ describe('behavioural evidence with sense: signs, cap, shrinkage (property tests
     );
     // The same for the answers: more months overdrawn or less saved never lowers the evidence.
     fc.assert(
-      fc.property(answersArb, fc.constantFrom('savingsRate', 'episodesBelowZero') as fc.Arbitrary<'savingsRate' | 'episodesBelowZero'>, fc.double({ min: 0, max: 1e9, noNaN: true }), (base, k, step) => {
-        const worse = { ...base, [k]: base[k] + BEHAVIOUR_INPUT_SIGNS[k] * step };
-        expect(behaviourEvidence(model, worse)!.logOdds).toBeGreaterThanOrEqual(behaviourEvidence(model, base)!.logOdds - EPS);
-      }),
+      fc.property(
+        answersArb,
+        fc.constantFrom('savingsRate', 'episodesBelowZero') as fc.Arbitrary<'savingsRate' | 'episodesBelowZero'>,
+        fc.double({ min: 0, max: 1e9, noNaN: true }),
+        (base, k, step) => {
+          const worse = { ...base, [k]: base[k] + BEHAVIOUR_INPUT_SIGNS[k] * step };
+          expect(behaviourEvidence(model, worse)!.logOdds).toBeGreaterThanOrEqual(behaviourEvidence(model, base)!.logOdds - EPS);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -344,11 +377,21 @@ describe('behavioural evidence with sense: signs, cap, shrinkage (property tests
       expect(Math.abs(e!.logOdds)).toBeLessThanOrEqual(EVIDENCE_CAP + EPS);
       for (const v of Object.values(e!.byInput)) expect(Number.isFinite(v)).toBe(true);
     };
-    fc.assert(fc.property(inputsArb, fc.constantFrom(...SOURCES), (x, source) => check(behaviourEvidence(model, x, { source }))), { numRuns: 2000 });
-    fc.assert(fc.property(answersArb, fc.constantFrom(...SOURCES), (x, source) => check(behaviourEvidence(model, x, { source }))), { numRuns: 1000 });
-    fc.assert(fc.property(featuresArb, (f) => check(behaviourEvidence(model, f))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(inputsArb, fc.constantFrom(...SOURCES), (x, source) => check(behaviourEvidence(model, x, { source }))),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(answersArb, fc.constantFrom(...SOURCES), (x, source) => check(behaviourEvidence(model, x, { source }))),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(featuresArb, (f) => check(behaviourEvidence(model, f))),
+      { numRuns: 2000 },
+    );
     // Extremes: every input at its worst, at its best, zero, huge, negative.
-    const all = (v: (k: BehaviourModelInput) => number) => Object.fromEntries(BEHAVIOUR_MODEL_INPUTS.map((k) => [k, v(k)])) as Record<BehaviourModelInput, number>;
+    const all = (v: (k: BehaviourModelInput) => number) =>
+      Object.fromEntries(BEHAVIOUR_MODEL_INPUTS.map((k) => [k, v(k)])) as Record<BehaviourModelInput, number>;
     const worst = all((k) => (BEHAVIOUR_INPUT_SIGNS[k] > 0 ? 1e308 : BEHAVIOUR_INPUT_SIGNS[k] < 0 ? -1e308 : 0));
     const best = all((k) => (BEHAVIOUR_INPUT_SIGNS[k] > 0 ? -1e308 : BEHAVIOUR_INPUT_SIGNS[k] < 0 ? 1e308 : 0));
     for (const x of [worst, best, all(() => 0), all(() => 1e308), all(() => -1e308), all(() => Infinity), all(() => -Infinity)]) {

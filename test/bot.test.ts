@@ -21,8 +21,15 @@ const TOKEN = '123456:TEST-TOKEN';
 const SECRET = 'webhook-secret-1';
 const ADMIN = 9001;
 const botInfo: UserFromGetMe = {
-  id: 123456, is_bot: true, first_name: 'Lendwise', username: 'lendwise_test_bot', can_join_groups: false,
-  can_read_all_group_messages: false, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false,
+  id: 123456,
+  is_bot: true,
+  first_name: 'Lendwise',
+  username: 'lendwise_test_bot',
+  can_join_groups: false,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
 } as UserFromGetMe;
 
 describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) => {
@@ -33,11 +40,18 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
   /** A fresh bot process on the same database, as after a restart. */
   const boot = () => {
     const db = () => database.db;
-    const bot = createBot({ db, model, decisions: decisionService({ model, store: databaseStore(db), policyTtlMs: 0 }), admins: [ADMIN] }, { token: TOKEN, botInfo, apiRoot: fake.url });
+    const bot = createBot(
+      { db, model, decisions: decisionService({ model, store: databaseStore(db), policyTtlMs: 0 }), admins: [ADMIN] },
+      { token: TOKEN, botInfo, apiRoot: fake.url },
+    );
     app = createApp({ model, db, telegram: { bot, secretToken: SECRET } });
   };
   const send = async (update: unknown, secret = SECRET) => {
-    const res = await app.request('/telegram/webhook', { method: 'POST', body: JSON.stringify(update), headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret } });
+    const res = await app.request('/telegram/webhook', {
+      method: 'POST',
+      body: JSON.stringify(update),
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+    });
     return res.status;
   };
   const last = (chat: number) => fake.textsTo(chat).at(-1) ?? '';
@@ -47,8 +61,15 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
   /** Answers every required question, the way a person would type them. */
   async function answerAll(user: number, from = 0): Promise<void> {
     const typed: Record<string, string> = {
-      loanAmount: '12k', annualIncome: '£52,000', monthlyDebtPayments: '450', ficoScore: '710',
-      delinquencies2y: '0', inquiries6m: '1', revolvingUtilisation: '35%', openAccounts: '6', publicRecords: '0',
+      loanAmount: '12k',
+      annualIncome: '£52,000',
+      monthlyDebtPayments: '450',
+      ficoScore: '710',
+      delinquencies2y: '0',
+      inquiries6m: '1',
+      revolvingUtilisation: '35%',
+      openAccounts: '6',
+      publicRecords: '0',
     };
     const buttons: Record<string, string> = { termMonths: 'ans:1:0', purpose: 'ans:2:0', employmentYears: 'ans:4:4', homeOwnership: 'ans:5:0' };
     for (const q of QUESTIONS.slice(from)) {
@@ -86,12 +107,24 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     expect(reply).toMatch(/^(✅ Approved|🔎 Referred to a person for review|❌ Declined)\nRisk score: \d{3} \(band [A-E]\)/);
     expect(reply).toMatch(/The main reasons:|What weighed most/);
 
-    const rows = await database.db.select().from(applications).innerJoin(decisions, eq(decisions.applicationId, applications.id)).where(eq(applications.subject, `tg:${user}`));
+    const rows = await database.db
+      .select()
+      .from(applications)
+      .innerJoin(decisions, eq(decisions.applicationId, applications.id))
+      .where(eq(applications.subject, `tg:${user}`));
     expect(rows).toHaveLength(1);
     expect(rows[0].applications.channel).toBe('bot');
     expect(rows[0].applications.applicant).toMatchObject({
-      loanAmount: 12_000, termMonths: 36, purpose: 'debt_consolidation', annualIncome: 52_000, employmentYears: 4,
-      homeOwnership: 'RENT', monthlyDebtPayments: 450, ficoScore: 710, revolvingUtilisation: 35, openAccounts: 6,
+      loanAmount: 12_000,
+      termMonths: 36,
+      purpose: 'debt_consolidation',
+      annualIncome: 52_000,
+      employmentYears: 4,
+      homeOwnership: 'RENT',
+      monthlyDebtPayments: 450,
+      ficoScore: 710,
+      revolvingUtilisation: 35,
+      openAccounts: 6,
     });
     expect(rows[0].decisions.modelVersion).toBe(model.version);
     await send(textUpdate(user, '/status'));
@@ -128,7 +161,10 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     await answerAll(user, 3);
     await send(callbackUpdate(user, 'alt:skip'));
     await send(callbackUpdate(user, 'confirm:yes'));
-    const [row] = await database.db.select().from(applications).where(eq(applications.subject, `tg:${user}`));
+    const [row] = await database.db
+      .select()
+      .from(applications)
+      .where(eq(applications.subject, `tg:${user}`));
     expect(row.applicant).toMatchObject({ loanAmount: 20_000, termMonths: 60, purpose: 'major_purchase' });
   });
 
@@ -152,8 +188,13 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10).split('-').reverse().join('/');
     const goodCsv = [
       'Date,Description,Amount,Balance',
-      `${day(60)},Salary ACME,"3,000.00",3100.00`, `${day(58)},Rent,-1200.00,1900.00`, `${day(45)},Groceries,-400.00,1500.00`,
-      `${day(30)},Salary ACME,"3,000.00",4500.00`, `${day(28)},Rent,-1200.00,3300.00`, `${day(20)},Car repair,-3500.00,-200.00`, `${day(15)},Salary bonus,300.00,100.00`,
+      `${day(60)},Salary ACME,"3,000.00",3100.00`,
+      `${day(58)},Rent,-1200.00,1900.00`,
+      `${day(45)},Groceries,-400.00,1500.00`,
+      `${day(30)},Salary ACME,"3,000.00",4500.00`,
+      `${day(28)},Rent,-1200.00,3300.00`,
+      `${day(20)},Car repair,-3500.00,-200.00`,
+      `${day(15)},Salary bonus,300.00,100.00`,
     ].join('\n');
     fake.files.set('documents/good.csv', goodCsv);
     await send(textUpdate(user, '/apply'));
@@ -163,9 +204,15 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     await send(documentUpdate(user, 'bad'));
     expect(last(user)).toBe('I could not use that statement: row 3, column "date": "yesterday" is not a date. Please fix it and send it again, or tap Skip.');
     await send(documentUpdate(user, 'good'));
-    expect(fake.textsTo(user).at(-2)).toMatch(/^Thanks — over \d months: regular income in \d of them, about \$[\d,]+ spent a month, 5 day\(s\) overdrawn\. The file itself is not kept\.$/);
+    expect(fake.textsTo(user).at(-2)).toMatch(
+      /^Thanks — over \d months: regular income in \d of them, about \$[\d,]+ spent a month, 5 day\(s\) overdrawn\. The file itself is not kept\.$/,
+    );
     await send(callbackUpdate(user, 'confirm:yes'));
-    const [row] = await database.db.select().from(applications).innerJoin(decisions, eq(decisions.applicationId, applications.id)).where(eq(applications.subject, `tg:${user}`));
+    const [row] = await database.db
+      .select()
+      .from(applications)
+      .innerJoin(decisions, eq(decisions.applicationId, applications.id))
+      .where(eq(applications.subject, `tg:${user}`));
     const alt = (row.applications.applicant as { alternativeData: Record<string, unknown> }).alternativeData;
     expect(Object.keys(alt).sort()).toEqual(['behaviour', 'statementSha256']);
     expect(alt.statementSha256).toBe(createHash('sha256').update(goodCsv).digest('hex'));
@@ -187,8 +234,16 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     await send(callbackUpdate(user, 'confirm:yes'));
     // Savings given but months overdrawn skipped: not enough for the answers model, and the reply says so.
     expect(last(user)).toMatch(/were not enough to use/);
-    const [row] = await database.db.select().from(decisions).innerJoin(applications, eq(decisions.applicationId, applications.id)).where(eq(applications.subject, `tg:${user}`));
-    expect((row.applications.applicant as { alternativeData: unknown }).alternativeData).toEqual({ monthlyIncomeDeposits: 3200, monthlySpending: 2700, monthlySavings: 300 });
+    const [row] = await database.db
+      .select()
+      .from(decisions)
+      .innerJoin(applications, eq(decisions.applicationId, applications.id))
+      .where(eq(applications.subject, `tg:${user}`));
+    expect((row.applications.applicant as { alternativeData: unknown }).alternativeData).toEqual({
+      monthlyIncomeDeposits: 3200,
+      monthlySpending: 2700,
+      monthlySavings: 300,
+    });
     expect(row.decisions.behaviour).toBeNull();
   });
 
@@ -212,7 +267,10 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     // A second press (or a re-delivered one) books nothing new.
     await send(callbackUpdate(user, buttons[0]));
     expect(last(user)).toMatch(/already accepted/);
-    const rows = await database.db.select().from(applications).where(eq(applications.subject, `tg:${user}`));
+    const rows = await database.db
+      .select()
+      .from(applications)
+      .where(eq(applications.subject, `tg:${user}`));
     expect(rows).toHaveLength(2);
     expect(rows.filter((r) => r.status === 'live')).toHaveLength(1);
     const original = rows.find((r) => r.status === 'superseded')!;
@@ -259,7 +317,10 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     expect(review).toMatch(/^review:\d+:approve$/);
     while (keyboardData(ADMIN).length) await send(callbackUpdate(ADMIN, keyboardData(ADMIN).find((d) => d.endsWith(':approve'))!));
     expect(last(ADMIN)).toBe('No referred applications are waiting for review.');
-    const [reviewed] = await database.db.select().from(decisions).where(eq(decisions.id, Number(review.split(':')[1])));
+    const [reviewed] = await database.db
+      .select()
+      .from(decisions)
+      .where(eq(decisions.id, Number(review.split(':')[1])));
     expect(reviewed).toMatchObject({ reviewedBy: `tg:${ADMIN}`, reviewedDecision: 'approve' });
     await send(textUpdate(ADMIN, '/policy set approveBelow=0.12 declineAtOrAbove=0.25'));
 
@@ -271,7 +332,15 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     expect(doc.raw).toContain(String(reviewed.applicationId));
 
     const actions = (await auditEntries(database.db, 50)).map((e) => `${e.actor} ${e.action}`);
-    expect(actions).toEqual(expect.arrayContaining([`tg:${ADMIN} bot.stats`, `tg:${ADMIN} bot.policy`, `tg:${ADMIN} policy.set`, `tg:${ADMIN} review.approve`, `tg:${ADMIN} bot.export`]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        `tg:${ADMIN} bot.stats`,
+        `tg:${ADMIN} bot.policy`,
+        `tg:${ADMIN} policy.set`,
+        `tg:${ADMIN} review.approve`,
+        `tg:${ADMIN} bot.export`,
+      ]),
+    );
     expect(actions.some((a) => a.startsWith(`tg:${stranger}`))).toBe(false);
   });
 
@@ -291,7 +360,11 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     const { key } = await createKey(database.db, { name: 'book', scope: 'score' }, 'test');
     let n = 0;
     for await (const loan of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
-      await app.request('/v1/score', { method: 'POST', body: JSON.stringify(loan.applicant), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
+      await app.request('/v1/score', {
+        method: 'POST',
+        body: JSON.stringify(loan.applicant),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      });
       if (++n === 40) break;
     }
     await send(textUpdate(108, '/portfolio'));
@@ -323,9 +396,15 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     expect(actions).toEqual(expect.arrayContaining([`tg:${ADMIN} bot.portfolio`, `tg:${ADMIN} bot.frontier`, `tg:${ADMIN} bot.optimise`]));
   });
 
-  it('/forget deletes the person\'s applications and conversation after confirming', async () => {
+  it("/forget deletes the person's applications and conversation after confirming", async () => {
     const user = 101; // applied in the first test
-    const count = async () => (await database.db.select({ n: sql<number>`count(*)::int` }).from(applications).where(eq(applications.subject, `tg:${user}`)))[0].n;
+    const count = async () =>
+      (
+        await database.db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(applications)
+          .where(eq(applications.subject, `tg:${user}`))
+      )[0].n;
     expect(await count()).toBe(1);
     await send(textUpdate(user, '/forget'));
     await send(callbackUpdate(user, 'forget:no'));
@@ -334,7 +413,12 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     await send(callbackUpdate(user, 'forget:yes'));
     expect(last(user)).toBe('Done: 1 application and your answers are deleted.');
     expect(await count()).toBe(0);
-    expect(await database.db.select().from(conversations).where(eq(conversations.key, String(user)))).toEqual([]);
+    expect(
+      await database.db
+        .select()
+        .from(conversations)
+        .where(eq(conversations.key, String(user))),
+    ).toEqual([]);
     await send(textUpdate(user, '/status'));
     expect(last(user)).toMatch(/no decisions yet/);
   });

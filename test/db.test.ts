@@ -49,7 +49,12 @@ describe.each(ENGINES)('storage on %s', (engine) => {
     const policy = await currentPolicy(database.db);
     const assessment = assess(model, policy.policy, sampleApplicant);
     const before = await countDecisions(database.db);
-    const id = await recordDecision(database.db, { applicant: sampleApplicant, caller: { owner: 'key:1', channel: 'api', trustedEvidence: false }, assessment, policyVersion: policy.version });
+    const id = await recordDecision(database.db, {
+      applicant: sampleApplicant,
+      caller: { owner: 'key:1', channel: 'api', trustedEvidence: false },
+      assessment,
+      policyVersion: policy.version,
+    });
     expect(await countDecisions(database.db)).toBe(before + 1);
     const stored = await getApplication(database.db, id);
     expect(stored).toBeDefined();
@@ -69,7 +74,14 @@ describe.each(ENGINES)('storage on %s', (engine) => {
   it('rolls back the application when its decision cannot be stored', async () => {
     const before = await database.db.execute(sql`select count(*)::int as n from applications`);
     const bad = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: 'no-such-model' };
-    await expect(recordDecision(database.db, { applicant: sampleApplicant, caller: { owner: 'key:1', channel: 'api', trustedEvidence: false }, assessment: bad, policyVersion: 1 })).rejects.toThrow();
+    await expect(
+      recordDecision(database.db, {
+        applicant: sampleApplicant,
+        caller: { owner: 'key:1', channel: 'api', trustedEvidence: false },
+        assessment: bad,
+        policyVersion: 1,
+      }),
+    ).rejects.toThrow();
     const after = await database.db.execute(sql`select count(*)::int as n from applications`);
     const n = (r: unknown) => ((r as { rows?: { n: number }[] }).rows ?? (r as { n: number }[]))[0].n;
     expect(n(after)).toBe(n(before));

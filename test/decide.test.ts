@@ -40,7 +40,11 @@ describe.each(ENGINES)('decision service on %s', (engine) => {
   let trustedKey: string;
 
   const post = (path: string, body: unknown, k = key, headers: Record<string, string> = {}) =>
-    app.request(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json', authorization: `Bearer ${k}`, ...headers } });
+    app.request(path, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json', authorization: `Bearer ${k}`, ...headers },
+    });
   const count = async () => (await database.db.select().from(decisions)).length;
 
   beforeAll(async () => {
@@ -86,7 +90,11 @@ describe.each(ENGINES)('decision service on %s', (engine) => {
 
   it('accepts features from a trusted-evidence key, range-checked like everything else', async () => {
     const statement = await json(await post('/v1/statements', statementCsv(), trustedKey));
-    const ok = await post('/v1/score', { ...stretched, alternativeData: { behaviour: statement.behaviour, statementSha256: statement.statementSha256 } }, trustedKey);
+    const ok = await post(
+      '/v1/score',
+      { ...stretched, alternativeData: { behaviour: statement.behaviour, statementSha256: statement.statementSha256 } },
+      trustedKey,
+    );
     expect(ok.status).toBe(200);
     const outOfRange = await post('/v1/score', { ...stretched, alternativeData: { behaviour: { ...statement.behaviour, episodesBelowZero: -3 } } }, trustedKey);
     expect(outOfRange.status).toBe(400);
@@ -121,11 +129,16 @@ describe.each(ENGINES)('decision service on %s', (engine) => {
     // A policy that refers this applicant (PD ≈ 0.29) and approves a smaller loan (PD ≈ 0.16 at $10,000).
     await setPolicy(database.db, { ...DEFAULT_POLICY, approveBelow: 0.2, declineAtOrAbove: 0.6, maxApr: 0.6 }, 'test');
     const tight = createApp({ model, db: () => database.db, keyCacheMs: 0 });
-    const res = await tight.request('/v1/score', { method: 'POST', body: JSON.stringify(stretched), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
+    const res = await tight.request('/v1/score', {
+      method: 'POST',
+      body: JSON.stringify(stretched),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    });
     const original = await json(res);
     expect(original.decision).toBe('refer');
     expect(original.offer.counterOffer).not.toBeNull();
-    const accept = () => tight.request(`/v1/applications/${original.applicationId}/accept-counter-offer`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+    const accept = () =>
+      tight.request(`/v1/applications/${original.applicationId}/accept-counter-offer`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
     const [first, second] = await Promise.all([accept(), accept()]);
     const [a, b] = [await json(first), await json(second)];
     expect([first.status, second.status]).toEqual([200, 200]);
@@ -138,7 +151,14 @@ describe.each(ENGINES)('decision service on %s', (engine) => {
     const [row] = await database.db.select().from(applications).where(eq(applications.id, original.applicationId));
     expect(row).toMatchObject({ status: 'superseded', supersededBy: a.applicationId });
     // Another key cannot accept it; the review queue and the book no longer hold the original.
-    expect((await tight.request(`/v1/applications/${original.applicationId}/accept-counter-offer`, { method: 'POST', headers: { authorization: `Bearer ${otherKey}` } })).status).toBe(404);
+    expect(
+      (
+        await tight.request(`/v1/applications/${original.applicationId}/accept-counter-offer`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${otherKey}` },
+        })
+      ).status,
+    ).toBe(404);
     for (let referral = await nextReferral(database.db); referral; referral = await nextReferral(database.db)) {
       expect(referral.applicationId).not.toBe(original.applicationId);
       await reviewDecision(database.db, referral.decisionId, 'test', 'decline');

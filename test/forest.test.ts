@@ -102,7 +102,7 @@ describe('forest training', () => {
     expect(Array.from(otherSeed.threshold)).not.toEqual(Array.from(inProcess.threshold));
   });
 
-  it('a forest\'s first k trees are the k-tree forest of the same seed', async () => {
+  it("a forest's first k trees are the k-tree forest of the same seed", async () => {
     const { set, X, nFeatures, train } = await germanCredit();
     const data = binMatrix(X, set.y, set.y.length, nFeatures, 256, train);
     const big = await trainForest(data, params, { workers: 0 });

@@ -18,7 +18,15 @@ describe('the frontier over a realistic book', () => {
     const loans = [];
     for await (const loan of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
       const a = assess(model, DEFAULT_POLICY, loan.applicant);
-      if (a.decision !== 'decline' && a.offer.apr !== null) loans.push({ id: String(loans.length), amount: a.offer.amount, termMonths: a.offer.termMonths, rate: a.offer.apr, pd: a.pd, purpose: loan.applicant.purpose });
+      if (a.decision !== 'decline' && a.offer.apr !== null)
+        loans.push({
+          id: String(loans.length),
+          amount: a.offer.amount,
+          termMonths: a.offer.termMonths,
+          rate: a.offer.apr,
+          pd: a.pd,
+          purpose: loan.applicant.purpose,
+        });
       if (loans.length === 200) break;
     }
     const book = { loans, currentIds: loans.slice(0, 100).map((l) => l.id) };
@@ -46,10 +54,13 @@ describe('the frontier on a book with identical loans', () => {
     // A stored book from the bot tests: the same applicant scored three times gives three identical loans.
     const { readFileSync } = await import('node:fs');
     const book = JSON.parse(readFileSync('test/fixtures/book-with-duplicates.json', 'utf8'));
-    const duplicates = book.loans.filter((l: { amount: number; rate: number; pd: number }) => l.amount === 12_000 && l.rate === 0.0995 && Math.abs(l.pd - 0.13) < 1e-3);
+    const duplicates = book.loans.filter(
+      (l: { amount: number; rate: number; pd: number }) => l.amount === 12_000 && l.rate === 0.0995 && Math.abs(l.pd - 0.13) < 1e-3,
+    );
     expect(duplicates.length).toBeGreaterThanOrEqual(3);
     const frontier = await frontierOfBook(book, {}, DEFAULT_POLICY, SHIPPED_CORRELATIONS);
     expect(frontier.points).toHaveLength(50);
-    for (let i = 1; i < frontier.points.length; i++) expect(frontier.points[i].expectedReturn).toBeGreaterThanOrEqual(frontier.points[i - 1].expectedReturn - 1e-9);
+    for (let i = 1; i < frontier.points.length; i++)
+      expect(frontier.points[i].expectedReturn).toBeGreaterThanOrEqual(frontier.points[i - 1].expectedReturn - 1e-9);
   });
 });

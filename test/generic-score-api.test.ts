@@ -136,7 +136,7 @@ describe('generic model scoring over HTTP', () => {
     expect((await post(bare, body(sample[0]), {})).status).toBe(401);
   });
 
-  it('is in the OpenAPI document, with the promoted model\'s columns', async () => {
+  it("is in the OpenAPI document, with the promoted model's columns", async () => {
     const doc = await json(await app.request('/openapi.json'));
     const operation = doc.paths['/v1/models/generic/score']?.post;
     expect(operation).toBeDefined();

@@ -12,12 +12,15 @@ describe('forest search by successive halving', () => {
       { rows: 16667, keep: 6 },
       { rows: 50000, keep: 2 },
     ]);
-    expect(halvingSchedule(10_738, 18, DEFAULT_HALVING)).toEqual([{ rows: 3579, keep: 18 }, { rows: 10738, keep: 6 }]);
+    expect(halvingSchedule(10_738, 18, DEFAULT_HALVING)).toEqual([
+      { rows: 3579, keep: 18 },
+      { rows: 10738, keep: 6 },
+    ]);
     expect(halvingSchedule(1_000, 18, DEFAULT_HALVING)).toEqual([{ rows: 1000, keep: 18 }]);
     expect(halvingSchedule(150_000, 18, false)).toEqual([{ rows: 150000, keep: 18 }]);
   });
 
-  it('chooses a setting as good as the full grid\'s (within CV noise), growing far fewer trees, with encodings fitted per fold', async () => {
+  it("chooses a setting as good as the full grid's (within CV noise), growing far fewer trees, with encodings fitted per fold", async () => {
     const { set, train } = await germanCredit();
     const prepare = (fitRows: Uint32Array) => {
       const { X, nFeatures } = set.vectorise(set.fitSpec(fitRows));
@@ -33,9 +36,11 @@ describe('forest search by successive halving', () => {
       const work = (r: typeof halving.rounds) => r.reduce((s, x) => s + x.rows * x.settings, 0);
       expect(work(halving.rounds)).toBeLessThan(0.7 * work(full.rounds));
       // The halving's choice, scored on all rows by the full grid's own cross-validation.
-      const same = full.points.find((p) => JSON.stringify({ ...p.params, monotone: undefined }) === JSON.stringify({ ...halving.best.params, monotone: undefined }))!;
+      const same = full.points.find(
+        (p) => JSON.stringify({ ...p.params, monotone: undefined }) === JSON.stringify({ ...halving.best.params, monotone: undefined }),
+      )!;
       expect(same).toBeDefined();
-      expect(same.meanAuc).toBeGreaterThanOrEqual(full.best.meanAuc - 2 * full.best.sdAuc / Math.sqrt(3));
+      expect(same.meanAuc).toBeGreaterThanOrEqual(full.best.meanAuc - (2 * full.best.sdAuc) / Math.sqrt(3));
     } finally {
       await pool.close();
     }

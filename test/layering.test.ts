@@ -87,7 +87,8 @@ describe('layering between folders', () => {
 
   it('no two folders import each other', () => {
     const mutual: string[] = [];
-    for (const [a, targets] of edges) for (const [b, via] of targets) if (a < b && edges.get(b)?.has(a)) mutual.push(`${a} (${via}) <-> ${b} (${edges.get(b)!.get(a)})`);
+    for (const [a, targets] of edges)
+      for (const [b, via] of targets) if (a < b && edges.get(b)?.has(a)) mutual.push(`${a} (${via}) <-> ${b} (${edges.get(b)!.get(a)})`);
     expect(mutual).toEqual([]);
   });
 
@@ -97,7 +98,8 @@ describe('layering between folders', () => {
     for (const d of domain) for (const a of adapters) expect(edges.get(d)?.has(a) ?? false, `${d} imports ${a} (${edges.get(d)?.get(a)})`).toBe(false);
     for (const file of sources(...domain)) {
       const text = readFileSync(file, 'utf8');
-      for (const framework of ['hono', 'grammy', 'drizzle-orm', 'postgres', '@electric-sql/pglite']) expect(text.includes(`from '${framework}`), `${file} imports ${framework}`).toBe(false);
+      for (const framework of ['hono', 'grammy', 'drizzle-orm', 'postgres', '@electric-sql/pglite'])
+        expect(text.includes(`from '${framework}`), `${file} imports ${framework}`).toBe(false);
     }
   });
 });

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import {
-  AS_OF_DATE_COLUMN,
-  FORBIDDEN_FEATURE_COLUMNS,
-  GEOGRAPHY_COLUMNS,
-  LENDER_VERDICT_COLUMNS,
-  assertNoForbiddenColumns,
-} from '../src/data/leakage.ts';
+import { AS_OF_DATE_COLUMN, FORBIDDEN_FEATURE_COLUMNS, GEOGRAPHY_COLUMNS, LENDER_VERDICT_COLUMNS, assertNoForbiddenColumns } from '../src/data/leakage.ts';
 import { lendingClubApplicant } from '../src/data/lendingclub.ts';
 import { ApplicantSchema } from '../src/applicant/schema.ts';
 import { applicantFeatures, fitApplicantSpec } from '../src/features/applicant.ts';
 import { fitGenericSpec } from '../src/features/generic.ts';
 import type { CsvRecord } from '../src/data/csv.ts';
 
-const header = readFileSync(new URL('./fixtures/loanstats-raw.csv', import.meta.url), 'utf8').split('\n')[1].replace(/"/g, '').split(',');
-const row = readFileSync(new URL('./fixtures/loanstats-raw.csv', import.meta.url), 'utf8').split('\n')[2].replace(/"/g, '').split(',');
+const header = readFileSync(new URL('./fixtures/loanstats-raw.csv', import.meta.url), 'utf8')
+  .split('\n')[1]
+  .replace(/"/g, '')
+  .split(',');
+const row = readFileSync(new URL('./fixtures/loanstats-raw.csv', import.meta.url), 'utf8')
+  .split('\n')[2]
+  .replace(/"/g, '')
+  .split(',');
 const record: CsvRecord = Object.fromEntries(header.map((h, i) => [h, row[i]]));
 
 describe('leakage guard', () => {
@@ -56,7 +56,11 @@ describe('leakage guard', () => {
       zip_code: `${100 + i}xx`,
       status: i % 4 === 0 ? 'bad' : 'good',
     }));
-    const spec = fitGenericSpec(records, records.map((r) => (r.status === 'bad' ? 1 : 0)), { target: 'status', bad: 'bad' });
+    const spec = fitGenericSpec(
+      records,
+      records.map((r) => (r.status === 'bad' ? 1 : 0)),
+      { target: 'status', bad: 'bad' },
+    );
     expect(spec.features).toEqual(['income']);
     const reasons = Object.fromEntries(spec.dropped.map((d) => [d.name, d.reason]));
     for (const c of ['grade', 'total_rec_prncp', 'zip_code']) expect(reasons[c]).toMatch(/leakage guard/);

@@ -41,7 +41,10 @@ describe('logistic regression', () => {
     const model = fitLogistic(X, set.y, nFeatures, train, { l2: 1 });
     const Xt = new Float64Array(test.length * nFeatures);
     test.forEach((r, i) => Xt.set(X.subarray(r * nFeatures, (r + 1) * nFeatures), i * nFeatures));
-    const auc = rocAuc(Array.from(test, (r) => set.y[r]), predictLogistic(model, Xt, test.length));
+    const auc = rocAuc(
+      Array.from(test, (r) => set.y[r]),
+      predictLogistic(model, Xt, test.length),
+    );
     expect(auc).toBeGreaterThan(0.75);
   });
 });

@@ -39,7 +39,11 @@ describe('FRED client', () => {
   it("reports FRED's own error message, and answers that are not FRED's shape", async () => {
     await expect(fredClient({ apiKey: 'x'.repeat(32), apiRoot: fred.url }).observations('UNRATE')).rejects.toThrow(/HTTP 400: .*api_key is not registered/);
     await expect(fredClient({ apiKey: FAKE_FRED_KEY, apiRoot: fred.url }).observations('NOPE')).rejects.toThrow(FredError);
-    const odd = fredClient({ apiKey: FAKE_FRED_KEY, apiRoot: fred.url, fetch: async () => Response.json({ observations: [{ date: '2020/01/01', value: '1' }] }) });
+    const odd = fredClient({
+      apiKey: FAKE_FRED_KEY,
+      apiRoot: fred.url,
+      fetch: async () => Response.json({ observations: [{ date: '2020/01/01', value: '1' }] }),
+    });
     await expect(odd.observations('UNRATE')).rejects.toThrow(/observations\.0\.date: a YYYY-MM-DD date/);
   });
 
@@ -109,8 +113,14 @@ describe('recorded FRED series shipped in datasets/fred/', () => {
     const chargeOffs = RECORDED_SERIES[MACRO_SERIES.chargeOffs];
     expect(unemployment).toHaveLength(933);
     expect(chargeOffs).toHaveLength(166);
-    expect([unemployment[0], unemployment.at(-1)]).toEqual([{ date: '1948-01-01', value: 3.4 }, { date: '2025-09-01', value: 4.4 }]);
-    expect([chargeOffs[0], chargeOffs.at(-1)]).toEqual([{ date: '1985-01-01', value: 0.82 }, { date: '2026-04-01', value: 2.66 }]);
+    expect([unemployment[0], unemployment.at(-1)]).toEqual([
+      { date: '1948-01-01', value: 3.4 },
+      { date: '2025-09-01', value: 4.4 },
+    ]);
+    expect([chargeOffs[0], chargeOffs.at(-1)]).toEqual([
+      { date: '1985-01-01', value: 0.82 },
+      { date: '2026-04-01', value: 2.66 },
+    ]);
     // Spot checks from PROVENANCE.md: 2009-10 unemployment 10.0%, the 2010 Q1 charge-off peak 6.60%.
     expect(unemployment.find((o) => o.date === '2009-10-01')?.value).toBe(10);
     expect(Math.max(...chargeOffs.map((o) => o.value))).toBe(6.6);
@@ -136,7 +146,11 @@ describe('recorded FRED series shipped in datasets/fred/', () => {
 async function scoreApplicants(running: Running, key: string, n: number): Promise<void> {
   let scored = 0;
   for await (const loan of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
-    const res = await fetch(`${running.url}/v1/score`, { method: 'POST', body: JSON.stringify(loan.applicant), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
+    const res = await fetch(`${running.url}/v1/score`, {
+      method: 'POST',
+      body: JSON.stringify(loan.applicant),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     if (++scored === n) break;
@@ -172,7 +186,9 @@ describe.each(ENGINES)('recorded FRED series stored at start-up, on %s', (engine
       const { key: scorer } = await createKey(db(), { name: 'partner', scope: 'score' }, 'test');
       const { key: admin } = await createKey(db(), { name: 'lender', scope: 'admin' }, 'test');
       await scoreApplicants(running, scorer, 40);
-      const risk = (await (await fetch(`${running.url}/v1/portfolio/risk?scenarios=20000&unemploymentShock=3`, { headers: { authorization: `Bearer ${admin}` } })).json()) as any;
+      const risk = (await (
+        await fetch(`${running.url}/v1/portfolio/risk?scenarios=20000&unemploymentShock=3`, { headers: { authorization: `Bearer ${admin}` } })
+      ).json()) as any;
       expect(risk.loans).toBeGreaterThan(2);
       expect(risk.stress.unavailable).toBeUndefined();
       expect(risk.stress.relation).toMatchObject({ from: '1985Q1', to: '2025Q3', quarters: 163 });

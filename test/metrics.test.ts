@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  averagePrecision,
-  binaryMetrics,
-  brier,
-  calibrationTable,
-  confusionAt,
-  ks,
-  logLoss,
-  rocAuc,
-} from '../src/evaluation/metrics.ts';
+import { averagePrecision, binaryMetrics, brier, calibrationTable, confusionAt, ks, logLoss, rocAuc } from '../src/evaluation/metrics.ts';
 
 // Hand-checked case: 3 bads, 3 goods.
 const y = [1, 0, 1, 0, 1, 0];

@@ -24,7 +24,10 @@ beforeAll(async () => {
   Xte = rowsOf(ctx.X, ctx.nFeatures, ctx.test);
   yte = Array.from(ctx.test, (r) => ctx.set.y[r]);
   ml = new RandomForestClassifier({ nEstimators: TREES, maxFeatures: 0.5, replacement: false, seed: 3, noOOB: true, treeOptions: { maxDepth: 8 } });
-  ml.train(Xtr, Array.from(ctx.train, (r) => ctx.set.y[r]));
+  ml.train(
+    Xtr,
+    Array.from(ctx.train, (r) => ctx.set.y[r]),
+  );
   // The true vote share (ml-random-forest's own predictProbability drops tree #0's vote).
   const votes = ml.predictionValues(Xte);
   mlShare = Xte.map((_, i) => votes.getRow(i).filter((v: number) => v === 1).length / TREES);

@@ -30,19 +30,35 @@ describe('the shipped model', () => {
   it('reaches ROC-AUC >= 0.735 on the latest 20% with applicant-only inputs, beating the logistic baseline', () => {
     const y = latest.map((l) => l.bad);
     const scored = latest.map((l) => estimatePd(model, l.applicant));
-    const auc = rocAuc(y, scored.map((s) => s.pd));
+    const auc = rocAuc(
+      y,
+      scored.map((s) => s.pd),
+    );
     expect(auc).toBeGreaterThanOrEqual(0.735);
-    expect(auc).toBeGreaterThan(rocAuc(y, scored.map((s) => s.baselinePd)));
+    expect(auc).toBeGreaterThan(
+      rocAuc(
+        y,
+        scored.map((s) => s.baselinePd),
+      ),
+    );
     // What the model card reports is what we measure here.
     expect(auc).toBeCloseTo(model.metrics.test.champion.rocAuc, 4);
   });
 
-  it('gives calibrated PDs: Brier <= 0.162 and no worse than the logistic baseline\'s', () => {
+  it("gives calibrated PDs: Brier <= 0.162 and no worse than the logistic baseline's", () => {
     const y = latest.map((l) => l.bad);
     const scored = latest.map((l) => estimatePd(model, l.applicant));
-    const shippedBrier = brier(y, scored.map((s) => s.pd));
+    const shippedBrier = brier(
+      y,
+      scored.map((s) => s.pd),
+    );
     expect(shippedBrier).toBeLessThanOrEqual(0.162);
-    expect(shippedBrier).toBeLessThanOrEqual(brier(y, scored.map((s) => s.baselinePd)));
+    expect(shippedBrier).toBeLessThanOrEqual(
+      brier(
+        y,
+        scored.map((s) => s.baselinePd),
+      ),
+    );
     // Calibration (fitted on the newest training loans) moves the mean PD towards the observed rate of the period.
     const observed = y.reduce((s: number, v) => s + v, 0) / y.length;
     const meanPd = scored.reduce((s, v) => s + v.pd, 0) / y.length;
@@ -50,7 +66,7 @@ describe('the shipped model', () => {
     expect(Math.abs(meanPd - observed)).toBeLessThan(Math.abs(meanRaw - observed));
   });
 
-  it('beats LendingClub\'s own grade as a ranking of the same loans', () => {
+  it("beats LendingClub's own grade as a ranking of the same loans", () => {
     const y = latest.map((l) => l.bad);
     const grade = latest.map((l) => 'ABCDEFG'.indexOf(l.grade!.charAt(0)));
     const pd = latest.map((l) => estimatePd(model, l.applicant).pd);
@@ -61,7 +77,9 @@ describe('the shipped model', () => {
     const base = latest.find((l) => l.applicant.ficoScore >= 700 && l.applicant.termMonths === 36)!.applicant;
     const pd = (a: typeof base) => estimatePd(model, a).pd;
     expect(pd({ ...base, ficoScore: 660, inquiries6m: 6 })).toBeGreaterThan(pd({ ...base, ficoScore: 800, inquiries6m: 0 }));
-    expect(pd({ ...base, annualIncome: 15_000, loanAmount: 30_000, termMonths: 60 })).toBeGreaterThan(pd({ ...base, annualIncome: 150_000, loanAmount: 3_000 }));
+    expect(pd({ ...base, annualIncome: 15_000, loanAmount: 30_000, termMonths: 60 })).toBeGreaterThan(
+      pd({ ...base, annualIncome: 150_000, loanAmount: 3_000 }),
+    );
   });
 });
 
@@ -117,7 +135,17 @@ describe('loading artefacts', () => {
     const spec = JSON.parse(readFileSync(path, 'utf8'));
     writeFileSync(path, JSON.stringify({ ...spec, features: spec.features.slice(1) }));
     expect(() => loadModel(dir)).toThrow(/another applicant feature layout/);
-    writeFileSync(path, JSON.stringify({ ...spec, kind: 'generic', target: { column: 'bad', bad: '1' }, dropped: [], columns: [{ type: 'numeric', name: 'x', median: 0, missingIndicator: false }], features: ['x'] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        ...spec,
+        kind: 'generic',
+        target: { column: 'bad', bad: '1' },
+        dropped: [],
+        columns: [{ type: 'numeric', name: 'x', median: 0, missingIndicator: false }],
+        features: ['x'],
+      }),
+    );
     expect(() => loadModel(dir)).toThrow(/the trees expect 27 features, the feature spec has 1/);
   });
 });

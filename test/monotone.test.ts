@@ -58,10 +58,27 @@ beforeAll(() => {
   model = loadModel('models');
 });
 
-describe('the shipped model is monotone in the applicant\'s answers', () => {
+describe("the shipped model is monotone in the applicant's answers", () => {
   it('declares a direction for every answer whose effect is settled, and the model was trained under them', () => {
-    const constrained = Object.entries(model.scorer.directions).filter(([, d]) => d !== 0).map(([f]) => f);
-    expect(constrained).toEqual(expect.arrayContaining(['fico_score', 'log_annual_income', 'employment_years', 'credit_history_years', 'delinquencies_2y', 'inquiries_6m', 'public_records', 'revolving_utilisation', 'dti', 'loan_to_income', 'payment_to_income', 'loan_amount']));
+    const constrained = Object.entries(model.scorer.directions)
+      .filter(([, d]) => d !== 0)
+      .map(([f]) => f);
+    expect(constrained).toEqual(
+      expect.arrayContaining([
+        'fico_score',
+        'log_annual_income',
+        'employment_years',
+        'credit_history_years',
+        'delinquencies_2y',
+        'inquiries_6m',
+        'public_records',
+        'revolving_utilisation',
+        'dti',
+        'loan_to_income',
+        'payment_to_income',
+        'loan_amount',
+      ]),
+    );
   });
 
   it('PD moves only the declared way as each signed answer crosses its whole range (random applicants)', () => {
@@ -173,9 +190,15 @@ describe('monotone constraints in the tree engine', () => {
   it('a forest grown with x0 ↓ falls with x0 everywhere; without the constraint it does not', () => {
     const { data } = wiggly(4000, 1);
     const params = { maxDepth: 8, minSamplesLeaf: 10, maxFeatures: 2, sampleFraction: 1 };
-    const constrained = assembleForest(Array.from({ length: 30 }, (_, t) => growTree(data, { ...params, monotone: [-1, 0, 0] }, t + 1)), 3);
+    const constrained = assembleForest(
+      Array.from({ length: 30 }, (_, t) => growTree(data, { ...params, monotone: [-1, 0, 0] }, t + 1)),
+      3,
+    );
     monotoneAlongX0((x) => predictRow(constrained, x), 5);
-    const free = assembleForest(Array.from({ length: 30 }, (_, t) => growTree(data, params, t + 1)), 3);
+    const free = assembleForest(
+      Array.from({ length: 30 }, (_, t) => growTree(data, params, t + 1)),
+      3,
+    );
     const pds = Array.from({ length: 101 }, (_, i) => predictRow(free, [i / 10, 5, 0.5]));
     expect(isMonotone(pds, -1, 1e-12)).toBe(false);
   });
@@ -183,11 +206,27 @@ describe('monotone constraints in the tree engine', () => {
   it('boosting with x0 ↓ falls with x0 everywhere, for any seed and setting', () => {
     const { data } = wiggly(3000, 2);
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 6 }), fc.double({ min: 0.5, max: 1, noNaN: true }), (seed, maxDepth, subsample) => {
-        const r = trainBoosting(data, { ...DEFAULT_BOOST_PARAMS, nRounds: 40, learningRate: 0.3, maxDepth, subsample, colsample: 1, minSamplesLeaf: 5, minChildWeight: 1, seed, monotone: [-1, 0, 0] });
-        const f = assembleForest(r.trees, 3, 'boosting', r.base);
-        monotoneAlongX0((x) => predictRow(f, x), seed);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.double({ min: 0.5, max: 1, noNaN: true }),
+        (seed, maxDepth, subsample) => {
+          const r = trainBoosting(data, {
+            ...DEFAULT_BOOST_PARAMS,
+            nRounds: 40,
+            learningRate: 0.3,
+            maxDepth,
+            subsample,
+            colsample: 1,
+            minSamplesLeaf: 5,
+            minChildWeight: 1,
+            seed,
+            monotone: [-1, 0, 0],
+          });
+          const f = assembleForest(r.trees, 3, 'boosting', r.base);
+          monotoneAlongX0((x) => predictRow(f, x), seed);
+        },
+      ),
       { numRuns: 12, seed: 11 },
     );
   });

@@ -7,13 +7,21 @@ describe('funding in whole notes', () => {
   it('funds whole notes, at least the minimum ticket or nothing, never more than asked, never over budget', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ amount: fc.integer({ min: 500, max: 40_000 }), share: fc.double({ min: 0, max: 1, noNaN: true }) }), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.record({ amount: fc.integer({ min: 500, max: 40_000 }), share: fc.double({ min: 0, max: 1, noNaN: true }) }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
         fc.constantFrom(25, 50, 100),
         fc.constantFrom(0, 100, 500),
         (loans, note, minimumTicket) => {
           const funded = loans.map((l) => l.amount * l.share);
           const budget = funded.reduce((s, v) => s + v, 0);
-          const out = toNotes(funded, loans.map((l) => l.amount), budget, { note, minimumTicket });
+          const out = toNotes(
+            funded,
+            loans.map((l) => l.amount),
+            budget,
+            { note, minimumTicket },
+          );
           const total = out.reduce((s, v) => s + v, 0);
           expect(total).toBeLessThanOrEqual(budget + 1e-6);
           out.forEach((x, i) => {

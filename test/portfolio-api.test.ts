@@ -56,7 +56,10 @@ describe.each(ENGINES)('portfolio API on %s', (engine) => {
   it('draws the efficient frontier of the stored book with the current book on it', async () => {
     const body = await json(await app.request('/v1/portfolio/frontier?purposeLimit=0.6', { headers: admin }));
     expect(body.points).toHaveLength(50);
-    expect(body.budget).toBeCloseTo(approved.reduce((s, v) => s + v, 0), 6);
+    expect(body.budget).toBeCloseTo(
+      approved.reduce((s, v) => s + v, 0),
+      6,
+    );
     expect(body.current.amount).toBeCloseTo(body.budget, 6);
     const minRisk = body.points[0].risk;
     const maxReturn = body.points[49].expectedReturn;
@@ -70,7 +73,11 @@ describe.each(ENGINES)('portfolio API on %s', (engine) => {
   });
 
   it('optimises the stored book under limits, spending the budget', async () => {
-    const res = await app.request('/v1/portfolio/optimise', { method: 'POST', headers: admin, body: JSON.stringify({ limits: { purpose: 0.6, riskBand: 0.7 } }) });
+    const res = await app.request('/v1/portfolio/optimise', {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ limits: { purpose: 0.6, riskBand: 0.7 } }),
+    });
     expect(res.status).toBe(200);
     const body = await json(res);
     const spent = body.allocations.reduce((s: number, a: { funded: number }) => s + a.funded, 0);
@@ -87,12 +94,18 @@ describe.each(ENGINES)('portfolio API on %s', (engine) => {
       { id: 'b', amount: 10_000, termMonths: 36, rate: 0.15, pd: 0.15, purpose: 'credit_card' },
       { id: 'c', amount: 10_000, termMonths: 60, rate: 0.2, pd: 0.3, purpose: 'small_business' },
     ];
-    const ok = await json(await app.request('/v1/portfolio/optimise', { method: 'POST', headers: admin, body: JSON.stringify({ loans, budget: 15_000, targetReturn: 0.03 }) }));
+    const ok = await json(
+      await app.request('/v1/portfolio/optimise', { method: 'POST', headers: admin, body: JSON.stringify({ loans, budget: 15_000, targetReturn: 0.03 }) }),
+    );
     expect(ok.expectedReturn).toBeGreaterThanOrEqual(0.03 - 1e-6);
     const bad = await app.request('/v1/portfolio/optimise', { method: 'POST', headers: admin, body: JSON.stringify({ loans, budget: -5 }) });
     expect(bad.status).toBe(400);
     expect((await json(bad)).issues).toContainEqual(expect.objectContaining({ field: 'budget' }));
-    const impossible = await app.request('/v1/portfolio/optimise', { method: 'POST', headers: admin, body: JSON.stringify({ loans, budget: 25_000, limits: { purpose: 0.3 } }) });
+    const impossible = await app.request('/v1/portfolio/optimise', {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ loans, budget: 25_000, limits: { purpose: 0.3 } }),
+    });
     expect(impossible.status).toBe(422);
     expect((await json(impossible)).error).toMatch(/purpose limits let at most 22500/);
   });

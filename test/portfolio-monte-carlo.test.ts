@@ -21,7 +21,7 @@ function patternProbabilities(loans: { pd: number; rho: number }[]): number[] {
   const out = new Array(2 ** loans.length).fill(0);
   const step = 1e-3;
   for (let z = -10; z <= 10; z += step) {
-    const weight = (Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI)) * step;
+    const weight = (Math.exp((-z * z) / 2) / Math.sqrt(2 * Math.PI)) * step;
     const p = loans.map((l) => cdf((quantile(l.pd, 0, 1) - Math.sqrt(l.rho) * z) / Math.sqrt(1 - l.rho), 0, 1));
     for (let mask = 0; mask < out.length; mask++) {
       let prob = weight;
@@ -33,7 +33,8 @@ function patternProbabilities(loans: { pd: number; rho: number }[]): number[] {
 }
 
 /** Pearson's χ² of observed counts against expected probabilities. */
-const chiSquare = (counts: number[], probabilities: number[], n: number) => counts.reduce((s, c, k) => s + (c - n * probabilities[k]) ** 2 / (n * probabilities[k]), 0);
+const chiSquare = (counts: number[], probabilities: number[], n: number) =>
+  counts.reduce((s, c, k) => s + (c - n * probabilities[k]) ** 2 / (n * probabilities[k]), 0);
 /** χ² critical values at p = 0.001 for 7 and 15 degrees of freedom. */
 const CHI2_999 = { 7: 24.32, 15: 37.7 } as const;
 
@@ -97,10 +98,22 @@ async function lendingClubBook(n: number) {
   const loans: PortfolioLoan[] = [];
   for await (const { line, applicant, rate } of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
     if (rate === undefined) continue;
-    loans.push({ id: `LC-${line}`, amount: applicant.loanAmount, termMonths: applicant.termMonths, rate: rate / 100, pd: estimatePd(model, applicant).pd, purpose: applicant.purpose });
+    loans.push({
+      id: `LC-${line}`,
+      amount: applicant.loanAmount,
+      termMonths: applicant.termMonths,
+      rate: rate / 100,
+      pd: estimatePd(model, applicant).pd,
+      purpose: applicant.purpose,
+    });
     if (loans.length === n) break;
   }
-  return priceLoans(loans, { lgd: DEFAULT_POLICY.lossGivenDefault, fundingCost: DEFAULT_POLICY.fundingCost }, SHIPPED_CORRELATIONS).map((l) => ({ pd: l.pd, lgd: l.lgd, ead: l.amount, rho: l.rho }));
+  return priceLoans(loans, { lgd: DEFAULT_POLICY.lossGivenDefault, fundingCost: DEFAULT_POLICY.fundingCost }, SHIPPED_CORRELATIONS).map((l) => ({
+    pd: l.pd,
+    lgd: l.lgd,
+    ead: l.amount,
+    rho: l.rho,
+  }));
 }
 
 /** Standard errors of the tail figures: VaR from the spread of order statistics one binomial SD either side of rank N·q; ES from the tail's variance. */
@@ -132,7 +145,10 @@ describe('Monte Carlo against the loan-level sampler, on 1,000 real LendingClub 
     expect(Math.abs(old.expectedLoss - analytic)).toBeLessThan(4 * old.standardError);
     expect(Math.abs(fast.expectedLoss - old.expectedLoss)).toBeLessThan(4 * Math.hypot(fast.standardError, old.standardError));
     // Tail figures: the difference within 4 combined standard errors.
-    for (const [q, varKey, esKey] of [[0.99, 'var99', 'es99'], [0.999, 'var999', 'es999']] as const) {
+    for (const [q, varKey, esKey] of [
+      [0.99, 'var99', 'es99'],
+      [0.999, 'var999', 'es999'],
+    ] as const) {
       const a = tailErrors(fast, q);
       const b = tailErrors(old, q);
       expect(Math.abs(fast[varKey] - old[varKey])).toBeLessThan(4 * Math.hypot(a.varSe, b.varSe));

@@ -10,9 +10,18 @@ describe('Basel IRB, other retail', () => {
   // Basel II (June 2006) Annex 5, "Illustrative IRB risk weights", other retail exposures.
   const PUBLISHED: [number, number, number][] = [
     // PD, risk weight at LGD 45%, at LGD 85%
-    [0.0003, 4.45, 8.41], [0.0005, 6.63, 12.52], [0.001, 11.16, 21.08], [0.0025, 21.15, 39.96], [0.004, 28.42, 53.69],
-    [0.005, 32.36, 61.13], [0.0075, 40.1, 75.74], [0.01, 45.77, 86.46], [0.013, 50.8, 95.95], [0.015, 53.37, 100.81],
-    [0.02, 57.99, 109.53], [0.025, 60.9, 115.03],
+    [0.0003, 4.45, 8.41],
+    [0.0005, 6.63, 12.52],
+    [0.001, 11.16, 21.08],
+    [0.0025, 21.15, 39.96],
+    [0.004, 28.42, 53.69],
+    [0.005, 32.36, 61.13],
+    [0.0075, 40.1, 75.74],
+    [0.01, 45.77, 86.46],
+    [0.013, 50.8, 95.95],
+    [0.015, 53.37, 100.81],
+    [0.02, 57.99, 109.53],
+    [0.025, 60.9, 115.03],
   ];
 
   it.each(PUBLISHED)('PD %f: risk weights %f%% (LGD 45%%) and %f%% (LGD 85%%) as published', (pd, rw45, rw85) => {
@@ -29,7 +38,10 @@ describe('Basel IRB, other retail', () => {
     const c = retailCapital(0.02, 0.6, 10_000);
     expect(c.rwa).toBeCloseTo(c.k * 12.5 * 10_000, 8);
     expect(c.expectedLoss).toBeCloseTo(0.02 * 0.6 * 10_000, 10);
-    const book = portfolioCapital([{ pd: 0.02, lgd: 0.6, ead: 10_000 }, { pd: 0.1, lgd: 0.6, ead: 5_000 }]);
+    const book = portfolioCapital([
+      { pd: 0.02, lgd: 0.6, ead: 10_000 },
+      { pd: 0.1, lgd: 0.6, ead: 5_000 },
+    ]);
     expect(book.rwa).toBeCloseTo(book.loans[0].rwa + book.loans[1].rwa, 8);
     expect(book.ead).toBe(15_000);
   });
@@ -59,7 +71,10 @@ describe('Monte Carlo portfolio losses', () => {
     const n = 2_000;
     const pd = 0.05;
     const rho = 0.1;
-    const r = simulateLosses(Array.from({ length: n }, () => ({ pd, lgd: 1, ead: 1 })), { scenarios: 20_000, seed: 5, correlation: rho });
+    const r = simulateLosses(
+      Array.from({ length: n }, () => ({ pd, lgd: 1, ead: 1 })),
+      { scenarios: 20_000, seed: 5, correlation: rho },
+    );
     const vasicek = n * cdf((quantile(pd, 0, 1) + Math.sqrt(rho) * quantile(0.99, 0, 1)) / Math.sqrt(1 - rho), 0, 1);
     expect(r.var99 / vasicek).toBeGreaterThan(0.95);
     expect(r.var99 / vasicek).toBeLessThan(1.05);

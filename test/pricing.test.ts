@@ -23,7 +23,7 @@ beforeAll(() => {
 });
 
 describe('the rate card', () => {
-  it('is what LendingClub charged per grade, read at each band\'s middle PD (recomputed from the shipped data)', () => {
+  it("is what LendingClub charged per grade, read at each band's middle PD (recomputed from the shipped data)", () => {
     const rows = parse(gunzipSync(readFileSync('datasets/lendingclub_2007_2011.csv.gz')), { columns: true }) as Record<string, string>[];
     const grades = new Map<string, { n: number; bad: number; rate: number }>();
     for (const r of rows) {
@@ -35,7 +35,10 @@ describe('the rate card', () => {
     }
     const points = [...grades.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => ({ pd: g.bad / g.n, rate: g.rate / g.n }));
     const at = (pd: number) => {
-      const i = Math.max(0, points.findIndex((p, k) => k + 1 < points.length && pd <= points[k + 1].pd));
+      const i = Math.max(
+        0,
+        points.findIndex((_p, k) => k + 1 < points.length && pd <= points[k + 1].pd),
+      );
       const [a, b] = [points[i], points[i + 1]];
       return a.rate + ((pd - a.pd) / (b.pd - a.pd)) * (b.rate - a.rate);
     };
@@ -60,27 +63,43 @@ const policyArb: fc.Arbitrary<Policy> = fc
 describe('prices', () => {
   it('never below break-even, never above the cap once offered, never falling as the PD rises', () => {
     fc.assert(
-      fc.property(policyArb, fc.double({ min: 1e-9, max: 0.999, noNaN: true }), fc.double({ min: 1e-9, max: 0.999, noNaN: true }), fc.constantFrom(36, 60), fc.double({ min: 500, max: 40_000, noNaN: true }), (policy, p1, p2, term, amount) => {
-        const [lo, hi] = p1 <= p2 ? [p1, p2] : [p2, p1];
-        const a = price(amount, term, lo, policy);
-        const b = price(amount, term, hi, policy);
-        expect(a.apr).toBeGreaterThanOrEqual(requiredApr(lo, term, policy) - 1e-12);
-        expect(a.apr).toBeLessThanOrEqual(b.apr);
-        for (const p of [a, b]) {
-          expect(Number.isFinite(p.monthlyPayment)).toBe(true);
-          expect(p.withinMaxApr).toBe(p.apr <= policy.maxApr);
-          // Quoted as lenders quote: whole hundredths of a percent, cents.
-          expect(Math.abs(p.apr * 10_000 - Math.round(p.apr * 10_000))).toBeLessThan(1e-6);
-          expect(Math.abs(p.monthlyPayment * 100 - Math.round(p.monthlyPayment * 100))).toBeLessThan(1e-6);
-        }
-      }),
+      fc.property(
+        policyArb,
+        fc.double({ min: 1e-9, max: 0.999, noNaN: true }),
+        fc.double({ min: 1e-9, max: 0.999, noNaN: true }),
+        fc.constantFrom(36, 60),
+        fc.double({ min: 500, max: 40_000, noNaN: true }),
+        (policy, p1, p2, term, amount) => {
+          const [lo, hi] = p1 <= p2 ? [p1, p2] : [p2, p1];
+          const a = price(amount, term, lo, policy);
+          const b = price(amount, term, hi, policy);
+          expect(a.apr).toBeGreaterThanOrEqual(requiredApr(lo, term, policy) - 1e-12);
+          expect(a.apr).toBeLessThanOrEqual(b.apr);
+          for (const p of [a, b]) {
+            expect(Number.isFinite(p.monthlyPayment)).toBe(true);
+            expect(p.withinMaxApr).toBe(p.apr <= policy.maxApr);
+            // Quoted as lenders quote: whole hundredths of a percent, cents.
+            expect(Math.abs(p.apr * 10_000 - Math.round(p.apr * 10_000))).toBeLessThan(1e-6);
+            expect(Math.abs(p.monthlyPayment * 100 - Math.round(p.monthlyPayment * 100))).toBeLessThan(1e-6);
+          }
+        },
+      ),
       { numRuns: 2000, seed: 1 },
     );
   });
 
-  it('earns different returns on different loans (the rate card, not a fixed margin on each loan\'s loss)', () => {
-    const loans = [0.02, 0.04, 0.07, 0.09, 0.12, 0.14, 0.18, 0.22].map((pd) => ({ id: String(pd), amount: 10_000, termMonths: 36, rate: quotedApr(pd, 36, DEFAULT_POLICY), pd, purpose: 'other' }));
-    const returns = priceLoans(loans, { lgd: DEFAULT_POLICY.lossGivenDefault, fundingCost: DEFAULT_POLICY.fundingCost }, { book: 0.03, byBand: {} }).map((l) => l.expectedReturn);
+  it("earns different returns on different loans (the rate card, not a fixed margin on each loan's loss)", () => {
+    const loans = [0.02, 0.04, 0.07, 0.09, 0.12, 0.14, 0.18, 0.22].map((pd) => ({
+      id: String(pd),
+      amount: 10_000,
+      termMonths: 36,
+      rate: quotedApr(pd, 36, DEFAULT_POLICY),
+      pd,
+      purpose: 'other',
+    }));
+    const returns = priceLoans(loans, { lgd: DEFAULT_POLICY.lossGivenDefault, fundingCost: DEFAULT_POLICY.fundingCost }, { book: 0.03, byBand: {} }).map(
+      (l) => l.expectedReturn,
+    );
     const spread = Math.max(...returns) - Math.min(...returns);
     expect(spread).toBeGreaterThan(0.01);
     expect(new Set(returns.map((r) => r.toFixed(4))).size).toBe(returns.length);
@@ -117,7 +136,20 @@ const applicantArb: fc.Arbitrary<unknown> = fc.record(
       { requiredKeys: [] },
     ),
   },
-  { requiredKeys: ['loanAmount', 'termMonths', 'purpose', 'annualIncome', 'homeOwnership', 'ficoScore', 'delinquencies2y', 'inquiries6m', 'openAccounts', 'publicRecords'] },
+  {
+    requiredKeys: [
+      'loanAmount',
+      'termMonths',
+      'purpose',
+      'annualIncome',
+      'homeOwnership',
+      'ficoScore',
+      'delinquencies2y',
+      'inquiries6m',
+      'openAccounts',
+      'publicRecords',
+    ],
+  },
 );
 
 describe('every accepted input gets a finite, capped answer', () => {
@@ -146,7 +178,13 @@ describe('every accepted input gets a finite, capped answer', () => {
   });
 
   it('refuses numbers outside finite bounds with the field named (1e308, negative, infinite)', () => {
-    for (const [field, value] of [['loanAmount', 1e308], ['loanAmount', -1e308], ['annualIncome', 1e308], ['dti', -1], ['revolvingBalance', 1e308]] as const) {
+    for (const [field, value] of [
+      ['loanAmount', 1e308],
+      ['loanAmount', -1e308],
+      ['annualIncome', 1e308],
+      ['dti', -1],
+      ['revolvingBalance', 1e308],
+    ] as const) {
       const parsed = ApplicantSchema.safeParse({ ...(fc.sample(applicantArb, { seed: 1, numRuns: 1 })[0] as object), [field]: value });
       expect(parsed.success).toBe(false);
       if (!parsed.success) expect(parsed.error.issues.map((i) => i.path.join('.'))).toContain(field);

@@ -42,13 +42,13 @@ async function stopServer(child: ChildProcess): Promise<void> {
   });
 }
 
-const keys = (env: Record<string, string>, ...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/node/keys-cli.ts', ...args], { env: { ...process.env, ...env } });
+const keys = (env: Record<string, string>, ...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'src/node/keys-cli.ts', ...args], { env: { ...process.env, ...env } });
 
 describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
   it('serves the API, keeps decisions across a restart, and honours keys made with the CLI', async () => {
     const port = await freePort();
-    const dbEnv: Record<string, string> =
-      engine === 'pglite' ? { DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-data-')) } : { DATABASE_URL: inject('postgresUrl') };
+    const dbEnv: Record<string, string> = engine === 'pglite' ? { DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-data-')) } : { DATABASE_URL: inject('postgresUrl') };
     const env = { ...dbEnv, PORT: String(port) };
     const created = await keys(env, 'create', '--name', 'test partner', '--scope', 'score');
     const key = /: (lw_\S+)/.exec(created.stdout)![1];
@@ -59,7 +59,11 @@ describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
     let applicationId: string;
     try {
       expect(await (await fetch(`${base}/healthz`)).json()).toMatchObject({ ok: true, database: 'up' });
-      const res = await fetch(`${base}/v1/score`, { method: 'POST', body: JSON.stringify(sampleApplicant), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
+      const res = await fetch(`${base}/v1/score`, {
+        method: 'POST',
+        body: JSON.stringify(sampleApplicant),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      });
       expect(res.status).toBe(200);
       applicationId = ((await res.json()) as { applicationId: string }).applicationId;
       if (engine === 'pglite') {
@@ -95,7 +99,12 @@ describe('npm start with TELEGRAM_BOT_TOKEN and no public URL', () => {
   it('runs the bot by long polling against the Bot API', async () => {
     const fake = await new FakeTelegram().start();
     const port = await freePort();
-    const server = await startServer({ DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-data-')), PORT: String(port), TELEGRAM_BOT_TOKEN: '123456:POLL-TEST', TELEGRAM_API_ROOT: fake.url });
+    const server = await startServer({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-data-')),
+      PORT: String(port),
+      TELEGRAM_BOT_TOKEN: '123456:POLL-TEST',
+      TELEGRAM_API_ROOT: fake.url,
+    });
     try {
       fake.pending.push(textUpdate(77, '/start'));
       await expect.poll(() => fake.textsTo(77).at(-1) ?? '', { timeout: 15_000 }).toMatch(/I am Lendwise/);
@@ -111,10 +120,13 @@ describe('npm start with TELEGRAM_BOT_TOKEN and no public URL', () => {
 describe('npm run chat', () => {
   it('holds the same dialogue in a terminal, without a token, and stores the decision', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lw-data-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bot/terminal-chat.ts'], { env: { ...process.env, DATA_DIR: dataDir }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bot/terminal-chat.ts'], {
+      env: { ...process.env, DATA_DIR: dataDir },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdin.end(['/start', '/apply', '12k', '1', '1', '60k', '5', '1', '450', '710', '0', '1', '35%', '6', '0', '3', '1', '/status'].join('\n') + '\n');
+    child.stdin.end(`${['/start', '/apply', '12k', '1', '1', '60k', '5', '1', '450', '710', '0', '1', '35%', '6', '0', '3', '1', '/status'].join('\n')}\n`);
     const code = await new Promise<number>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
     expect(out).toMatch(/bot> Hello! I am Lendwise/);

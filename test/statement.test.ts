@@ -21,7 +21,10 @@ describe('bank statement CSV', () => {
     const csv = 'Booked on,Text,Sum,Saldo\n2024-03-01,Wages,1800,1900\n2024-03-02,Shop,-45.5,1854.5\n';
     expect(() => parseStatement(csv)).toThrow(/no date column found/);
     const t = parseStatement(csv, { date: 'Booked on', description: 'Text', amount: 'Sum', balance: 'Saldo' });
-    expect(t.map((x) => [x.amount, x.balance, x.description])).toEqual([[1800, 1900, 'Wages'], [-45.5, 1854.5, 'Shop']]);
+    expect(t.map((x) => [x.amount, x.balance, x.description])).toEqual([
+      [1800, 1900, 'Wages'],
+      [-45.5, 1854.5, 'Shop'],
+    ]);
     expect(() => parseStatement(csv, { date: 'When' })).toThrow('column map: no "When" column for date (columns: Booked on, Text, Sum, Saldo)');
   });
 
@@ -54,7 +57,14 @@ describe('bank statement CSV', () => {
 
 describe('numbers as people type them in chat', () => {
   it.each([
-    ['52k', 52_000], ['52,000', 52_000], ['£52000', 52_000], ['$1.2m', 1_200_000], ['35%', 35], ['about 700', 700], [' 12 000 ', 12_000], ['0', 0],
+    ['52k', 52_000],
+    ['52,000', 52_000],
+    ['£52000', 52_000],
+    ['$1.2m', 1_200_000],
+    ['35%', 35],
+    ['about 700', 700],
+    [' 12 000 ', 12_000],
+    ['0', 0],
   ])('%s → %d', (text, value) => {
     expect(parseNumberAnswer(text)).toBe(value);
   });

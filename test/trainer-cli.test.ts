@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'lw-trainer-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const csv = (name: string, header: string[], rows: (string | number)[][]): string => {
   const path = join(dir, name);
-  writeFileSync(path, [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  writeFileSync(path, `${[header.join(','), ...rows.map((r) => r.join(','))].join('\n')}\n`);
   return path;
 };
 const FAST = ['--grid', 'quick', '--folds', '2', '--workers', '0', '--no-promote'];
@@ -31,15 +31,10 @@ interface Run {
 function train(args: string[]): Promise<Run> {
   const started = performance.now();
   return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/training/cli.ts', ...args],
-      { timeout: 45_000, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        done({ code, stdout, stderr, ms: performance.now() - started, killed: Boolean(error?.killed) });
-      },
-    );
+    execFile(process.execPath, ['--import', 'tsx', 'src/training/cli.ts', ...args], { timeout: 45_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      done({ code, stdout, stderr, ms: performance.now() - started, killed: Boolean(error?.killed) });
+    });
   });
 }
 
@@ -69,7 +64,9 @@ describe('training folds without a bad or a good row', () => {
     expect(r.code).toBe(1);
     const lines = errorLines(r);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^train: fold [23] of 3 has no ${cls} rows: [12] ${cls} rows? (is|are) too few for 3 folds; use fewer --folds or more data$`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^train: fold [23] of 3 has no ${cls} rows: [12] ${cls} rows? (is|are) too few for 3 folds; use fewer --folds or more data$`),
+    );
     noStack(r);
   });
 
@@ -80,73 +77,100 @@ describe('training folds without a bad or a good row', () => {
     expect(stratifiedFolds(y, all, 4, 1).every((f) => f.some((r) => y[r] === 1))).toBe(true);
     // Bad rows only at the start: an out-of-time `tail` test set has none.
     expect(() => holdoutSplit(y, 0.2, 'tail', 1)).toThrow(/^the test set \(the last 8 rows, --test-fraction 0\.2\) has no bad rows; use --split random/);
-    expect(() => holdoutSplit(y.map((v) => 1 - v), 0.2, 'tail', 1)).toThrow(/has no good rows/);
+    expect(() =>
+      holdoutSplit(
+        y.map((v) => 1 - v),
+        0.2,
+        'tail',
+        1,
+      ),
+    ).toThrow(/has no good rows/);
     expect(() => holdoutSplit(y, 0.2, 'head', 1)).toThrow(/^the training part has no bad rows/);
     expect(holdoutSplit(y, 0.25, 'random', 1).test.length).toBe(10);
   });
 });
 
 describe('one-line errors for the data file and the target', () => {
-  it('a missing, empty or header-only --data file', async () => {
-    const missing = join(dir, 'no-such.csv');
-    const r = await train(['--data', missing, '--target', 'y', '--bad', '1', ...FAST]);
-    expect(r.code).toBe(1);
-    expect(errorLines(r)).toEqual([`train: --data: no such file: ${missing}`]);
-    noStack(r);
-    // Without --target the file is sniffed for LendingClub's header first: still the same message.
-    const sniffed = await train(['--data', missing, ...FAST]);
-    expect(errorLines(sniffed)).toEqual([`train: --data: no such file: ${missing}`]);
+  it(
+    'a missing, empty or header-only --data file',
+    async () => {
+      const missing = join(dir, 'no-such.csv');
+      const r = await train(['--data', missing, '--target', 'y', '--bad', '1', ...FAST]);
+      expect(r.code).toBe(1);
+      expect(errorLines(r)).toEqual([`train: --data: no such file: ${missing}`]);
+      noStack(r);
+      // Without --target the file is sniffed for LendingClub's header first: still the same message.
+      const sniffed = await train(['--data', missing, ...FAST]);
+      expect(errorLines(sniffed)).toEqual([`train: --data: no such file: ${missing}`]);
 
-    const empty = csv('empty.csv', [], []);
-    writeFileSync(empty, '');
-    const e = await train(['--data', empty, '--target', 'y', '--bad', '1', ...FAST]);
-    expect(e.code).toBe(1);
-    expect(errorLines(e)).toEqual([`train: --data: ${empty} is empty`]);
-    noStack(e);
+      const empty = csv('empty.csv', [], []);
+      writeFileSync(empty, '');
+      const e = await train(['--data', empty, '--target', 'y', '--bad', '1', ...FAST]);
+      expect(e.code).toBe(1);
+      expect(errorLines(e)).toEqual([`train: --data: ${empty} is empty`]);
+      noStack(e);
 
-    const headerOnly = csv('header-only.csv', ['num', 'y'], []);
-    const h = await train(['--data', headerOnly, '--target', 'y', '--bad', '1', ...FAST]);
-    expect(errorLines(h)).toEqual([`train: --data: ${headerOnly} has a header but no rows`]);
+      const headerOnly = csv('header-only.csv', ['num', 'y'], []);
+      const h = await train(['--data', headerOnly, '--target', 'y', '--bad', '1', ...FAST]);
+      expect(errorLines(h)).toEqual([`train: --data: ${headerOnly} has a header but no rows`]);
 
-    const notGzip = join(dir, 'broken.csv.gz');
-    writeFileSync(notGzip, 'not gzip at all');
-    const g = await train(['--data', notGzip, '--target', 'y', '--bad', '1', ...FAST]);
-    expect(g.code).toBe(1);
-    expect(errorLines(g)).toEqual([`train: --data: cannot read ${notGzip}: incorrect header check`]);
-    noStack(g);
-    }, SEVERAL_RUNS_MS);
+      const notGzip = join(dir, 'broken.csv.gz');
+      writeFileSync(notGzip, 'not gzip at all');
+      const g = await train(['--data', notGzip, '--target', 'y', '--bad', '1', ...FAST]);
+      expect(g.code).toBe(1);
+      expect(errorLines(g)).toEqual([`train: --data: cannot read ${notGzip}: incorrect header check`]);
+      noStack(g);
+    },
+    SEVERAL_RUNS_MS,
+  );
 
-  it('a --bad value that matches no row lists the values found, most frequent first', async () => {
-    const data = csv('classes.csv', ['num', 'class'], Array.from({ length: 10 }, (_, i) => [i, i < 7 ? 1 : 2]));
-    const r = await train(['--data', data, '--target', 'class', '--bad', 'yes', ...FAST]);
-    expect(r.code).toBe(1);
-    expect(errorLines(r)).toEqual(['train: --bad: "yes" matches no row of "class"; values found: 1 (7), 2 (3)']);
-    noStack(r);
+  it(
+    'a --bad value that matches no row lists the values found, most frequent first',
+    async () => {
+      const data = csv(
+        'classes.csv',
+        ['num', 'class'],
+        Array.from({ length: 10 }, (_, i) => [i, i < 7 ? 1 : 2]),
+      );
+      const r = await train(['--data', data, '--target', 'class', '--bad', 'yes', ...FAST]);
+      expect(r.code).toBe(1);
+      expect(errorLines(r)).toEqual(['train: --bad: "yes" matches no row of "class"; values found: 1 (7), 2 (3)']);
+      noStack(r);
 
-    const many = csv('many.csv', ['num', 'grade'], Array.from({ length: 30 }, (_, i) => [i, `g${i % 12}`]));
-    const m = await train(['--data', many, '--target', 'grade', '--bad', 'x', ...FAST]);
-    expect(errorLines(m)).toEqual([
-      'train: --bad: "x" matches no row of "grade"; values found: g0 (3), g1 (3), g2 (3), g3 (3), g4 (3), g5 (3), g6 (2), g7 (2), g8 (2), g9 (2) and 2 more',
-    ]);
-    }, SEVERAL_RUNS_MS);
+      const many = csv(
+        'many.csv',
+        ['num', 'grade'],
+        Array.from({ length: 30 }, (_, i) => [i, `g${i % 12}`]),
+      );
+      const m = await train(['--data', many, '--target', 'grade', '--bad', 'x', ...FAST]);
+      expect(errorLines(m)).toEqual([
+        'train: --bad: "x" matches no row of "grade"; values found: g0 (3), g1 (3), g2 (3), g3 (3), g4 (3), g5 (3), g6 (2), g7 (2), g8 (2), g9 (2) and 2 more',
+      ]);
+    },
+    SEVERAL_RUNS_MS,
+  );
 });
 
 describe('--monotone', () => {
-  it('names every bad entry in our own words, with exit code 2', async () => {
-    const r = await train(['--monotone', 'age=2,income,=+1,dti=+1,dti=-1', ...FAST]);
-    expect(r.code).toBe(2);
-    expect(errorLines(r)).toEqual([
-      '--monotone: "age=2": the direction of "age" must be +1, -1 or 0, not "2"',
-      '--monotone: "income" has no direction: write income=+1 (PD rises with it), income=-1 (PD falls) or income=0',
-      '--monotone: "=+1" has no column name: write COLUMN=+1, COLUMN=-1 or COLUMN=0, comma-separated',
-      '--monotone: "dti" is given more than once',
-    ]);
-    expect(r.stderr).not.toMatch(/invalid|expected|received/i);
-    expect(r.stderr).toContain('--monotone A=+1,B=-1'); // the help follows
-    const empty = await train(['--monotone', ' , ', ...FAST]);
-    expect(empty.code).toBe(2);
-    expect(errorLines(empty)).toEqual(['--monotone: give COLUMN=+1, COLUMN=-1 or COLUMN=0, comma-separated']);
-    }, SEVERAL_RUNS_MS);
+  it(
+    'names every bad entry in our own words, with exit code 2',
+    async () => {
+      const r = await train(['--monotone', 'age=2,income,=+1,dti=+1,dti=-1', ...FAST]);
+      expect(r.code).toBe(2);
+      expect(errorLines(r)).toEqual([
+        '--monotone: "age=2": the direction of "age" must be +1, -1 or 0, not "2"',
+        '--monotone: "income" has no direction: write income=+1 (PD rises with it), income=-1 (PD falls) or income=0',
+        '--monotone: "=+1" has no column name: write COLUMN=+1, COLUMN=-1 or COLUMN=0, comma-separated',
+        '--monotone: "dti" is given more than once',
+      ]);
+      expect(r.stderr).not.toMatch(/invalid|expected|received/i);
+      expect(r.stderr).toContain('--monotone A=+1,B=-1'); // the help follows
+      const empty = await train(['--monotone', ' , ', ...FAST]);
+      expect(empty.code).toBe(2);
+      expect(errorLines(empty)).toEqual(['--monotone: give COLUMN=+1, COLUMN=-1 or COLUMN=0, comma-separated']);
+    },
+    SEVERAL_RUNS_MS,
+  );
 });
 
 describe('a generic training run', () => {
@@ -177,9 +201,18 @@ describe('a generic training run', () => {
     expect(metrics.features).not.toContain('ref');
 
     const card = readFileSync(join(out, version, 'MODEL_CARD.md'), 'utf8');
-    const section = (title: string) => card.slice(card.indexOf(`- ${title}`)).split('\n').slice(0, 3).join('\n');
-    expect(section('Columns excluded')).toMatch(/^- Columns excluded \(--exclude, leakage guard\):\n {2}- `class`: excluded by --exclude\n {2}- `total_pymnt`: leakage guard/);
-    expect(section('Columns dropped')).toMatch(/^- Columns dropped by the feature builder:\n {2}- `ref`: text or identifier \(1\d\d distinct values\)\n {2}- `branch`: constant$/);
+    const section = (title: string) =>
+      card
+        .slice(card.indexOf(`- ${title}`))
+        .split('\n')
+        .slice(0, 3)
+        .join('\n');
+    expect(section('Columns excluded')).toMatch(
+      /^- Columns excluded \(--exclude, leakage guard\):\n {2}- `class`: excluded by --exclude\n {2}- `total_pymnt`: leakage guard/,
+    );
+    expect(section('Columns dropped')).toMatch(
+      /^- Columns dropped by the feature builder:\n {2}- `ref`: text or identifier \(1\d\d distinct values\)\n {2}- `branch`: constant$/,
+    );
     expect(card).toContain('`outcome` = `bad`');
     expect(card).toContain('small-book.csv');
     expect(card).not.toMatch(/FICO|LendingClub|applicant|\$/i);

@@ -33,7 +33,12 @@ describe('splits', () => {
     const random = holdoutSplit(y, 0.2, 'random', 1);
     expect(random.test.length + random.train.length).toBe(100);
     expect(Array.from(random.test).filter((r) => y[r] === 1).length).toBe(4);
-    const folds = stratifiedFolds(y, Uint32Array.from({ length: 100 }, (_, i) => i), 5, 3);
+    const folds = stratifiedFolds(
+      y,
+      Uint32Array.from({ length: 100 }, (_, i) => i),
+      5,
+      3,
+    );
     expect(folds.map((f) => f.length)).toEqual([20, 20, 20, 20, 20]);
     expect(new Set(folds.flatMap((f) => [...f])).size).toBe(100);
   });
@@ -44,7 +49,13 @@ describe('splits', () => {
     const head = validationSplit('head', train, y, 0.25, 1);
     expect(Array.from(head.valid)).toEqual(Array.from({ length: 20 }, (_, i) => 20 + i));
     expect(head.fit.length).toBe(60);
-    const tail = validationSplit('tail', Uint32Array.from({ length: 80 }, (_, i) => i), y, 0.25, 1);
+    const tail = validationSplit(
+      'tail',
+      Uint32Array.from({ length: 80 }, (_, i) => i),
+      y,
+      0.25,
+      1,
+    );
     expect(Array.from(tail.valid)).toEqual(Array.from({ length: 20 }, (_, i) => 60 + i));
     const random = validationSplit('random', train, y, 0.25, 1);
     const inTest = new Set(test);
@@ -64,7 +75,18 @@ describe('train on any credit CSV (--target/--bad)', () => {
     const again = await trainModel(german(out, { workers: 0 }));
     expect(again.version).toBe(first.version);
     const file = (name: string) => readFileSync(join(first.dir, name), 'utf8');
-    for (const name of ['scorer.json', 'features.json', 'calibration.json', 'baseline.json', 'metrics.json', 'MODEL_CARD.md', 'charts/roc.svg', 'charts/precision-recall.svg', 'charts/calibration.svg', 'charts/score-distribution.svg']) {
+    for (const name of [
+      'scorer.json',
+      'features.json',
+      'calibration.json',
+      'baseline.json',
+      'metrics.json',
+      'MODEL_CARD.md',
+      'charts/roc.svg',
+      'charts/precision-recall.svg',
+      'charts/calibration.svg',
+      'charts/score-distribution.svg',
+    ]) {
       expect(existsSync(join(first.dir, name)), name).toBe(true);
     }
     expect(file('charts/roc.svg')).toMatch(/^<svg/);
@@ -92,7 +114,10 @@ describe('train on any credit CSV (--target/--bad)', () => {
     const honest = await trainModel(german(out, { split: 'tail' }));
     const blind = await trainModel(german(out, { split: 'tail', data: file }));
     // Everything chosen, without the timings.
-    const choice = (m: typeof honest.metrics) => JSON.stringify({ selection: m.selection, search: m.search, boosting: m.boosting, calibration: m.calibration }, (k, v) => (k === 'secondsPerRound' ? undefined : v));
+    const choice = (m: typeof honest.metrics) =>
+      JSON.stringify({ selection: m.selection, search: m.search, boosting: m.boosting, calibration: m.calibration }, (k, v) =>
+        k === 'secondsPerRound' ? undefined : v,
+      );
     expect(choice(blind.metrics)).toBe(choice(honest.metrics));
     // The test part itself did change (so the comparison above could have failed).
     expect(blind.metrics.test.champion.rocAuc).not.toBe(honest.metrics.test.champion.rocAuc);
@@ -128,7 +153,11 @@ describe('train on any credit CSV (--target/--bad)', () => {
   });
 
   it('says which argument is wrong on the command line', async () => {
-    const cli = (args: string[]) => run('npx', ['tsx', 'src/training/cli.ts', ...args]).then(() => ({ code: 0, stderr: '' }), (e) => ({ code: e.code as number, stderr: e.stderr as string }));
+    const cli = (args: string[]) =>
+      run('npx', ['tsx', 'src/training/cli.ts', ...args]).then(
+        () => ({ code: 0, stderr: '' }),
+        (e) => ({ code: e.code as number, stderr: e.stderr as string }),
+      );
     const badSeed = await cli(['--seed', 'abc']);
     expect(badSeed.code).toBe(2);
     expect(badSeed.stderr).toMatch(/--seed: .*number/i);

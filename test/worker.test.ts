@@ -15,13 +15,15 @@ const run = promisify(execFile);
 const wrangler = 'node_modules/.bin/wrangler';
 
 describe('Cloudflare Worker', () => {
-  it('bundles the current model (the generated module names models/manifest.json\'s version)', () => {
+  it("bundles the current model (the generated module names models/manifest.json's version)", () => {
     const { current, behaviour } = JSON.parse(readFileSync('models/manifest.json', 'utf8'));
     expect(readFileSync('src/worker/bundled-model.ts', 'utf8')).toBe(bundledModelSource('models', current, behaviour));
   });
 
   it('builds with wrangler deploy --dry-run', async () => {
-    const { stdout } = await run(wrangler, ['deploy', '--dry-run', '--outdir', 'tmp/worker-build'], { env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+    const { stdout } = await run(wrangler, ['deploy', '--dry-run', '--outdir', 'tmp/worker-build'], {
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    });
     expect(stdout).toMatch(/--dry-run: exiting now/);
     expect(statSync('tmp/worker-build/index.js').size).toBeGreaterThan(500_000);
   }, 120_000);
@@ -62,13 +64,19 @@ describe('Cloudflare Worker', () => {
       // The bundled behavioural model is used on Workers too.
       expect(body.behaviour.source).toBe('answers');
       expect(await countDecisions(database.db)).toBe(1);
-      const bad = await fetch(`http://127.0.0.1:${port}/v1/score`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } });
+      const bad = await fetch(`http://127.0.0.1:${port}/v1/score`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      });
       expect(bad.status).toBe(400);
       // The first request stored the recorded FRED series bundled from datasets/fred/ (before any cron run).
       expect(await loadObservations(database.db, 'UNRATE')).toHaveLength(933);
       expect(await loadObservations(database.db, 'CORCACBS')).toHaveLength(166);
       // Portfolio tools run on Workers too: the stored book has the decision above, and the stress has its relation.
-      const risk = await fetch(`http://127.0.0.1:${port}/v1/portfolio/risk?scenarios=1000&unemploymentShock=3`, { headers: { authorization: `Bearer ${adminKey}` } });
+      const risk = await fetch(`http://127.0.0.1:${port}/v1/portfolio/risk?scenarios=1000&unemploymentShock=3`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
       if (body.decision === 'approve') {
         const report = (await risk.json()) as { loans: number; stress: { relation: { slope: number; from: string; to: string }; expectedLoss: number } };
         expect(report.loans).toBe(1);

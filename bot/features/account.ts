@@ -64,7 +64,9 @@ export function accountFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Prom
       return;
     }
     const outcome = latest.reviewedDecision ? `${latest.reviewedDecision} (after review)` : latest.decision;
-    await ctx.reply(`Your latest application (${latest.createdAt.toISOString().slice(0, 10)}): ${outcome}, risk score ${latest.score}. Reference: ${latest.applicationId}`);
+    await ctx.reply(
+      `Your latest application (${latest.createdAt.toISOString().slice(0, 10)}): ${outcome}, risk score ${latest.score}. Reference: ${latest.applicationId}`,
+    );
   });
 
   privateChat.command('forget', async (ctx) => {
@@ -95,4 +97,3 @@ export function accountFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Prom
 
   return composer;
 }
-

@@ -52,10 +52,14 @@ export const actor = (ctx: BotContext) => `tg:${ctx.from?.id}`;
 export function adminGate(composer: Composer<BotContext>, commands: readonly string[], deps: BotDeps, isAdmin: (ctx: BotContext) => Promise<boolean>) {
   composer.command([...commands], async (ctx, next) => {
     if (!(await isAdmin(ctx))) {
-      await ctx.reply('Sorry, that command is not allowed for you: it is for the lender\'s staff.');
+      await ctx.reply("Sorry, that command is not allowed for you: it is for the lender's staff.");
       return;
     }
-    await audit(deps.db(), { actor: actor(ctx), action: `bot.${ctx.message?.text.split(/\s/)[0].slice(1).split('@')[0]}`, detail: { text: ctx.message?.text ?? '' } });
+    await audit(deps.db(), {
+      actor: actor(ctx),
+      action: `bot.${ctx.message?.text.split(/\s/)[0].slice(1).split('@')[0]}`,
+      detail: { text: ctx.message?.text ?? '' },
+    });
     await next();
   });
 }
@@ -75,7 +79,8 @@ export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promis
     const startOfDay = new Date();
     startOfDay.setUTCHours(0, 0, 0, 0);
     const [today, total] = await Promise.all([decisionStats(deps.db(), startOfDay), decisionStats(deps.db())]);
-    const line = (label: string, s: typeof today) => `${label}: ${s.applications} applications, ${s.approved} approved (${pct(s.approvalRate)}), average PD ${pct(s.averagePd)}`;
+    const line = (label: string, s: typeof today) =>
+      `${label}: ${s.applications} applications, ${s.approved} approved (${pct(s.approvalRate)}), average PD ${pct(s.averagePd)}`;
     await ctx.reply([line('Today (UTC)', today), line('In total', total)].join('\n'));
   });
 
@@ -102,7 +107,11 @@ export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promis
     }
     const parsed = PolicySchema.safeParse({ ...current.policy, ...changes });
     if (!parsed.success) {
-      await ctx.reply(`Not changed: ${describeIssues(parsed.error).map((i) => `${i.field}: ${i.rule}`).join('; ')}`);
+      await ctx.reply(
+        `Not changed: ${describeIssues(parsed.error)
+          .map((i) => `${i.field}: ${i.rule}`)
+          .join('; ')}`,
+      );
       return;
     }
     const next = await setPolicy(deps.db(), parsed.data, actor(ctx));
@@ -132,7 +141,10 @@ export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promis
 
   composer.command('export', async (ctx) => {
     const rows = await decisionsForExport(deps.db());
-    const csv = stringify(rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })), { header: true });
+    const csv = stringify(
+      rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),
+      { header: true },
+    );
     await ctx.replyWithDocument(new InputFile(Buffer.from(csv), `lendwise-decisions-${new Date().toISOString().slice(0, 10)}.csv`), {
       caption: `${rows.length} decision${rows.length === 1 ? '' : 's'}`,
     });

@@ -39,15 +39,27 @@ export async function askCurrent(ctx: BotContext): Promise<void> {
   } else if (s.mode === 'alt-offer') {
     await ctx.reply(
       'All the required questions are answered. Optionally, you can add evidence from your bank account — it can help if your credit history is thin. Nothing here is required.',
-      { reply_markup: new InlineKeyboard().text('Upload a CSV bank statement', 'alt:file').row().text('Answer 4 quick questions', 'alt:questions').row().text('Skip', 'alt:skip') },
+      {
+        reply_markup: new InlineKeyboard()
+          .text('Upload a CSV bank statement', 'alt:file')
+          .row()
+          .text('Answer 4 quick questions', 'alt:questions')
+          .row()
+          .text('Skip', 'alt:skip'),
+      },
     );
   } else if (s.mode === 'alt-file') {
-    await ctx.reply('Send your bank statement as a CSV file (columns such as date, description, amount and balance). I only keep the monthly totals, never the transactions.', {
-      reply_markup: new InlineKeyboard().text('Skip', 'alt:skip'),
-    });
+    await ctx.reply(
+      'Send your bank statement as a CSV file (columns such as date, description, amount and balance). I only keep the monthly totals, never the transactions.',
+      {
+        reply_markup: new InlineKeyboard().text('Skip', 'alt:skip'),
+      },
+    );
   } else if (s.mode === 'alt-questions') {
     const q = ALT_QUESTIONS[s.step];
-    await ctx.reply(`Optional ${s.step + 1} of ${ALT_QUESTIONS.length}. ${q.text}\n(For example: ${q.example})`, { reply_markup: new InlineKeyboard().text('Skip', `altskip:${s.step}`) });
+    await ctx.reply(`Optional ${s.step + 1} of ${ALT_QUESTIONS.length}. ${q.text}\n(For example: ${q.example})`, {
+      reply_markup: new InlineKeyboard().text('Skip', `altskip:${s.step}`),
+    });
   } else if (s.mode === 'confirm') {
     await ctx.reply(`Please check your answers:\n${summary(s.answers, s.alternative, s.statementMonths)}`, {
       reply_markup: new InlineKeyboard().text('Confirm and get my decision', 'confirm:yes').row().text('Start again', 'confirm:restart'),
@@ -195,7 +207,9 @@ export function applyFeature(deps: BotDeps) {
     const alternative = s.alternative && Object.keys(s.alternative).length ? { alternativeData: s.alternative } : {};
     const parsed = ApplicantSchema.safeParse({ ...s.answers, ...alternative });
     if (!parsed.success) {
-      const issues = describeIssues(parsed.error).map((i) => `${i.field}: ${i.rule}`).join('; ');
+      const issues = describeIssues(parsed.error)
+        .map((i) => `${i.field}: ${i.rule}`)
+        .join('; ');
       await ctx.reply(`Some answers need another look (${issues}). Use /back to correct them, or /apply to start again.`);
       return;
     }
@@ -210,7 +224,11 @@ export function applyFeature(deps: BotDeps) {
       const answer = await deps.decisions.acceptCounterOffer({ applicationId: ctx.match[1], caller: callerOf(ctx) });
       await ctx.answerCallbackQuery({ text: answer.alreadyAccepted ? 'You have already accepted this offer.' : 'Accepted.' });
       await ctx.editMessageReplyMarkup().catch(() => undefined);
-      const stored = ApplicantSchema.safeParse({ ...ctx.session.answers, loanAmount: answer.assessment.offer.amount, termMonths: answer.assessment.offer.termMonths });
+      const stored = ApplicantSchema.safeParse({
+        ...ctx.session.answers,
+        loanAmount: answer.assessment.offer.amount,
+        termMonths: answer.assessment.offer.termMonths,
+      });
       if (answer.alreadyAccepted) {
         await ctx.reply(`This offer was already accepted: your application ${answer.applicationId} holds it, and nothing new was booked.`);
         return;
@@ -218,7 +236,9 @@ export function applyFeature(deps: BotDeps) {
       if (stored.success) ctx.session.answers = stored.data as Record<string, unknown>;
       ctx.session.lastApplicationId = answer.applicationId;
       const c = answer.assessment.offer.counterOffer;
-      await ctx.reply(decisionMessage(answer.assessment, stored.success ? stored.data : (ctx.session.answers as Applicant)), { reply_markup: c ? counterButton(answer.applicationId, c) : undefined });
+      await ctx.reply(decisionMessage(answer.assessment, stored.success ? stored.data : (ctx.session.answers as Applicant)), {
+        reply_markup: c ? counterButton(answer.applicationId, c) : undefined,
+      });
     } catch (error) {
       if (!(error instanceof DecisionRefused)) throw error;
       await ctx.answerCallbackQuery({ text: 'That offer is no longer open; /apply starts a new application.' });
@@ -256,7 +276,9 @@ export function applyFeature(deps: BotDeps) {
       await askCurrent(ctx);
     } catch (error) {
       if (!(error instanceof DecisionRefused)) throw error;
-      await ctx.reply(`I could not use that statement: ${error.issues.map((i) => i.rule).join('; ')}. Please fix it and send it again, or tap Skip.`, { reply_markup: new InlineKeyboard().text('Skip', 'alt:skip') });
+      await ctx.reply(`I could not use that statement: ${error.issues.map((i) => i.rule).join('; ')}. Please fix it and send it again, or tap Skip.`, {
+        reply_markup: new InlineKeyboard().text('Skip', 'alt:skip'),
+      });
     }
   });
 

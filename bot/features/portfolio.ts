@@ -59,7 +59,9 @@ export function portfolioFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Pr
           stress,
         ].join('\n'),
       );
-      await ctx.replyWithPhoto(new InputFile(svgToPng(await lossHistogramChart(report)), 'losses.png'), { caption: 'Simulated one-year losses, with expected loss and VaR marked.' });
+      await ctx.replyWithPhoto(new InputFile(svgToPng(await lossHistogramChart(report)), 'losses.png'), {
+        caption: 'Simulated one-year losses, with expected loss and VaR marked.',
+      });
     }),
   );
 
@@ -91,7 +93,11 @@ export function portfolioFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Pr
         .sort((a, b) => b.funded - a.funded)
         .slice(0, 10)
         .map((a) => `• ${a.id.slice(0, 8)} ${money(a.funded)} of ${money(a.amount)} (band ${a.band}, ${a.purpose.replace(/_/g, ' ')}, APR ${pct(a.rate)})`);
-      const shares = (s: Record<string, number>) => Object.entries(s).filter(([, v]) => v > 0.0005).map(([k, v]) => `${k.replace(/_/g, ' ')} ${pct(v)}`).join(', ');
+      const shares = (s: Record<string, number>) =>
+        Object.entries(s)
+          .filter(([, v]) => v > 0.0005)
+          .map(([k, v]) => `${k.replace(/_/g, ' ')} ${pct(v)}`)
+          .join(', ');
       await ctx.reply(
         [
           `Best return per unit of risk for ${money(result.budget)}: ${result.funded} of ${result.loans} candidate loans funded.`,

@@ -73,7 +73,10 @@ export function createApp(options: AppOptions) {
   });
 
   app.use('*', secureHeaders());
-  app.use('/v1/*', cors({ origin: (origin) => (widgetOrigins.includes(origin) ? origin : null), allowHeaders: ['content-type', 'authorization', 'x-api-key'], maxAge: 600 }));
+  app.use(
+    '/v1/*',
+    cors({ origin: (origin) => (widgetOrigins.includes(origin) ? origin : null), allowHeaders: ['content-type', 'authorization', 'x-api-key'], maxAge: 600 }),
+  );
   const limit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES;
   // Statements and transaction lists are larger than an application alone.
   const statementLimit = STATEMENT_MAX_BYTES;
@@ -103,18 +106,31 @@ export function createApp(options: AppOptions) {
   app.route('/', applicationRoutes({ db, decisions }));
   app.route('/', policyRoutes({ db, policy }));
   app.route('/', statementRoutes({ decisions }));
-  app.route('/', portfolioRoutes({ db, policy, correlations: options.correlations ?? SHIPPED_CORRELATIONS, ...(options.frontier ? { frontier: options.frontier } : {}) }));
+  app.route(
+    '/',
+    portfolioRoutes({ db, policy, correlations: options.correlations ?? SHIPPED_CORRELATIONS, ...(options.frontier ? { frontier: options.frontier } : {}) }),
+  );
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Lendwise API key (`npm run keys -- create`)' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Lendwise API key (`npm run keys -- create`)',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Lendwise API', version: model.version, description: 'Loan decisions with reasons: probability of default, decision, price and counter-offer.' },
+    info: {
+      title: 'Lendwise API',
+      version: model.version,
+      description: 'Loan decisions with reasons: probability of default, decision, price and counter-offer.',
+    },
   });
   app.get('/docs', (c) => c.html(docsPage(options.docsAssets ? '/docs/assets' : 'https://unpkg.com/swagger-ui-dist@5')));
   if (options.docsAssets) {
     const { css, js } = options.docsAssets;
     app.get('/docs/assets/swagger-ui.css', (c) => c.body(css, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'public, max-age=86400' }));
-    app.get('/docs/assets/swagger-ui-bundle.js', (c) => c.body(js, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' }));
+    app.get('/docs/assets/swagger-ui-bundle.js', (c) =>
+      c.body(js, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' }),
+    );
   }
 
   if (options.telegram) {

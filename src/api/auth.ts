@@ -7,9 +7,7 @@ import { withStorage } from './errors.ts';
  * Who is calling: an API key (Authorization: Bearer … or X-API-Key), or the public widget, which
  * has no key and is recognised by its Origin being on the widget allow-list.
  */
-export type Caller =
-  | { kind: 'key'; key: ApiKey }
-  | { kind: 'widget'; origin: string; address: string };
+export type Caller = { kind: 'key'; key: ApiKey } | { kind: 'widget'; origin: string; address: string };
 
 export type AuthEnv = { Variables: { caller: Caller } };
 

@@ -27,7 +27,11 @@ function fieldHtml(name: string, f: JsonField, required: boolean): string {
   const choices = f.enum ?? f.anyOf?.map((o) => String(o.const));
   if (choices) {
     const kind = f.enum ? 'string' : 'number';
-    const options = choices.map((c) => `<option value="${escapeHtml(c)}">${escapeHtml((PURPOSE_LABELS as Record<string, string>)[c] ?? c.replace(/_/g, ' ').toLowerCase())}</option>`).join('');
+    const options = choices
+      .map(
+        (c) => `<option value="${escapeHtml(c)}">${escapeHtml((PURPOSE_LABELS as Record<string, string>)[c] ?? c.replace(/_/g, ' ').toLowerCase())}</option>`,
+      )
+      .join('');
     return `<div class="field">${label}<select id="${id}" name="${name}" data-kind="${kind}" ${required ? 'required' : ''} aria-describedby="${id}-err">${options}</select>${error}</div>`;
   }
   const range = `${f.minimum !== undefined ? ` min="${f.minimum}"` : ''}${f.maximum !== undefined ? ` max="${f.maximum}"` : ''}`;

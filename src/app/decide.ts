@@ -75,16 +75,26 @@ export function decisionService(deps: DecisionServiceDeps) {
     const alt = applicant.alternativeData;
     if (!alt) return applicant;
     const kinds = [alt.statementId, alt.transactions, alt.behaviour].filter((v) => v !== undefined).length;
-    if (kinds > 1) throw refused(400, 'alternativeData', 'give one kind of bank evidence: a statementId, the transactions, or (trusted callers only) behaviour');
+    if (kinds > 1)
+      throw refused(400, 'alternativeData', 'give one kind of bank evidence: a statementId, the transactions, or (trusted callers only) behaviour');
     if (alt.behaviour && !caller.trustedEvidence) {
-      throw refused(400, 'alternativeData.behaviour', 'bank features computed elsewhere are not accepted: send the statement to POST /v1/statements and pass its statementId, or send the transactions themselves');
+      throw refused(
+        400,
+        'alternativeData.behaviour',
+        'bank features computed elsewhere are not accepted: send the statement to POST /v1/statements and pass its statementId, or send the transactions themselves',
+      );
     }
     // A hash only means something next to the features it was taken over.
     const { statementSha256: _, statementId, ...rest } = alt;
     const kept = alt.behaviour && alt.statementSha256 ? { ...rest, statementSha256: alt.statementSha256 } : rest;
     if (statementId !== undefined) {
       const statement = await store.statement(statementId, caller.owner, now);
-      if (!statement) throw refused(400, 'alternativeData.statementId', `no statement with this id was sent with your key or session in the last ${STATEMENT_TTL_HOURS} hours`);
+      if (!statement)
+        throw refused(
+          400,
+          'alternativeData.statementId',
+          `no statement with this id was sent with your key or session in the last ${STATEMENT_TTL_HOURS} hours`,
+        );
       return { ...applicant, alternativeData: { ...kept, behaviour: statement.features, statementSha256: statement.sha256 } };
     }
     const cleaned = { ...applicant, alternativeData: kept };
@@ -96,7 +106,12 @@ export function decisionService(deps: DecisionServiceDeps) {
     }
   }
 
-  const answerOf = (stored: StoredDecision): DecisionAnswer => ({ applicationId: stored.applicationId, assessment: stored.assessment, policyVersion: stored.policyVersion, replayed: true });
+  const answerOf = (stored: StoredDecision): DecisionAnswer => ({
+    applicationId: stored.applicationId,
+    assessment: stored.assessment,
+    policyVersion: stored.policyVersion,
+    replayed: true,
+  });
 
   return {
     policy,
@@ -108,7 +123,8 @@ export function decisionService(deps: DecisionServiceDeps) {
       if (idempotencyKey) {
         const earlier = await store.byIdempotencyKey(caller.owner, idempotencyKey);
         if (earlier) {
-          if (core(earlier.applicant) !== core(request.applicant)) throw refused(409, 'Idempotency-Key', 'was already used with a different application; use a new key for a new application');
+          if (core(earlier.applicant) !== core(request.applicant))
+            throw refused(409, 'Idempotency-Key', 'was already used with a different application; use a new key for a new application');
           return answerOf(earlier);
         }
       }
@@ -130,7 +146,8 @@ export function decisionService(deps: DecisionServiceDeps) {
      */
     async acceptCounterOffer(request: { applicationId: string; caller: Caller; now?: Date }): Promise<DecisionAnswer & { alreadyAccepted: boolean }> {
       const original = await store.get(request.applicationId);
-      if (!original || (original.owner !== null && original.owner !== request.caller.owner)) throw refused(404, 'applicationId', 'no application with this id was made with your key or session');
+      if (!original || (original.owner !== null && original.owner !== request.caller.owner))
+        throw refused(404, 'applicationId', 'no application with this id was made with your key or session');
       if (original.status === 'superseded') {
         const holder = original.supersededBy ? await store.get(original.supersededBy) : undefined;
         if (!holder) throw refused(409, 'applicationId', 'this application was already replaced');
@@ -141,7 +158,13 @@ export function decisionService(deps: DecisionServiceDeps) {
       const current = await policy.get();
       const applicant: Applicant = { ...original.applicant, loanAmount: offer.amount, termMonths: offer.termMonths as 36 | 60 };
       const assessment = assess(model, current.policy, applicant);
-      const result = await store.supersede(original.applicationId, { applicant, caller: request.caller, assessment, policyVersion: current.version, supersedes: original.applicationId });
+      const result = await store.supersede(original.applicationId, {
+        applicant,
+        caller: request.caller,
+        assessment,
+        policyVersion: current.version,
+        supersedes: original.applicationId,
+      });
       if (result.kind === 'accepted') return { applicationId: result.id, assessment, policyVersion: current.version, replayed: false, alreadyAccepted: false };
       const holder = result.id ? await store.get(result.id) : undefined;
       if (!holder) throw refused(409, 'applicationId', 'this application was already replaced');
@@ -172,7 +195,14 @@ export function decisionService(deps: DecisionServiceDeps) {
         expiresAt: new Date(now.getTime() + STATEMENT_TTL_HOURS * 3_600_000),
       };
       await store.saveStatement(record);
-      return { statementId: record.id, behaviour, statementSha256: record.sha256, transactions: count, asOf: record.asOf, expiresAt: record.expiresAt.toISOString() };
+      return {
+        statementId: record.id,
+        behaviour,
+        statementSha256: record.sha256,
+        transactions: count,
+        asOf: record.asOf,
+        expiresAt: record.expiresAt.toISOString(),
+      };
     },
   };
 }

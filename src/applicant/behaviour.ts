@@ -7,13 +7,17 @@ import { z } from 'zod';
  */
 export const BEHAVIOUR_FEATURES = [
   ['monthsObserved', 'months', 'calendar months with at least one transaction in the window'],
-  ['regularIncomeShare', 'share 0–1', 'share of observed months with a salary-like credit (the month\'s largest credit within ±30% of the typical one)'],
-  ['regularIncome', 'currency / month', 'median of the months\' largest credit'],
+  ['regularIncomeShare', 'share 0–1', "share of observed months with a salary-like credit (the month's largest credit within ±30% of the typical one)"],
+  ['regularIncome', 'currency / month', "median of the months' largest credit"],
   ['incomeVolatility', 'ratio', 'coefficient of variation of monthly credits'],
   ['monthlySpending', 'currency / month', 'mean of monthly debits'],
   ['spendingVolatility', 'ratio', 'coefficient of variation of monthly debits'],
   ['essentialShare', 'share 0–1', 'share of debits for household bills, rent, utilities and insurance (by description)'],
-  ['savingsRate', 'ratio −1–1', '(credits − debits) / credits over the window, held to −1…1 (−1: spending twice the income or more, or spending with no income)'],
+  [
+    'savingsRate',
+    'ratio −1–1',
+    '(credits − debits) / credits over the window, held to −1…1 (−1: spending twice the income or more, or spending with no income)',
+  ],
   ['averageBalance', 'currency', 'mean of the balances after each transaction'],
   ['lowestBalance', 'currency', 'lowest balance after a transaction'],
   ['daysBelowZero', 'days', 'days the balance stayed below zero (a day with a dip below zero counts once)'],
@@ -70,4 +74,3 @@ export const BehaviourFeaturesSchema = z.object(
   ) as Record<BehaviourFeatureName, z.ZodNumber>,
 );
 export type BehaviourFeatures = z.infer<typeof BehaviourFeaturesSchema>;
-

@@ -53,13 +53,16 @@ export interface FieldMeta {
 
 const field = <T extends z.ZodType>(schema: T, meta: FieldMeta): T => schema.meta(meta);
 
-const count = (label: string, max: number) =>
-  field(z.number().int().min(0).max(max), { label, unit: 'count' });
+const count = (label: string, max: number) => field(z.number().int().min(0).max(max), { label, unit: 'count' });
 
 export const TransactionInputSchema = z
   .object({
     date: z.iso.date(),
-    amount: z.number().min(-100_000_000).max(100_000_000).meta({ description: 'Signed: money in is positive, money out negative (at most 100 million either way)' }),
+    amount: z
+      .number()
+      .min(-100_000_000)
+      .max(100_000_000)
+      .meta({ description: 'Signed: money in is positive, money out negative (at most 100 million either way)' }),
     balance: z.number().min(-1_000_000_000).max(1_000_000_000).optional(),
     description: z.string().max(200).optional(),
   })
@@ -100,20 +103,23 @@ export const AlternativeDataSchema = z
       label: 'Behavioural features computed elsewhere: accepted only from keys with the trusted-evidence scope',
       unit: 'object',
     }),
-    statementSha256: field(z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex').optional(), {
-      label: 'SHA-256 of the statement the behavioural features came from',
-      unit: 'hex',
-    }),
+    statementSha256: field(
+      z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex')
+        .optional(),
+      {
+        label: 'SHA-256 of the statement the behavioural features came from',
+        unit: 'hex',
+      },
+    ),
   })
   .strict();
 
 export const ApplicantSchema = z
   .object({
     loanAmount: field(z.number().min(500).max(40_000), { label: 'Loan amount', unit: 'USD' }),
-    termMonths: field(
-      z.union([z.literal(36), z.literal(60)]),
-      { label: 'Loan term', unit: 'months' },
-    ),
+    termMonths: field(z.union([z.literal(36), z.literal(60)]), { label: 'Loan term', unit: 'months' }),
     purpose: field(z.enum(LOAN_PURPOSES), { label: 'What the loan is for', unit: 'category' }),
     annualIncome: field(z.number().min(4_000).max(10_000_000), {
       label: 'Yearly income before tax',
@@ -176,15 +182,11 @@ export function describeIssues(error: z.ZodError): FieldIssue[] {
   }));
 }
 
-export type ApplicantParse =
-  | { ok: true; applicant: Applicant }
-  | { ok: false; issues: FieldIssue[] };
+export type ApplicantParse = { ok: true; applicant: Applicant } | { ok: false; issues: FieldIssue[] };
 
 export function parseApplicant(input: unknown): ApplicantParse {
   const result = ApplicantSchema.safeParse(input);
-  return result.success
-    ? { ok: true, applicant: result.data }
-    : { ok: false, issues: describeIssues(result.error) };
+  return result.success ? { ok: true, applicant: result.data } : { ok: false, issues: describeIssues(result.error) };
 }
 
 /** Label and unit of a top-level applicant field, from the schema's metadata. */

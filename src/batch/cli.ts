@@ -29,7 +29,10 @@ const ArgsSchema = z.object({
   out: z.string().min(1).optional(),
   rejects: z.string().min(1).optional(),
   model: z.string().min(1).optional(),
-  models: z.string().min(1).default(process.env.MODELS_DIR || 'models'),
+  models: z
+    .string()
+    .min(1)
+    .default(process.env.MODELS_DIR || 'models'),
   format: z.enum(FORMATS, { error: `must be one of ${FORMATS.join(', ')}` }).default('auto'),
   progress: z.boolean().default(false),
   promote: z.string().min(1).optional(),
@@ -40,7 +43,13 @@ class UsageError extends Error {}
 function progressBar(plan: BatchPlan, forced: boolean): { update: (bytes: number, rows: number) => void; stop: () => void } | undefined {
   if (!forced && !(process.stderr.isTTY && plan.bytes >= LARGE_FILE_BYTES)) return undefined;
   const bar = new SingleBar(
-    { format: ' scoring |{bar}| {percentage}% | {rows} rows | {duration_formatted}', hideCursor: true, noTTYOutput: forced, notTTYSchedule: 2000, stream: process.stderr },
+    {
+      format: ' scoring |{bar}| {percentage}% | {rows} rows | {duration_formatted}',
+      hideCursor: true,
+      noTTYOutput: forced,
+      notTTYSchedule: 2000,
+      stream: process.stderr,
+    },
     Presets.shades_classic,
   );
   bar.start(Math.max(1, plan.bytes), 0, { rows: 0 });
@@ -56,8 +65,14 @@ async function main(argv: string[]): Promise<void> {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        data: { type: 'string' }, out: { type: 'string' }, rejects: { type: 'string' }, model: { type: 'string' },
-        models: { type: 'string' }, format: { type: 'string' }, progress: { type: 'boolean' }, promote: { type: 'string' },
+        data: { type: 'string' },
+        out: { type: 'string' },
+        rejects: { type: 'string' },
+        model: { type: 'string' },
+        models: { type: 'string' },
+        format: { type: 'string' },
+        progress: { type: 'boolean' },
+        promote: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -86,7 +101,14 @@ async function main(argv: string[]): Promise<void> {
   if (!a.data) throw new UsageError('--data FILE is required (or --promote VERSION)');
   if (!a.out) throw new UsageError('--out OUT.csv is required');
 
-  const plan = await planBatch({ data: a.data, out: a.out, models: a.models, format: a.format, ...(a.rejects ? { rejects: a.rejects } : {}), ...(a.model ? { model: a.model } : {}) });
+  const plan = await planBatch({
+    data: a.data,
+    out: a.out,
+    models: a.models,
+    format: a.format,
+    ...(a.rejects ? { rejects: a.rejects } : {}),
+    ...(a.model ? { model: a.model } : {}),
+  });
   const bar = progressBar(plan, a.progress);
   let summary: Awaited<ReturnType<typeof runBatch>>;
   try {

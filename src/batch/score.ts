@@ -152,7 +152,10 @@ export async function planBatch(options: BatchOptions): Promise<BatchPlan> {
   }
   const { header, lendingClub } = await readHeader(data);
   const clash = header.filter((h) => (OUTPUT_COLUMNS as readonly string[]).includes(h));
-  if (clash.length) throw new BatchError(`${data}: already has column${clash.length > 1 ? 's' : ''} ${clash.join(', ')}, which the output adds: rename or remove ${clash.length > 1 ? 'them' : 'it'}`);
+  if (clash.length)
+    throw new BatchError(
+      `${data}: already has column${clash.length > 1 ? 's' : ''} ${clash.join(', ')}, which the output adds: rename or remove ${clash.length > 1 ? 'them' : 'it'}`,
+    );
 
   let model: LoadedModel;
   let kind: InputKind;
@@ -163,7 +166,8 @@ export async function planBatch(options: BatchOptions): Promise<BatchPlan> {
       else if (hasApplicantFields(header)) kind = 'applicant-fields';
       else throw new BatchError(`${data}: unknown format for applicant model ${model.version}: the header has ${NEITHER}`);
     } else {
-      if (format === 'lendingclub') throw new BatchError(`${model.version} is a generic model: it reads columns named as its inputs (--format generic), not the LendingClub format`);
+      if (format === 'lendingclub')
+        throw new BatchError(`${model.version} is a generic model: it reads columns named as its inputs (--format generic), not the LendingClub format`);
       kind = 'generic-columns';
     }
   } else if (format === 'lendingclub' || (format === 'auto' && lendingClub)) {
@@ -174,7 +178,10 @@ export async function planBatch(options: BatchOptions): Promise<BatchPlan> {
     kind = 'applicant-fields';
   } else {
     const generic = promotedGenericVersion(root);
-    if (!generic) throw new BatchError(`${data}: unknown format: the header has ${NEITHER}, and no generic model is promoted (npm run score -- --promote VERSION, or pass --model VERSION)`);
+    if (!generic)
+      throw new BatchError(
+        `${data}: unknown format: the header has ${NEITHER}, and no generic model is promoted (npm run score -- --promote VERSION, or pass --model VERSION)`,
+      );
     model = loadVersion(root, generic);
     kind = 'generic-columns';
   }
@@ -233,7 +240,9 @@ export function describeReason(issues: readonly FieldIssue[], words: ReasonWords
     .map(({ field, rule }) => {
       const name = words.label?.(field);
       const value = words.found?.(field);
-      const said = /received undefined$/.test(rule) ? (words.missing ?? 'is missing') : `${rule}${value !== undefined ? ` (found ${JSON.stringify(value)})` : ''}`;
+      const said = /received undefined$/.test(rule)
+        ? (words.missing ?? 'is missing')
+        : `${rule}${value !== undefined ? ` (found ${JSON.stringify(value)})` : ''}`;
       return `${field}${name ? ` (${name})` : ''}: ${said}`;
     })
     .join('; ');
@@ -277,7 +286,10 @@ export async function runBatch(plan: BatchPlan, hooks: BatchHooks = {}): Promise
   const csvHooks: Pick<CsvStreamOptions, 'onSkippedRow' | 'onBytesRead'> = {
     onSkippedRow: ({ line, fields, expected }) => {
       summary.malformed += 1;
-      reject(line, `has ${fields.length} value${fields.length === 1 ? '' : 's'} where the header has ${expected} columns (a stray comma or quote, or a note that is not a row?)`);
+      reject(
+        line,
+        `has ${fields.length} value${fields.length === 1 ? '' : 's'} where the header has ${expected} columns (a stray comma or quote, or a note that is not a row?)`,
+      );
     },
     onBytesRead: (bytes) => {
       bytesRead = bytes;

@@ -3,47 +3,75 @@ import { z } from 'zod';
 const origins = z
   .string()
   .default('')
-  .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.url().refine((u) => new URL(u).origin === u, 'must be an origin like https://example.com (no path or trailing slash)')));
 
 /** Environment variables the Node server reads, validated once at start-up. */
-export const EnvSchema = z.object({
-  PORT: z.coerce.number().int().min(1).max(65_535).default(8787),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  MODELS_DIR: z.string().min(1).default('models'),
-  /** postgres://… switches from the embedded database to a PostgreSQL server. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
-  /** Where the embedded PGlite database lives. */
-  DATA_DIR: z.string().min(1).default('./data'),
-  /** Extra origins (comma-separated) whose pages may embed the widget and call the API from a browser. */
-  WIDGET_ORIGINS: origins,
-  /** The public origin of this server when it is behind a proxy, e.g. https://loans.example.com. */
-  PUBLIC_URL: z.url().optional(),
-  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  /** Runs the Telegram bot too: by webhook when TELEGRAM_WEBHOOK_URL is set, else by long polling. */
-  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'must look like 123456:ABC-DEF… (from @BotFather)').optional(),
-  /** This server's public https URL; Telegram is told to POST updates to <URL>/telegram/webhook. */
-  TELEGRAM_WEBHOOK_URL: z.url().optional(),
-  /** Checked against X-Telegram-Bot-Api-Secret-Token on every webhook call. */
-  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 letters, digits, _ or -').optional(),
-  /** Comma-separated Telegram user ids allowed to run the lender's commands. */
-  BOT_ADMIN_IDS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^\d+$/, 'must be Telegram user ids (digits), comma-separated').transform(Number))),
-  /** Another Bot API server (a local one, or tests). */
-  TELEGRAM_API_ROOT: z.url().optional(),
-  /** FRED API key (free, from fred.stlouisfed.org): turns on the macro-series refresh for stress tests. */
-  FRED_API_KEY: z.string().regex(/^[a-z0-9]{32}$/, 'must be a 32-character lower-case FRED API key').optional(),
-  /** Another FRED API root (a mirror, or tests). */
-  FRED_API_ROOT: z.url().optional(),
-  /** Hours between macro-series refreshes while the server runs (0: only `npm run macro:refresh`). */
-  MACRO_REFRESH_HOURS: z.coerce.number().min(0).max(24 * 31).default(24),
-}).refine((e) => !e.TELEGRAM_WEBHOOK_URL || e.TELEGRAM_WEBHOOK_SECRET, {
-  message: 'is required with TELEGRAM_WEBHOOK_URL',
-  path: ['TELEGRAM_WEBHOOK_SECRET'],
-});
+export const EnvSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(1).max(65_535).default(8787),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    MODELS_DIR: z.string().min(1).default('models'),
+    /** postgres://… switches from the embedded database to a PostgreSQL server. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    /** Where the embedded PGlite database lives. */
+    DATA_DIR: z.string().min(1).default('./data'),
+    /** Extra origins (comma-separated) whose pages may embed the widget and call the API from a browser. */
+    WIDGET_ORIGINS: origins,
+    /** The public origin of this server when it is behind a proxy, e.g. https://loans.example.com. */
+    PUBLIC_URL: z.url().optional(),
+    DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** Runs the Telegram bot too: by webhook when TELEGRAM_WEBHOOK_URL is set, else by long polling. */
+    TELEGRAM_BOT_TOKEN: z
+      .string()
+      .regex(/^\d+:[\w-]+$/, 'must look like 123456:ABC-DEF… (from @BotFather)')
+      .optional(),
+    /** This server's public https URL; Telegram is told to POST updates to <URL>/telegram/webhook. */
+    TELEGRAM_WEBHOOK_URL: z.url().optional(),
+    /** Checked against X-Telegram-Bot-Api-Secret-Token on every webhook call. */
+    TELEGRAM_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 letters, digits, _ or -')
+      .optional(),
+    /** Comma-separated Telegram user ids allowed to run the lender's commands. */
+    BOT_ADMIN_IDS: z
+      .string()
+      .default('')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^\d+$/, 'must be Telegram user ids (digits), comma-separated').transform(Number))),
+    /** Another Bot API server (a local one, or tests). */
+    TELEGRAM_API_ROOT: z.url().optional(),
+    /** FRED API key (free, from fred.stlouisfed.org): turns on the macro-series refresh for stress tests. */
+    FRED_API_KEY: z
+      .string()
+      .regex(/^[a-z0-9]{32}$/, 'must be a 32-character lower-case FRED API key')
+      .optional(),
+    /** Another FRED API root (a mirror, or tests). */
+    FRED_API_ROOT: z.url().optional(),
+    /** Hours between macro-series refreshes while the server runs (0: only `npm run macro:refresh`). */
+    MACRO_REFRESH_HOURS: z.coerce
+      .number()
+      .min(0)
+      .max(24 * 31)
+      .default(24),
+  })
+  .refine((e) => !e.TELEGRAM_WEBHOOK_URL || e.TELEGRAM_WEBHOOK_SECRET, {
+    message: 'is required with TELEGRAM_WEBHOOK_URL',
+    path: ['TELEGRAM_WEBHOOK_SECRET'],
+  });
 export type Env = z.infer<typeof EnvSchema>;
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {

@@ -64,7 +64,9 @@ export async function readBerkaLoans(dir: string): Promise<BerkaLoan[]> {
 export async function readDistricts(dir: string): Promise<Map<number, District>> {
   const rows = await readSemicolon(`${dir}/district.asc`);
   const num = (v: string) => (v === '?' ? Number.NaN : Number(v));
-  return new Map(rows.map((r) => [Number(r.A1), { id: Number(r.A1), averageSalary: num(r.A11), unemployment96: num(r.A13), entrepreneursPer1000: num(r.A14) }]));
+  return new Map(
+    rows.map((r) => [Number(r.A1), { id: Number(r.A1), averageSalary: num(r.A11), unemployment96: num(r.A13), entrepreneursPer1000: num(r.A14) }]),
+  );
 }
 
 const CZECH_OPERATION: Record<string, string> = {
@@ -94,7 +96,13 @@ export function berkaTransaction(r: CsvRecord): Transaction & { accountId: numbe
   const balance = Number(r.balance);
   if (r.amount === undefined || !Number.isFinite(amount)) throw new Error(`column "amount": "${r.amount ?? ''}" is not a number`);
   if (r.balance === undefined || !Number.isFinite(balance)) throw new Error(`column "balance": "${r.balance ?? ''}" is not a number`);
-  return { accountId: Number(r.account_id), date: berkaDate(r.date ?? ''), amount: credit ? amount : -amount, balance, description: `${operation} ${symbol}`.trim() };
+  return {
+    accountId: Number(r.account_id),
+    date: berkaDate(r.date ?? ''),
+    amount: credit ? amount : -amount,
+    balance,
+    description: `${operation} ${symbol}`.trim(),
+  };
 }
 
 /** Transactions grouped by account, from a Berka transaction file (.csv/.asc, `;`-separated, optionally gzipped). */
@@ -121,7 +129,9 @@ export const BERKA_HEAD_COMPLETE_BEFORE = new Date(Date.UTC(1994, 2, 31));
  */
 export async function prepareBerkaHead(sharedBerkaDir: string, outBerkaDir: string): Promise<{ rows: number; accounts: number }> {
   const loanDate = new Map((await readBerkaLoans(sharedBerkaDir)).map((l) => [l.accountId, l.date.getTime()]));
-  const [header, ...lines] = readFileSync(`${sharedBerkaDir}/trans_head_partial.asc`, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const [header, ...lines] = readFileSync(`${sharedBerkaDir}/trans_head_partial.asc`, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const columns = header.split(';').map((c) => c.replace(/"/g, '').trim());
   const account = columns.indexOf('account_id');
   const date = columns.indexOf('date');

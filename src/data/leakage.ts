@@ -56,17 +56,7 @@ export const LENDER_VERDICT_COLUMNS = ['grade', 'sub_grade', 'int_rate', 'instal
 export const GEOGRAPHY_COLUMNS = ['zip_code', 'addr_state'] as const;
 
 /** Identifiers, free text and bookkeeping: never evidence about the applicant. */
-export const NON_EVIDENCE_COLUMNS = [
-  'id',
-  'member_id',
-  'url',
-  'desc',
-  'title',
-  'emp_title',
-  'issue_d',
-  'enrich_sources',
-  'default',
-] as const;
+export const NON_EVIDENCE_COLUMNS = ['id', 'member_id', 'url', 'desc', 'title', 'emp_title', 'issue_d', 'enrich_sources', 'default'] as const;
 
 /**
  * The date the loan was applied for and issued: never a feature itself, but the "as of" date for

@@ -156,10 +156,7 @@ export function emptyLendingClubStats(): LendingClubStats {
 
 export function streamLendingClub(path: string, options: StreamLendingClubOptions & { includeUnfinished: true }): AsyncGenerator<LendingClubApplication>;
 export function streamLendingClub(path: string, options?: StreamLendingClubOptions): AsyncGenerator<LendingClubLoan>;
-export async function* streamLendingClub(
-  path: string,
-  options: StreamLendingClubOptions = {},
-): AsyncGenerator<LendingClubLoan | LendingClubApplication> {
+export async function* streamLendingClub(path: string, options: StreamLendingClubOptions = {}): AsyncGenerator<LendingClubLoan | LendingClubApplication> {
   const stats = options.stats ?? emptyLendingClubStats();
   const csvStats = { skippedRows: 0 };
   const all = options.includeUnfinished === true;
@@ -181,7 +178,15 @@ export async function* streamLendingClub(
     const grade = record.grade?.trim();
     const rate = parseLooseNumber(record.int_rate);
     const installment = parseLooseNumber(record.installment);
-    yield { line, applicant: parsed.data, bad, ...(grade ? { grade } : {}), ...(rate !== undefined ? { rate } : {}), ...(installment !== undefined ? { installment } : {}), ...(all ? { record } : {}) } as LendingClubLoan | LendingClubApplication;
+    yield {
+      line,
+      applicant: parsed.data,
+      bad,
+      ...(grade ? { grade } : {}),
+      ...(rate !== undefined ? { rate } : {}),
+      ...(installment !== undefined ? { installment } : {}),
+      ...(all ? { record } : {}),
+    } as LendingClubLoan | LendingClubApplication;
   }
   stats.malformedRows = csvStats.skippedRows;
 }

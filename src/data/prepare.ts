@@ -26,22 +26,34 @@ async function main(): Promise<void> {
   const rows = Readable.from(
     (async function* () {
       for await (const { record } of streamCsv(source)) {
-        columns ??= Object.keys(record).filter(
-          (c) => !DROP.has(c) && (!isForbiddenFeatureColumn(c) || KEEP_FORBIDDEN.has(c)),
-        );
+        columns ??= Object.keys(record).filter((c) => !DROP.has(c) && (!isForbiddenFeatureColumn(c) || KEEP_FORBIDDEN.has(c)));
         yield columns.map((c) => record[c]);
       }
     })(),
   );
-  const header = ['loan_amnt', 'term', 'int_rate', 'installment', 'grade', 'emp_length', 'home_ownership', 'annual_inc',
-    'verification_status', 'purpose', 'dti', 'delinq_2yrs', 'fico_range_low', 'inq_last_6mths', 'open_acc', 'pub_rec',
-    'revol_bal', 'revol_util', 'total_acc', 'loan_status'];
-  await pipeline(
-    rows,
-    stringify({ header: true, columns: header }),
-    createGzip({ level: 9 }),
-    createWriteStream(`${OUT}/lendingclub_2007_2011.csv.gz`),
-  );
+  const header = [
+    'loan_amnt',
+    'term',
+    'int_rate',
+    'installment',
+    'grade',
+    'emp_length',
+    'home_ownership',
+    'annual_inc',
+    'verification_status',
+    'purpose',
+    'dti',
+    'delinq_2yrs',
+    'fico_range_low',
+    'inq_last_6mths',
+    'open_acc',
+    'pub_rec',
+    'revol_bal',
+    'revol_util',
+    'total_acc',
+    'loan_status',
+  ];
+  await pipeline(rows, stringify({ header: true, columns: header }), createGzip({ level: 9 }), createWriteStream(`${OUT}/lendingclub_2007_2011.csv.gz`));
   if (columns && columns.join() !== header.join()) {
     throw new Error(`column layout changed: ${columns.join()} (expected ${header.join()})`);
   }

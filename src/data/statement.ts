@@ -83,7 +83,14 @@ export function parseStatement(text: string, columns: ColumnMap = {}): Transacti
     if (i < 0) throw new StatementError(`column map: no "${named}" column for ${key} (columns: ${header.join(', ')})`);
     return i;
   };
-  const col = { date: find('date'), description: find('description'), amount: find('amount'), debit: find('debit'), credit: find('credit'), balance: find('balance') };
+  const col = {
+    date: find('date'),
+    description: find('description'),
+    amount: find('amount'),
+    debit: find('debit'),
+    credit: find('credit'),
+    balance: find('balance'),
+  };
   if (columns.debit !== undefined || columns.credit !== undefined) col.amount = columns.amount !== undefined ? col.amount : -1;
   if (col.date < 0) throw new StatementError(`no date column found (columns: ${header.join(', ')})`);
   if (col.amount < 0 && (col.debit < 0 || col.credit < 0)) {

@@ -23,20 +23,35 @@ export interface CardInput {
     /** Columns the feature builder dropped (identifiers, free text, constants). */
     droppedColumns?: { name: string; reason: string }[];
     split: {
-      kind: string; testFraction: number; trainRows: number; testRows: number; trainBadRate: number; testBadRate: number;
+      kind: string;
+      testFraction: number;
+      trainRows: number;
+      testRows: number;
+      trainBadRate: number;
+      testBadRate: number;
       validation?: { share: number; rows: number; badRate: number; newest: boolean };
     };
   };
   features: string[];
   /** Monotone direction per feature (+1 risk rises with it, -1 falls, 0 free). */
   directions: Record<string, number>;
-  search: { folds: number; halving: { rows: number; settings: number; bestMeanAuc: number }[]; best: { params: object; meanAuc: number; sdAuc: number }; points: unknown[] };
+  search: {
+    folds: number;
+    halving: { rows: number; settings: number; bestMeanAuc: number }[];
+    best: { params: object; meanAuc: number; sdAuc: number };
+    points: unknown[];
+  };
   boosting: { best: { params: object; rounds: number; finalRounds: number; validAuc: number }; tried: unknown[] };
   forest: { trees: number; nodes: number };
   selection: { validAuc: Record<Champion, number>; blend: { treeFamily: string; treeWeight: number }; champion: Champion };
   champion: { name: Champion; treeWeight: number; logisticWeight: number; trees?: { kind: string; count: number; nodes: number } };
   calibration: { method: string; a: number; b: number; fittedOn: string };
-  test: { champion: Block; baseline: Block; candidates: Record<Champion, Report & { validAuc: number }>; benchmark?: { name: string; rocAuc: number; gini: number } };
+  test: {
+    champion: Block;
+    baseline: Block;
+    candidates: Record<Champion, Report & { validAuc: number }>;
+    benchmark?: { name: string; rocAuc: number; gini: number };
+  };
   dependence: { input: string; direction: number; monotone?: boolean; from: number; to: number }[];
   timing: Record<string, number>;
 }
@@ -55,7 +70,8 @@ function championText(m: CardInput): string {
   const c = m.champion;
   const trees = c.trees ? `${c.trees.kind === 'boosting' ? 'gradient boosting' : 'a random forest'} (${c.trees.count} trees)` : '';
   if (c.name === 'logistic') return 'a logistic regression';
-  if (c.name === 'blend') return `a blend of ${trees} and a logistic regression, ${Math.round(c.treeWeight * 100)}/${Math.round(c.logisticWeight * 100)} in log-odds`;
+  if (c.name === 'blend')
+    return `a blend of ${trees} and a logistic regression, ${Math.round(c.treeWeight * 100)}/${Math.round(c.logisticWeight * 100)} in log-odds`;
   return trees;
 }
 
@@ -103,14 +119,22 @@ export function modelCard(m: CardInput): string {
     ...m.features.map((f) => `| \`${f}\` | ${arrow(m.directions[f] ?? 0)} |`),
     '',
     constrained.length > 0
-      ? `${constrained.length} features are constrained (forest, boosting and the logistic coefficients alike), so the PD can only move the declared way when one of them moves and the rest stay put.${generic ? '' : ' Derived ratios take the direction their inputs imply (loan-to-income rises with the amount and falls with income), so the PD is monotone in the applicant\'s own answers too, which the tests check across each answer\'s whole range.'}`
+      ? `${constrained.length} features are constrained (forest, boosting and the logistic coefficients alike), so the PD can only move the declared way when one of them moves and the rest stay put.${generic ? '' : " Derived ratios take the direction their inputs imply (loan-to-income rises with the amount and falls with income), so the PD is monotone in the applicant's own answers too, which the tests check across each answer's whole range."}`
       : 'No feature is constrained (no `--monotone` given).',
     '',
     '## Training and selection',
     `- Engine: Lendwise's histogram-binned trees (≤256 quantile bins per feature), shared by the forest (Gini, bootstrap, features sampled at every split) and gradient boosting (second-order log-loss gain, shrinkage, row and feature subsampling, early stopping), both with the monotone constraints above; the logistic regression keeps each constrained coefficient on its declared side.`,
     `- Validation part: ${m.data.split.validation ? `${m.data.split.validation.newest ? 'the newest' : 'a stratified random'} ${pct(m.data.split.validation.share)} of the training rows (${m.data.split.validation.rows.toLocaleString('en')}, bad rate ${pct(m.data.split.validation.badRate)})` : 'part of the training rows'}; every family is fitted on the other training rows, compared on it, and never sees the test part.`,
-    `- Forest: ${m.search.folds}-fold cross-validated successive halving on the fitting rows (${m.search.halving.map((r) => `${r.settings} settings on ${r.rows.toLocaleString('en')} rows`).join(' → ')}), category encodings fitted inside each fold; chosen (the fewest trees within 0.001 CV AUC of the best): ${Object.entries(m.search.best.params).filter(([k]) => k !== 'seed').map(([k, v]) => `${k} = ${v}`).join(', ')} (CV ROC-AUC ${f3(m.search.best.meanAuc)} ± ${f3(m.search.best.sdAuc)}).`,
-    `- Boosting: ${m.boosting.tried.length} settings, each stopped early on the validation part; chosen ${Object.entries(m.boosting.best.params).filter(([k]) => !['seed', 'nRounds', 'earlyStoppingRounds'].includes(k)).map(([k, v]) => `${k} = ${v}`).join(', ')}, ${m.boosting.best.rounds} rounds (${m.boosting.best.finalRounds} when refitted on all training rows).`,
+    `- Forest: ${m.search.folds}-fold cross-validated successive halving on the fitting rows (${m.search.halving.map((r) => `${r.settings} settings on ${r.rows.toLocaleString('en')} rows`).join(' → ')}), category encodings fitted inside each fold; chosen (the fewest trees within 0.001 CV AUC of the best): ${Object.entries(
+      m.search.best.params,
+    )
+      .filter(([k]) => k !== 'seed')
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(', ')} (CV ROC-AUC ${f3(m.search.best.meanAuc)} ± ${f3(m.search.best.sdAuc)}).`,
+    `- Boosting: ${m.boosting.tried.length} settings, each stopped early on the validation part; chosen ${Object.entries(m.boosting.best.params)
+      .filter(([k]) => !['seed', 'nRounds', 'earlyStoppingRounds'].includes(k))
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(', ')}, ${m.boosting.best.rounds} rounds (${m.boosting.best.finalRounds} when refitted on all training rows).`,
     `- Blend: ${m.selection.blend.treeFamily} and logistic log-odds, ${Math.round(m.selection.blend.treeWeight * 100)}/${Math.round((1 - m.selection.blend.treeWeight) * 100)}, weight chosen on the validation part.`,
     `- Champion (highest validation ROC-AUC): **${FAMILY[m.selection.champion]}**. Validation ROC-AUC: ${(Object.keys(m.selection.validAuc) as Champion[]).map((k) => `${FAMILY[k]} ${f4(m.selection.validAuc[k])}`).join(', ')}.`,
     `- Every family is then refitted on all training rows with its chosen settings.`,
@@ -119,7 +143,10 @@ export function modelCard(m: CardInput): string {
     '## Results on the test set',
     '| model | validation ROC-AUC | test ROC-AUC | PR-AUC | Gini | KS | Brier | log loss | mean PD |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...(Object.keys(cand) as Champion[]).map((k) => `| ${FAMILY[k]}${k === m.champion.name ? ' — **shipped**' : ''}, calibrated | ${f4(cand[k].validAuc)} | ${f3(cand[k].rocAuc)} | ${f3(cand[k].prAuc)} | ${f3(cand[k].gini)} | ${f3(cand[k].ks)} | ${f4(cand[k].brier)} | ${f4(cand[k].logLoss)} | ${pct(cand[k].meanPd)} |`),
+    ...(Object.keys(cand) as Champion[]).map(
+      (k) =>
+        `| ${FAMILY[k]}${k === m.champion.name ? ' — **shipped**' : ''}, calibrated | ${f4(cand[k].validAuc)} | ${f3(cand[k].rocAuc)} | ${f3(cand[k].prAuc)} | ${f3(cand[k].gini)} | ${f3(cand[k].ks)} | ${f4(cand[k].brier)} | ${f4(cand[k].logLoss)} | ${pct(cand[k].meanPd)} |`,
+    ),
     metricRow('logistic baseline, uncalibrated', m.test.baseline).replace(/^\| ([^|]+) \|/, '| $1 | |'),
     ...(m.test.benchmark ? [`| ${m.test.benchmark.name} (benchmark only) | | ${f3(m.test.benchmark.rocAuc)} | | ${f3(m.test.benchmark.gini)} | | | | |`] : []),
     '',
@@ -149,7 +176,10 @@ export function modelCard(m: CardInput): string {
           '',
           '| answer | declared | PD at the low end | PD at the high end | monotone as declared |',
           '|---|---|---|---|---|',
-          ...m.dependence.map((d) => `| \`${d.input}\` | ${arrow(d.direction)} | ${pct(d.from)} | ${pct(d.to)} | ${d.monotone === undefined ? '—' : d.monotone ? 'yes' : '**no**'} |`),
+          ...m.dependence.map(
+            (d) =>
+              `| \`${d.input}\` | ${arrow(d.direction)} | ${pct(d.from)} | ${pct(d.to)} | ${d.monotone === undefined ? '—' : d.monotone ? 'yes' : '**no**'} |`,
+          ),
           '',
         ]
       : []),
@@ -158,7 +188,9 @@ export function modelCard(m: CardInput): string {
     '## Known limits',
     ...(generic ? genericLimits(m) : applicantLimits()),
     '',
-    `Timing (seconds): ${Object.entries(m.timing).map(([k, v]) => `${k.replace(/Seconds$/, '')} ${v}`).join(', ')}.`,
+    `Timing (seconds): ${Object.entries(m.timing)
+      .map(([k, v]) => `${k.replace(/Seconds$/, '')} ${v}`)
+      .join(', ')}.`,
     '',
   ];
   return lines.join('\n');
@@ -170,8 +202,8 @@ function applicantLimits(): string[] {
     '- Default rates drift: the test period (latest loans) has a higher bad rate than the training period. Calibrating on the newest training loans narrows the gap but PDs still run low for the test period, as the calibration table shows; recalibrate as outcomes of new vintages arrive.',
     '- No credit-history length, months since delinquency or bankruptcies in this file: those applicant fields are imputed (with a missing flag) and carry no weight in this version.',
     '- Category encodings (purpose, home ownership) use training bad rates, shrunk towards the overall rate.',
-    '- The term is left free (no declared direction): in this file 60-month loans defaulted 2.7 times as often as 36-month ones (39.8% vs 14.7%), which the longer exposure and LendingClub\'s choice of who got 60 months both explain. The model carries that gap over to every amount, small loans included, and the PD is over the whole term: compare loans of different terms by their yearly default rate (the pricing does).',
-    '- Geography and LendingClub\'s own grade, rate and instalment are excluded by design; outcomes after issue are never features (src/data/leakage.ts).',
+    "- The term is left free (no declared direction): in this file 60-month loans defaulted 2.7 times as often as 36-month ones (39.8% vs 14.7%), which the longer exposure and LendingClub's choice of who got 60 months both explain. The model carries that gap over to every amount, small loans included, and the PD is over the whole term: compare loans of different terms by their yearly default rate (the pricing does).",
+    "- Geography and LendingClub's own grade, rate and instalment are excluded by design; outcomes after issue are never features (src/data/leakage.ts).",
   ];
 }
 
@@ -190,8 +222,10 @@ function genericIntro(m: CardInput): string {
 
 function genericSplitText(m: CardInput): string {
   const split = m.data.split;
-  if (split.kind === 'head') return `the first ${pct(split.testFraction)} of rows are the test set, the other ${split.trainRows.toLocaleString('en')} rows train (out-of-time only if the file lists its newest rows first)`;
-  if (split.kind === 'tail') return `the last ${pct(split.testFraction)} of rows are the test set, the other ${split.trainRows.toLocaleString('en')} rows train (out-of-time only if the file lists its newest rows last)`;
+  if (split.kind === 'head')
+    return `the first ${pct(split.testFraction)} of rows are the test set, the other ${split.trainRows.toLocaleString('en')} rows train (out-of-time only if the file lists its newest rows first)`;
+  if (split.kind === 'tail')
+    return `the last ${pct(split.testFraction)} of rows are the test set, the other ${split.trainRows.toLocaleString('en')} rows train (out-of-time only if the file lists its newest rows last)`;
   return `a seeded stratified random ${pct(split.testFraction)} of rows is the test set`;
 }
 
@@ -216,6 +250,6 @@ function genericLimits(m: CardInput): string[] {
       : '- The test rows are one end of the file: the results show how the model ages only if the file is in time order.',
     `- Column types were inferred from the training rows: numeric when at least ${pct(NUMERIC_SHARE)} of the non-empty values are numbers (missing values take the median, with a missing flag), categorical otherwise, encoded by their training bad rates shrunk towards the overall rate; categorical columns with more than ${MAX_LEVELS} distinct values are dropped as identifiers or free text.`,
     '- The leakage guard knows the column names listed in src/data/leakage.ts only: any column of this file that was recorded after the outcome must be left out with `--exclude`.',
-    '- The decline cut-off of the confusion matrix is Lendwise\'s default policy; for this data set it is only a reference point.',
+    "- The decline cut-off of the confusion matrix is Lendwise's default policy; for this data set it is only a reference point.",
   ];
 }

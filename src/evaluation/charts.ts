@@ -40,7 +40,12 @@ export function rocChart(series: Series[]): Promise<string> {
     ...SIZE,
     layer: [
       {
-        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
         mark: { type: 'line', strokeDash: [4, 4], color: '#999' },
         encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
       },
@@ -79,9 +84,7 @@ export function precisionRecallChart(series: Series[]): Promise<string> {
 }
 
 export function calibrationChart(series: Series[]): Promise<string> {
-  const values = series.flatMap((s) =>
-    calibrationTable(s.y, s.p, 10).map((b) => ({ model: s.name, predicted: b.meanPd, observed: b.observedRate })),
-  );
+  const values = series.flatMap((s) => calibrationTable(s.y, s.p, 10).map((b) => ({ model: s.name, predicted: b.meanPd, observed: b.observedRate })));
   const top = Math.min(1, Math.max(...values.map((v) => Math.max(v.predicted, v.observed))) * 1.1);
   return renderSvg({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -89,7 +92,12 @@ export function calibrationChart(series: Series[]): Promise<string> {
     ...SIZE,
     layer: [
       {
-        data: { values: [{ x: 0, y: 0 }, { x: top, y: top }] },
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: top, y: top },
+          ],
+        },
         mark: { type: 'line', strokeDash: [4, 4], color: '#999' },
         encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
       },

@@ -19,17 +19,51 @@ export interface DependenceCurve {
   monotone?: boolean;
 }
 
-type NumericInput = keyof Pick<Applicant, 'loanAmount' | 'annualIncome' | 'employmentYears' | 'dti' | 'monthlyDebtPayments' | 'ficoScore' | 'delinquencies2y' | 'inquiries6m' | 'revolvingUtilisation' | 'revolvingBalance' | 'openAccounts' | 'totalAccounts' | 'publicRecords' | 'creditHistoryYears'>;
+type NumericInput = keyof Pick<
+  Applicant,
+  | 'loanAmount'
+  | 'annualIncome'
+  | 'employmentYears'
+  | 'dti'
+  | 'monthlyDebtPayments'
+  | 'ficoScore'
+  | 'delinquencies2y'
+  | 'inquiries6m'
+  | 'revolvingUtilisation'
+  | 'revolvingBalance'
+  | 'openAccounts'
+  | 'totalAccounts'
+  | 'publicRecords'
+  | 'creditHistoryYears'
+>;
 
 /** The applicant's numeric answers, each charted across its schema range (log-spaced where the range is wide). */
 export const DEPENDENCE_INPUTS: readonly NumericInput[] = [
-  'ficoScore', 'annualIncome', 'loanAmount', 'dti', 'revolvingUtilisation', 'employmentYears', 'creditHistoryYears',
-  'delinquencies2y', 'inquiries6m', 'publicRecords', 'monthlyDebtPayments', 'revolvingBalance', 'openAccounts', 'totalAccounts',
+  'ficoScore',
+  'annualIncome',
+  'loanAmount',
+  'dti',
+  'revolvingUtilisation',
+  'employmentYears',
+  'creditHistoryYears',
+  'delinquencies2y',
+  'inquiries6m',
+  'publicRecords',
+  'monthlyDebtPayments',
+  'revolvingBalance',
+  'openAccounts',
+  'totalAccounts',
 ];
 
 /** The allowed range of a numeric applicant field, from the schema itself. */
 export function inputRange(field: NumericInput): { min: number; max: number; integer: boolean } {
-  let schema = ApplicantSchema.shape[field] as unknown as { unwrap?: () => unknown; minValue?: number | null; maxValue?: number | null; isInt?: boolean; format?: string | null };
+  let schema = ApplicantSchema.shape[field] as unknown as {
+    unwrap?: () => unknown;
+    minValue?: number | null;
+    maxValue?: number | null;
+    isInt?: boolean;
+    format?: string | null;
+  };
   while (schema.unwrap) schema = schema.unwrap() as typeof schema;
   const min = schema.minValue ?? 0;
   const max = schema.maxValue ?? 1e6;
@@ -79,7 +113,14 @@ export function applicantDependence(pdOf: (a: Applicant) => number, sample: read
       label: meta?.label ?? input,
       direction,
       points,
-      ...(direction !== 0 ? { monotone: isMonotone(points.map((p) => p.pd), direction) } : {}),
+      ...(direction !== 0
+        ? {
+            monotone: isMonotone(
+              points.map((p) => p.pd),
+              direction,
+            ),
+          }
+        : {}),
     };
   });
 }

@@ -8,14 +8,7 @@ import { CategoryEncodingSchema, encodeCategory, fitCategoryEncoding, median } f
  */
 
 /** Applicant fields that may be missing: imputed with the training median, plus a 0/1 indicator. */
-export const IMPUTED_FIELDS = [
-  'employmentYears',
-  'dti',
-  'revolvingUtilisation',
-  'revolvingBalance',
-  'totalAccounts',
-  'creditHistoryYears',
-] as const;
+export const IMPUTED_FIELDS = ['employmentYears', 'dti', 'revolvingUtilisation', 'revolvingBalance', 'totalAccounts', 'creditHistoryYears'] as const;
 type ImputedField = (typeof IMPUTED_FIELDS)[number];
 
 export const ApplicantFeatureSpecSchema = z.object({
@@ -61,7 +54,7 @@ export const APPLICANT_FEATURES = [
   ['credit_history_years_missing', '0/1', 'credit history length not given', 0],
   ['loan_to_income', 'ratio', 'loan amount / yearly income', 1],
   ['payment_to_income', 'ratio', 'monthly principal (amount / term) / monthly income', 1],
-  ['dti_after_loan', '%', 'DTI plus the new loan\'s monthly principal', 1],
+  ['dti_after_loan', '%', "DTI plus the new loan's monthly principal", 1],
   ['revolving_balance_to_income', 'ratio', 'revolving balance / yearly income', 1],
   ['open_to_total_accounts', 'ratio', 'open / total credit lines', 0],
 ] as const satisfies readonly (readonly [string, string, string, -1 | 0 | 1])[];
@@ -101,19 +94,23 @@ function rawImputed(a: Applicant, field: ImputedField): number | undefined {
 }
 
 export function fitApplicantSpec(applicants: readonly Applicant[], bad: ArrayLike<number>): ApplicantFeatureSpec {
-  const medians = Object.fromEntries(
-    IMPUTED_FIELDS.map((field) => [
-      field,
-      median(applicants.map((a) => rawImputed(a, field) ?? Number.NaN)),
-    ]),
-  ) as Record<ImputedField, number>;
+  const medians = Object.fromEntries(IMPUTED_FIELDS.map((field) => [field, median(applicants.map((a) => rawImputed(a, field) ?? Number.NaN))])) as Record<
+    ImputedField,
+    number
+  >;
   return {
     kind: 'applicant',
     features: [...APPLICANT_FEATURE_NAMES],
     medians,
     categories: {
-      purpose: fitCategoryEncoding(applicants.map((a) => a.purpose), bad),
-      homeOwnership: fitCategoryEncoding(applicants.map((a) => a.homeOwnership), bad),
+      purpose: fitCategoryEncoding(
+        applicants.map((a) => a.purpose),
+        bad,
+      ),
+      homeOwnership: fitCategoryEncoding(
+        applicants.map((a) => a.homeOwnership),
+        bad,
+      ),
     },
   };
 }

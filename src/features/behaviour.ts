@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Transaction } from '../data/statement.ts';
 
 /**
@@ -60,7 +59,8 @@ export class BehaviourError extends Error {
 }
 
 export function behaviourFeatures(all: readonly Transaction[], asOf: Date, months = 12): BehaviourFeatures {
-  if (!Number.isInteger(months) || months < 1 || months > MAX_WINDOW_MONTHS) throw new RangeError(`window of ${months} months: 1 to ${MAX_WINDOW_MONTHS} whole months`);
+  if (!Number.isInteger(months) || months < 1 || months > MAX_WINDOW_MONTHS)
+    throw new RangeError(`window of ${months} months: 1 to ${MAX_WINDOW_MONTHS} whole months`);
   if (!Number.isFinite(asOf.getTime())) throw new BehaviourError('the application date is not a valid date');
   const end = asOf.getTime();
   const from = Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth() - months, asOf.getUTCDate());

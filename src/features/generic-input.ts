@@ -30,7 +30,9 @@ export function genericJsonRecordSchema(spec: GenericFeatureSpec) {
     } else {
       const levels = levelsOf(column);
       shape[column.name] = z
-        .union([z.string(), z.number(), z.null()], { error: (issue) => (issue.input === undefined ? missing : 'must be text (one of the categories), or null when not known') })
+        .union([z.string(), z.number(), z.null()], {
+          error: (issue) => (issue.input === undefined ? missing : 'must be text (one of the categories), or null when not known'),
+        })
         .meta({
           description: `category, one of: ${levels.slice(0, LEVELS_SHOWN).join(', ')}${levels.length > LEVELS_SHOWN ? ', …' : ''} (a category not seen in training counts as the average)`,
         });
@@ -69,7 +71,9 @@ export function genericCsvRecordSchema(spec: GenericFeatureSpec) {
   for (const column of spec.columns) {
     shape[column.name] =
       column.type === 'numeric'
-        ? z.string().refine((raw) => isBlank(raw) || parseNumeric(raw) !== undefined, { error: (issue) => `must be a number, or empty when not known (found "${String(issue.input)}")` })
+        ? z.string().refine((raw) => isBlank(raw) || parseNumeric(raw) !== undefined, {
+            error: (issue) => `must be a number, or empty when not known (found "${String(issue.input)}")`,
+          })
         : z.string();
   }
   return z.looseObject(shape);

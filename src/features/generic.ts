@@ -74,42 +74,60 @@ export function fitGenericSpec(records: readonly CsvRecord[], badFlags: ArrayLik
   const dropped: GenericFeatureSpec['dropped'] = [];
   for (const name of header) {
     if (name === options.target) continue;
-    if (excluded.has(name)) { dropped.push({ name, reason: EXCLUDED_REASON }); continue; }
-    if (isForbiddenFeatureColumn(name)) { dropped.push({ name, reason: LEAKAGE_REASON }); continue; }
+    if (excluded.has(name)) {
+      dropped.push({ name, reason: EXCLUDED_REASON });
+      continue;
+    }
+    if (isForbiddenFeatureColumn(name)) {
+      dropped.push({ name, reason: LEAKAGE_REASON });
+      continue;
+    }
     const raw = records.map((r) => r[name]);
     const present = raw.filter((v) => !isBlank(v));
-    if (present.length === 0) { dropped.push({ name, reason: 'always empty' }); continue; }
+    if (present.length === 0) {
+      dropped.push({ name, reason: 'always empty' });
+      continue;
+    }
     const numbers = present.map(parseNumeric);
     const numericShare = numbers.filter((v) => v !== undefined).length / present.length;
     if (numericShare >= NUMERIC_SHARE) {
       const values = raw.map((v) => parseNumeric(v) ?? Number.NaN);
       const finite = values.filter(Number.isFinite);
-      if (finite.every((v) => v === finite[0])) { dropped.push({ name, reason: 'constant' }); continue; }
+      if (finite.every((v) => v === finite[0])) {
+        dropped.push({ name, reason: 'constant' });
+        continue;
+      }
       columns.push({ type: 'numeric', name, median: median(values), missingIndicator: finite.length < values.length });
       continue;
     }
     const levels = new Set(present.map((v) => v.trim()));
-    if (levels.size < 2) { dropped.push({ name, reason: 'constant' }); continue; }
-    if (levels.size > MAX_LEVELS) { dropped.push({ name, reason: `text or identifier (${levels.size} distinct values)` }); continue; }
+    if (levels.size < 2) {
+      dropped.push({ name, reason: 'constant' });
+      continue;
+    }
+    if (levels.size > MAX_LEVELS) {
+      dropped.push({ name, reason: `text or identifier (${levels.size} distinct values)` });
+      continue;
+    }
     columns.push({
       type: 'categorical',
       name,
-      encoding: fitCategoryEncoding(raw.map((v) => (isBlank(v) ? '(missing)' : v.trim())), badFlags),
+      encoding: fitCategoryEncoding(
+        raw.map((v) => (isBlank(v) ? '(missing)' : v.trim())),
+        badFlags,
+      ),
     });
   }
   if (columns.length === 0) throw new Error('no usable feature columns after type inference');
-  assertNoForbiddenColumns(columns.map((c) => c.name), 'generic feature spec');
-  const features = columns.flatMap((c) =>
-    c.type === 'numeric' && c.missingIndicator ? [c.name, `${c.name}_missing`] : [c.name],
+  assertNoForbiddenColumns(
+    columns.map((c) => c.name),
+    'generic feature spec',
   );
+  const features = columns.flatMap((c) => (c.type === 'numeric' && c.missingIndicator ? [c.name, `${c.name}_missing`] : [c.name]));
   return { kind: 'generic', target: { column: options.target, bad: options.bad }, columns, dropped, features };
 }
 
-export function genericFeatures(
-  spec: GenericFeatureSpec,
-  record: CsvRecord,
-  out: Float64Array = new Float64Array(spec.features.length),
-): Float64Array {
+export function genericFeatures(spec: GenericFeatureSpec, record: CsvRecord, out: Float64Array = new Float64Array(spec.features.length)): Float64Array {
   let i = 0;
   for (const column of spec.columns) {
     const raw = record[column.name];

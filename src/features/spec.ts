@@ -9,7 +9,5 @@ export const FeatureSpecSchema = z.discriminatedUnion('kind', [ApplicantFeatureS
 export type FeatureSpec = z.infer<typeof FeatureSpecSchema>;
 
 export function featureVector(spec: FeatureSpec, input: Applicant | CsvRecord, out?: Float64Array): Float64Array {
-  return spec.kind === 'applicant'
-    ? applicantFeatures(spec, input as Applicant, out)
-    : genericFeatures(spec, input as CsvRecord, out);
+  return spec.kind === 'applicant' ? applicantFeatures(spec, input as Applicant, out) : genericFeatures(spec, input as CsvRecord, out);
 }

@@ -74,14 +74,7 @@ function sharedBytes(length: number): Uint8Array {
  * Bins a row-major feature matrix. Edges are fitted from `fitRows` when given (the training part
  * only), otherwise from all rows.
  */
-export function binMatrix(
-  X: Float64Array,
-  y: ArrayLike<number>,
-  nRows: number,
-  nFeatures: number,
-  maxBins = MAX_BINS,
-  fitRows?: Uint32Array,
-): BinnedData {
+export function binMatrix(X: Float64Array, y: ArrayLike<number>, nRows: number, nFeatures: number, maxBins = MAX_BINS, fitRows?: Uint32Array): BinnedData {
   if (X.length !== nRows * nFeatures) throw new Error(`matrix has ${X.length} values, expected ${nRows}×${nFeatures}`);
   if (maxBins < 2 || maxBins > MAX_BINS) throw new Error(`maxBins must be within 2..${MAX_BINS}`);
   const edges: Float64Array[] = [];

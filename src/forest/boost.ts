@@ -252,7 +252,16 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
       const large = c.hist;
       for (let q = 0; q < histSize; q++) large[q] -= small[q];
       const lc: Candidate = { node: l, start: c.start, end: mid, depth: c.depth + 1, G: s.GL, H: s.HL, hist: leftSmaller ? small : large, bounds: lb };
-      const rc: Candidate = { node: l + 1, start: mid, end: c.end, depth: c.depth + 1, G: c.G - s.GL, H: c.H - s.HL, hist: leftSmaller ? large : small, bounds: rb };
+      const rc: Candidate = {
+        node: l + 1,
+        start: mid,
+        end: c.end,
+        depth: c.depth + 1,
+        G: c.G - s.GL,
+        H: c.H - s.HL,
+        hist: leftSmaller ? large : small,
+        bounds: rb,
+      };
       findSplit(lc);
       findSplit(rc);
       open.push(rc, lc);

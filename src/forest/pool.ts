@@ -28,7 +28,10 @@ export interface BoostJob {
 export type GrowRequest = TreeJob & { type: 'grow'; job: number };
 export type BoostRequest = BoostJob & { type: 'boost'; job: number };
 export type WorkerMessage = { type: 'data'; data: BinnedData } | GrowRequest | BoostRequest;
-export type WorkerReply = { type: 'tree'; job: number; tree: GrownTree } | { type: 'boosted'; job: number; result: BoostResult } | { type: 'failed'; job: number; message: string };
+export type WorkerReply =
+  | { type: 'tree'; job: number; tree: GrownTree }
+  | { type: 'boosted'; job: number; result: BoostResult }
+  | { type: 'failed'; job: number; message: string };
 
 export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism());
@@ -47,10 +50,7 @@ export class TreePool {
   private constructor(private readonly workers: Worker[]) {}
 
   static create(workers = defaultWorkerCount()): TreePool {
-    const list = Array.from(
-      { length: workers },
-      () => new Worker(new URL('./worker-boot.mjs', import.meta.url)),
-    );
+    const list = Array.from({ length: workers }, () => new Worker(new URL('./worker-boot.mjs', import.meta.url)));
     return new TreePool(list);
   }
 

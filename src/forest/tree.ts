@@ -72,7 +72,15 @@ export function growTree(data: BinnedData, params: TreeParams, seed: number, row
   const monotone = params.monotone;
   const [rootW, rootPos] = totals(0, idx.length);
   addNode(rootW, rootW > 0 ? rootPos / rootW : 0);
-  interface Pending { node: number; start: number; end: number; depth: number; w: number; pos: number; bounds: Bounds }
+  interface Pending {
+    node: number;
+    start: number;
+    end: number;
+    depth: number;
+    w: number;
+    pos: number;
+    bounds: Bounds;
+  }
   const stack: Pending[] = [{ node: 0, start: 0, end: idx.length, depth: 0, w: rootW, pos: rootPos, bounds: NO_BOUNDS }];
   while (stack.length > 0) {
     const { node, start, end, depth, w, pos, bounds } = stack.pop()!;
@@ -195,15 +203,7 @@ function bestSplit(
 }
 
 /** Moves rows with bin <= splitBin to the front of [start, end); returns where the right side starts. */
-function partition(
-  idx: Uint32Array,
-  start: number,
-  end: number,
-  bins: Uint8Array,
-  nFeatures: number,
-  f: number,
-  splitBin: number,
-): number {
+function partition(idx: Uint32Array, start: number, end: number, bins: Uint8Array, nFeatures: number, f: number, splitBin: number): number {
   let i = start;
   let j = end - 1;
   while (i <= j) {

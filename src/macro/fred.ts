@@ -37,9 +37,7 @@ export function parseFredObservations(seriesId: string, body: unknown): Observat
     const issue = parsed.error.issues[0];
     throw new FredError(`FRED ${seriesId}: unexpected answer at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
-  return parsed.data.observations
-    .filter((o) => o.value !== '.' && Number.isFinite(Number(o.value)))
-    .map((o) => ({ date: o.date, value: Number(o.value) }));
+  return parsed.data.observations.filter((o) => o.value !== '.' && Number.isFinite(Number(o.value))).map((o) => ({ date: o.date, value: Number(o.value) }));
 }
 
 export interface FredClientOptions {
@@ -55,7 +53,12 @@ export function fredClient(options: FredClientOptions) {
   return {
     async observations(seriesId: string, start?: string): Promise<Observation[]> {
       const url = new URL(`${root}/fred/series/observations`);
-      url.search = new URLSearchParams({ series_id: seriesId, api_key: options.apiKey, file_type: 'json', ...(start ? { observation_start: start } : {}) }).toString();
+      url.search = new URLSearchParams({
+        series_id: seriesId,
+        api_key: options.apiKey,
+        file_type: 'json',
+        ...(start ? { observation_start: start } : {}),
+      }).toString();
       const response = await get(url, { headers: { accept: 'application/json' } });
       const text = await response.text();
       if (!response.ok) {

@@ -25,6 +25,7 @@ export const RECORDED_SERIES: Readonly<Record<string, readonly Observation[]>> =
 export async function seedRecordedMacro(db: Db, actor = 'startup'): Promise<Record<string, number>> {
   const inserted: Record<string, number> = {};
   for (const [seriesId, observations] of Object.entries(RECORDED_SERIES)) inserted[seriesId] = await insertMissingObservations(db, seriesId, observations);
-  if (Object.values(inserted).some((n) => n > 0)) await audit(db, { actor, action: 'macro.seed', detail: { source: 'datasets/fred (recorded FRED series)', inserted } });
+  if (Object.values(inserted).some((n) => n > 0))
+    await audit(db, { actor, action: 'macro.seed', detail: { source: 'datasets/fred (recorded FRED series)', inserted } });
   return inserted;
 }

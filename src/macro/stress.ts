@@ -41,7 +41,14 @@ export function fitMacroRelation(unemployment: readonly Observation[], chargeOff
   const syy = pairs.reduce((s, p) => s + (p.y - my) ** 2, 0);
   if (sxx === 0) throw new Error('unemployment does not vary over the quarters given');
   const slope = sxy / sxx;
-  return { slope, intercept: my - slope * mx, rSquared: syy > 0 ? (sxy * sxy) / (sxx * syy) : 0, quarters: n, from: pairs[0].quarter, to: pairs[n - 1].quarter };
+  return {
+    slope,
+    intercept: my - slope * mx,
+    rSquared: syy > 0 ? (sxy * sxy) / (sxx * syy) : 0,
+    quarters: n,
+    from: pairs[0].quarter,
+    to: pairs[n - 1].quarter,
+  };
 }
 
 /** PD under an unemployment shock of `points` percentage points. */

@@ -92,7 +92,9 @@ export function behaviourEvidence(
   options: BehaviourEvidenceOptions = {},
 ): BehaviourEvidence | undefined {
   const fromFeatures = 'monthsObserved' in given;
-  const inputs: Partial<Record<BehaviourModelInput, number>> = fromFeatures ? behaviourModelInputs(given as BehaviourFeatures) : (given as Partial<Record<BehaviourModelInput, number>>);
+  const inputs: Partial<Record<BehaviourModelInput, number>> = fromFeatures
+    ? behaviourModelInputs(given as BehaviourFeatures)
+    : (given as Partial<Record<BehaviourModelInput, number>>);
   const complete = model.statement.inputs.every((name) => inputs[name] !== undefined && !Number.isNaN(inputs[name]));
   const sub = complete ? model.statement : model.answers;
   const x = sub.inputs.map((name) => boundModelInput(name, inputs[name]));

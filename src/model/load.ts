@@ -25,7 +25,8 @@ export function loadModel(root = 'models', version?: string): LoadedModel {
   if (!chosen) {
     const path = join(root, MANIFEST_FILE);
     const parsed = ManifestSchema.safeParse(readJson(path));
-    if (!parsed.success) throw new ModelLoadError(`${path}: invalid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new ModelLoadError(`${path}: invalid manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     chosen = parsed.data.current;
     behaviourVersion = parsed.data.behaviour;
   }

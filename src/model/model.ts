@@ -52,7 +52,10 @@ function checked<T>(where: string, input: unknown, parse: (input: unknown) => T)
   } catch (error) {
     const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
     const detail = issues
-      ? issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+      ? issues
+          .slice(0, 5)
+          .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+          .join('; ')
       : (error as Error).message;
     throw new ModelLoadError(`${where}: invalid model artefact: ${detail}`);
   }
@@ -73,7 +76,9 @@ export function modelFromArtefacts(version: string, raw: RawArtefacts, dir = ver
   const baseline = checked(at(ARTEFACT_FILES.baseline), raw.baseline, (i) => BaselineArtefactSchema.parse(i));
   const metrics = checked(at(ARTEFACT_FILES.metrics), raw.metrics, (i) => MetricsArtefactSchema.parse(i));
   if (spec.kind === 'applicant' && spec.features.join() !== APPLICANT_FEATURE_NAMES.join()) {
-    throw new ModelLoadError(`${dir}: trained on another applicant feature layout than this code computes (${spec.features.length} vs ${APPLICANT_FEATURE_NAMES.length} features); retrain with \`npm run train\``);
+    throw new ModelLoadError(
+      `${dir}: trained on another applicant feature layout than this code computes (${spec.features.length} vs ${APPLICANT_FEATURE_NAMES.length} features); retrain with \`npm run train\``,
+    );
   }
   const nFeatures = spec.features.length;
   if (scorer.treeWeight > 0 && !trees) throw new ModelLoadError(`${dir}: the champion (${scorer.champion}) needs ${ARTEFACT_FILES.trees}, which is missing`);

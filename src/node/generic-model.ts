@@ -33,7 +33,9 @@ function readManifest(root: string): ManifestFile {
 /** The model versions stored under `root` (directories with a metrics.json). */
 export function storedVersions(root: string): string[] {
   if (!existsSync(root)) return [];
-  return readdirSync(root).filter((name) => existsSync(join(root, name, 'metrics.json'))).sort();
+  return readdirSync(root)
+    .filter((name) => existsSync(join(root, name, 'metrics.json')))
+    .sort();
 }
 
 /** loadModel for a named version, with a one-line error naming what is there when it is not. */

@@ -18,14 +18,31 @@ Uses DATABASE_URL, or the embedded database in DATA_DIR (default ./data).
 const CreateSchema = z.object({
   name: z.string().min(1, 'is required'),
   scope: z.enum(KEY_SCOPES),
-  origins: z.string().optional().transform((s) => (s ? s.split(',').map((o) => o.trim()).filter(Boolean) : [])).pipe(z.array(z.url())),
+  origins: z
+    .string()
+    .optional()
+    .transform((s) =>
+      s
+        ? s
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean)
+        : [],
+    )
+    .pipe(z.array(z.url())),
   rate: z.coerce.number().int().min(1).max(1_000_000).optional(),
 });
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string' }, scope: { type: 'string' }, origins: { type: 'string' }, rate: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      name: { type: 'string' },
+      scope: { type: 'string' },
+      origins: { type: 'string' },
+      rate: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command, arg] = positionals;
   if (values.help || !command) {
@@ -42,7 +59,11 @@ async function main(): Promise<number> {
         for (const i of parsed.error.issues) process.stderr.write(`--${i.path.join('.')}: ${i.message}\n`);
         return 2;
       }
-      const { key, record } = await createKey(database.db, { name: parsed.data.name, scope: parsed.data.scope, allowedOrigins: parsed.data.origins, ratePerMinute: parsed.data.rate }, actor);
+      const { key, record } = await createKey(
+        database.db,
+        { name: parsed.data.name, scope: parsed.data.scope, allowedOrigins: parsed.data.origins, ratePerMinute: parsed.data.rate },
+        actor,
+      );
       process.stdout.write(`created key ${record.id} (${record.scope}, ${record.ratePerMinute}/min): ${key}\n`);
       return 0;
     }
@@ -77,7 +98,9 @@ async function main(): Promise<number> {
     }
     if (command === 'list') {
       for (const k of await listKeys(database.db)) {
-        process.stdout.write(`${k.id}\t${k.scope}\t${k.name}\t${k.ratePerMinute}/min\t${k.allowedOrigins.join(',') || '-'}\t${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}\n`);
+        process.stdout.write(
+          `${k.id}\t${k.scope}\t${k.name}\t${k.ratePerMinute}/min\t${k.allowedOrigins.join(',') || '-'}\t${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}\n`,
+        );
       }
       return 0;
     }

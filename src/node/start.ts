@@ -45,7 +45,10 @@ export async function start(env: Env): Promise<Running> {
   let pool: FrontierPool | undefined;
   // One decision service per process: the API, the widget and the bot share its policy cache and writer.
   const decisions = decisionService({ model, store: databaseStore(db) });
-  const frontier = (book: Parameters<FrontierPool['frontier']>[0], points: number) => (pool ??= FrontierPool.create()).frontier(book, points);
+  const frontier = (book: Parameters<FrontierPool['frontier']>[0], points: number) => {
+    pool ??= FrontierPool.create();
+    return pool.frontier(book, points);
+  };
   const bot = env.TELEGRAM_BOT_TOKEN
     ? createBot(
         { db, model, decisions, admins: env.BOT_ADMIN_IDS, frontier },
@@ -53,7 +56,16 @@ export async function start(env: Env): Promise<Running> {
       )
     : undefined;
   const webhook = bot && env.TELEGRAM_WEBHOOK_URL ? { bot, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : undefined;
-  const app = createApp({ model, db, decisions, frontier, widgetOrigins: widgetOrigins(env), docsAssets: swaggerAssets(), ...(genericModel ? { genericModel } : {}), ...(webhook ? { telegram: webhook } : {}) });
+  const app = createApp({
+    model,
+    db,
+    decisions,
+    frontier,
+    widgetOrigins: widgetOrigins(env),
+    docsAssets: swaggerAssets(),
+    ...(genericModel ? { genericModel } : {}),
+    ...(webhook ? { telegram: webhook } : {}),
+  });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
   });

@@ -43,5 +43,11 @@ export interface Exposure {
 export function portfolioCapital(exposures: readonly Exposure[], pdFloor = RETAIL_PD_FLOOR) {
   const each = exposures.map((e) => retailCapital(e.pd, e.lgd, e.ead, pdFloor));
   const sum = (f: (c: CapitalFigures) => number) => each.reduce((s, c) => s + f(c), 0);
-  return { loans: each, ead: exposures.reduce((s, e) => s + e.ead, 0), rwa: sum((c) => c.rwa), capital: sum((c) => c.capital), expectedLoss: sum((c) => c.expectedLoss) };
+  return {
+    loans: each,
+    ead: exposures.reduce((s, e) => s + e.ead, 0),
+    rwa: sum((c) => c.rwa),
+    capital: sum((c) => c.capital),
+    expectedLoss: sum((c) => c.expectedLoss),
+  };
 }

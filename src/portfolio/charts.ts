@@ -9,9 +9,26 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 export function frontierChart(frontier: FrontierResult): Promise<string> {
   const points = frontier.points.map((p) => ({ ...p, kind: 'efficient frontier' }));
   const current = frontier.current ? [{ risk: frontier.current.risk, expectedReturn: frontier.current.expectedReturn, kind: 'current book' }] : [];
-  const x = { field: 'risk', type: 'quantitative', title: 'Risk: standard deviation of yearly return', axis: { format: '.1%' }, scale: { zero: false } } as const;
-  const y = { field: 'expectedReturn', type: 'quantitative', title: 'Expected yearly return (net of loss and funding)', axis: { format: '.1%' }, scale: { zero: false } } as const;
-  const color = { field: 'kind', type: 'nominal', title: null, scale: { domain: ['efficient frontier', 'current book'], range: ['#2b83ba', '#d7191c'] } } as const;
+  const x = {
+    field: 'risk',
+    type: 'quantitative',
+    title: 'Risk: standard deviation of yearly return',
+    axis: { format: '.1%' },
+    scale: { zero: false },
+  } as const;
+  const y = {
+    field: 'expectedReturn',
+    type: 'quantitative',
+    title: 'Expected yearly return (net of loss and funding)',
+    axis: { format: '.1%' },
+    scale: { zero: false },
+  } as const;
+  const color = {
+    field: 'kind',
+    type: 'nominal',
+    title: null,
+    scale: { domain: ['efficient frontier', 'current book'], range: ['#2b83ba', '#d7191c'] },
+  } as const;
   return renderSvg({
     $schema: SCHEMA,
     title: `Efficient frontier, budget ${Math.round(frontier.budget).toLocaleString('en-US')}`,
@@ -47,7 +64,10 @@ export function lossHistogramChart(report: RiskReport): Promise<string> {
       {
         data: { values: lines },
         mark: { type: 'rule', strokeDash: [4, 3] },
-        encoding: { x: { field: 'loss', type: 'quantitative' }, color: { field: 'label', type: 'nominal', title: null, scale: { range: ['#333', '#fdae61', '#d7191c'] } } },
+        encoding: {
+          x: { field: 'loss', type: 'quantitative' },
+          color: { field: 'label', type: 'nominal', title: null, scale: { range: ['#333', '#fdae61', '#d7191c'] } },
+        },
       },
     ],
   });

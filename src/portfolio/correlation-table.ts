@@ -26,12 +26,30 @@ export function estimateCorrelationTable(loans: readonly HistoricalLoan[], sourc
   const withBasel = (kind: 'book' | 'band' | 'grade', list: SegmentCorrelation[]) =>
     // Basel's formula takes a one-year PD; the segment's PD is over the loans' terms (mostly 36 months).
     list.map((e) => ({ ...e, kind, baselRetail: retailCorrelation(annualDefaultRate(e.pd, 36)) }));
-  const book = withBasel('book', correlationsBySegment(loans.map((l) => ({ bad: l.bad, segment: 'book' })), PERIODS));
-  const grades = withBasel('grade', correlationsBySegment(loans.map((l) => ({ bad: l.bad, segment: l.grade })), PERIODS));
+  const book = withBasel(
+    'book',
+    correlationsBySegment(
+      loans.map((l) => ({ bad: l.bad, segment: 'book' })),
+      PERIODS,
+    ),
+  );
+  const grades = withBasel(
+    'grade',
+    correlationsBySegment(
+      loans.map((l) => ({ bad: l.bad, segment: l.grade })),
+      PERIODS,
+    ),
+  );
   // Segments are LendingClub's grades (independent of our model, whose in-sample PDs would
   // overstate the separation); each of our bands takes the grades whose default rate lies in it.
   const bandOfGrade = new Map(grades.map((g) => [g.segment, riskBand(g.pd)]));
-  const bands = withBasel('band', correlationsBySegment(loans.map((l) => ({ bad: l.bad, segment: bandOfGrade.get(l.grade)! })), PERIODS));
+  const bands = withBasel(
+    'band',
+    correlationsBySegment(
+      loans.map((l) => ({ bad: l.bad, segment: bandOfGrade.get(l.grade)! })),
+      PERIODS,
+    ),
+  );
   const bookRho = book[0].rho;
   if (bookRho === null) throw new Error('default rates vary no more than chance: no book correlation can be estimated');
   const byBand: Partial<Record<RiskBand, number>> = {};

@@ -77,7 +77,10 @@ export function factorCovariance(loans: readonly RiskExposure[]): FactorCovarian
   const eig = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
   const values = eig.realEigenvalues;
   const top = Math.max(0, ...values);
-  const keep = values.map((v, k) => [v, k] as const).filter(([v]) => top > 0 && v > top * 1e-13).map(([, k]) => k);
+  const keep = values
+    .map((v, k) => [v, k] as const)
+    .filter(([v]) => top > 0 && v > top * 1e-13)
+    .map(([, k]) => k);
   const projected = keep.length ? raw.mmul(eig.eigenvectorMatrix.subMatrixColumn(keep)) : new Matrix(n, 0);
   const rank = keep.length;
   const factors = new Float64Array(n * rank);

@@ -52,7 +52,13 @@ export interface Book {
  * be lent at all (each group's amount, up to its cap): checked here so that a clear message beats
  * a non-converging solver.
  */
-function capRows(loans: readonly PricedLoan[], key: (l: PricedLoan) => string, limit: number | Record<string, number> | undefined, budget: number, label: string): Constraint[] {
+function capRows(
+  loans: readonly PricedLoan[],
+  key: (l: PricedLoan) => string,
+  limit: number | Record<string, number> | undefined,
+  budget: number,
+  label: string,
+): Constraint[] {
   if (limit === undefined) return [];
   const groups = new Map<string, number[]>();
   loans.forEach((l, i) => groups.set(key(l), [...(groups.get(key(l)) ?? []), i]));
@@ -60,7 +66,10 @@ function capRows(loans: readonly PricedLoan[], key: (l: PricedLoan) => string, l
   let reachable = 0;
   for (const [name, members] of groups) {
     const share = (typeof limit === 'number' ? limit : limit[name]) ?? 1;
-    reachable += Math.min(members.reduce((s, i) => s + loans[i].amount, 0), share * budget);
+    reachable += Math.min(
+      members.reduce((s, i) => s + loans[i].amount, 0),
+      share * budget,
+    );
     if (share < 1) rows.push({ row: { index: members, value: members.map(() => 1) }, rhs: share * budget });
   }
   if (reachable < budget * (1 - 1e-9)) throw new PortfolioError(`the ${label} limits let at most ${reachable.toFixed(2)} of the ${budget} budget be lent`);
@@ -88,7 +97,13 @@ export function buildBook(loans: readonly PricedLoan[], budget: number, limits: 
 export function allocation(book: Book, x: Float64Array, iterations = 0): Allocation {
   let ret = 0;
   for (let i = 0; i < x.length; i++) ret += book.mu[i] * x[i];
-  return { funded: x, budget: book.budget, expectedReturn: ret / book.budget, risk: Math.sqrt(Math.max(0, quadraticForm(book.cov, x))) / book.budget, iterations };
+  return {
+    funded: x,
+    budget: book.budget,
+    expectedReturn: ret / book.budget,
+    risk: Math.sqrt(Math.max(0, quadraticForm(book.cov, x))) / book.budget,
+    iterations,
+  };
 }
 
 function solve(book: Book, problem: Partial<QpProblem> & Pick<QpProblem, 'cov' | 'linear'>): Allocation {

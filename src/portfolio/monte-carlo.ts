@@ -120,7 +120,6 @@ export function simulateLosses(exposures: readonly Exposure[], options: Simulati
     b.push(Math.sqrt(rho / (1 - rho)));
     lossOf.push(loss);
   });
-  const n = a.length;
   const A = Float64Array.from(a);
   const B = Float64Array.from(b);
   const L = Float64Array.from(lossOf);
@@ -212,13 +211,25 @@ function sampleLosses(factor: Float64Array, A: Float64Array, B: Float64Array, L:
       const b2 = (r >>> 16) & 255;
       const b3 = r >>> 24;
       if (b0 < certainBelow[i]) loss += L[i];
-      else if (b0 < certainAbove[i]) (pending[open] = i), (pendingByte[open++] = b0);
+      else if (b0 < certainAbove[i]) {
+        pending[open] = i;
+        pendingByte[open++] = b0;
+      }
       if (b1 < certainBelow[i + 1]) loss += L[i + 1];
-      else if (b1 < certainAbove[i + 1]) (pending[open] = i + 1), (pendingByte[open++] = b1);
+      else if (b1 < certainAbove[i + 1]) {
+        pending[open] = i + 1;
+        pendingByte[open++] = b1;
+      }
       if (b2 < certainBelow[i + 2]) loss += L[i + 2];
-      else if (b2 < certainAbove[i + 2]) (pending[open] = i + 2), (pendingByte[open++] = b2);
+      else if (b2 < certainAbove[i + 2]) {
+        pending[open] = i + 2;
+        pendingByte[open++] = b2;
+      }
       if (b3 < certainBelow[i + 3]) loss += L[i + 3];
-      else if (b3 < certainAbove[i + 3]) (pending[open] = i + 3), (pendingByte[open++] = b3);
+      else if (b3 < certainAbove[i + 3]) {
+        pending[open] = i + 3;
+        pendingByte[open++] = b3;
+      }
     }
     if (whole < n) {
       // The last one to three loans share one more draw.
@@ -234,7 +245,10 @@ function sampleLosses(factor: Float64Array, A: Float64Array, B: Float64Array, L:
       for (let j = whole; j < n; j++, bits >>>= 8) {
         const byte = bits & 255;
         if (byte < certainBelow[j]) loss += L[j];
-        else if (byte < certainAbove[j]) (pending[open] = j), (pendingByte[open++] = byte);
+        else if (byte < certainAbove[j]) {
+          pending[open] = j;
+          pendingByte[open++] = byte;
+        }
       }
     }
     // Second pass, the open loans: 32 more bits each, against the bounds at full precision, then p_i(Z).

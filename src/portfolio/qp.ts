@@ -190,7 +190,8 @@ export function solveQp(problem: QpProblem): QpSolution {
     // Stop at full accuracy, or when rounding starts to undo progress after near-full accuracy.
     const stalled = best.error < LOOSE_TOLERANCE && error > 1e3 * best.error;
     if (error < TOLERANCE || stalled || (iterations >= MAX_ITERATIONS && best.error < LOOSE_TOLERANCE)) return answer();
-    if (++iterations > MAX_ITERATIONS) throw new QpError(`no convergence in ${MAX_ITERATIONS} steps (primal residual ${primal.toExponential(2)}): the constraints are probably infeasible`);
+    if (++iterations > MAX_ITERATIONS)
+      throw new QpError(`no convergence in ${MAX_ITERATIONS} steps (primal residual ${primal.toExponential(2)}): the constraints are probably infeasible`);
 
     for (let i = 0; i < n; i++) D[i] = d[i] + z[i] / x[i] + w[i] / t[i];
     M.fill(0);
@@ -286,7 +287,8 @@ export function solveQp(problem: QpProblem): QpSolution {
     const affine = direction(xz, tw, sy);
     const aAff = maxStep(affine);
     let gapAff = 0;
-    for (let i = 0; i < n; i++) gapAff += (x[i] + aAff * affine.dx[i]) * (z[i] + aAff * affine.dz[i]) + (t[i] + aAff * affine.dt[i]) * (w[i] + aAff * affine.dw[i]);
+    for (let i = 0; i < n; i++)
+      gapAff += (x[i] + aAff * affine.dx[i]) * (z[i] + aAff * affine.dz[i]) + (t[i] + aAff * affine.dt[i]) * (w[i] + aAff * affine.dw[i]);
     for (let j = 0; j < mi; j++) gapAff += (s[j] + aAff * affine.ds[j]) * (y[j] + aAff * affine.dy[j]);
     const sigma = Math.min(1, (gapAff / gap) ** 3);
     const target = sigma * mu;

@@ -20,13 +20,19 @@ if (!parsed.success) {
   process.exit(2);
 }
 const args = parsed.data;
-const { tuning, report } = await replayOnLendingClub(loadModel('models'), { ...DEFAULT_SGD, seed: args.seed, delay: args.delay, riskBudget: args['risk-budget'] });
+const { tuning, report } = await replayOnLendingClub(loadModel('models'), {
+  ...DEFAULT_SGD,
+  seed: args.seed,
+  delay: args.delay,
+  riskBudget: args['risk-budget'],
+});
 mkdirSync(args.out, { recursive: true });
 writeFileSync(`${args.out}/replay.json`, `${JSON.stringify({ tuning, report }, null, 2)}\n`);
 writeFileSync(`${args.out}/cutoff.svg`, await cutoffChart(report.cutoffs, report.fixed.cutoff));
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const money = (v: number) => Math.round(v).toLocaleString('en-US');
-const row = (name: string, o: typeof report.approveAll) => `| ${name} | ${pct(o.approvalRate)} | ${pct(o.defaultRate)} | ${money(o.profit)} | ${(o.returnOnLent * 100).toFixed(2)}% |`;
+const row = (name: string, o: typeof report.approveAll) =>
+  `| ${name} | ${pct(o.approvalRate)} | ${pct(o.defaultRate)} | ${money(o.profit)} | ${(o.returnOnLent * 100).toFixed(2)}% |`;
 const md = `# SGD lending policy replayed on LendingClub
 
 ${report.loans.toLocaleString('en-US')} loans: the out-of-time part of \`datasets/lendingclub_2007_2011.csv.gz\` (file lines ${report.firstLine}…${report.lastLine}, replayed oldest first),

@@ -37,9 +37,13 @@ export const SGD_GRID = { learningRate: [0.0005, 0.001, 0.002], temperature: [0.
 export const TUNING_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 
 /** Step size and smoothing with the most mean profit over `TUNING_SEEDS` on the validation period (repeatable). */
-export function tuneSgd(validation: readonly HistoricalLoan[], base: SgdOptions = DEFAULT_SGD): { options: SgdOptions; grid: { learningRate: number; temperature: number; profit: number }[] } {
+export function tuneSgd(
+  validation: readonly HistoricalLoan[],
+  base: SgdOptions = DEFAULT_SGD,
+): { options: SgdOptions; grid: { learningRate: number; temperature: number; profit: number }[] } {
   const loans = validation.map((l) => replayLoan(l, DEFAULT_POLICY));
-  const meanProfit = (options: SgdOptions) => TUNING_SEEDS.reduce((s, seed) => s + replaySgd(loans, { ...options, seed: base.seed ^ seed }).profit, 0) / TUNING_SEEDS.length;
+  const meanProfit = (options: SgdOptions) =>
+    TUNING_SEEDS.reduce((s, seed) => s + replaySgd(loans, { ...options, seed: base.seed ^ seed }).profit, 0) / TUNING_SEEDS.length;
   const grid = SGD_GRID.learningRate.flatMap((learningRate) =>
     SGD_GRID.temperature.map((temperature) => ({ learningRate, temperature, profit: meanProfit({ ...base, learningRate, temperature }) })),
   );

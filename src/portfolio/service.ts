@@ -3,7 +3,18 @@ import type { Policy } from '../scoring/policy.ts';
 import { portfolioCapital } from './basel.ts';
 import { quadraticForm } from './covariance.ts';
 import { priceLoans, PortfolioLoanSchema, type CorrelationTable, type PortfolioLoan, type PricedLoan } from './loans.ts';
-import { allocation, buildBook, efficientFrontier, LimitsSchema, minimumVariance, optimise, PortfolioError, type Allocation, type Book, type FrontierPoint } from './markowitz.ts';
+import {
+  allocation,
+  buildBook,
+  efficientFrontier,
+  LimitsSchema,
+  minimumVariance,
+  optimise,
+  PortfolioError,
+  type Allocation,
+  type Book,
+  type FrontierPoint,
+} from './markowitz.ts';
 import { simulateLosses } from './monte-carlo.ts';
 import { DEFAULT_NOTES, toNotes, type NoteRules } from './notes.ts';
 import { stressPd, type MacroRelation } from '../macro/stress.ts';
@@ -27,7 +38,12 @@ export interface BookInput {
 
 export const OptimiseOptionsSchema = z.object({
   budget: z.number().positive().max(1e12).optional().meta({ description: 'Amount to lend; default: what the current book lends' }),
-  note: z.number().positive().max(100_000).default(DEFAULT_NOTES.note).meta({ description: 'Loans are funded in whole notes of this size (LendingClub sold $25 notes)' }),
+  note: z
+    .number()
+    .positive()
+    .max(100_000)
+    .default(DEFAULT_NOTES.note)
+    .meta({ description: 'Loans are funded in whole notes of this size (LendingClub sold $25 notes)' }),
   minimumTicket: z.number().min(0).max(1_000_000).default(DEFAULT_NOTES.minimumTicket).meta({ description: 'A loan gets at least this much, or nothing' }),
   limits: LimitsSchema,
   riskAversion: z.number().positive().max(1e6).optional().meta({ description: 'Maximise return − λ/2·variance (λ per unit of budget)' }),
@@ -59,7 +75,15 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
 
 function summarise(book: Book, optimum: Allocation, objective: string, notes: NoteRules = DEFAULT_NOTES) {
   // What a lender can actually fund: whole notes, a minimum ticket, never more than a loan asks for.
-  const a = allocation(book, toNotes(optimum.funded, book.loans.map((l) => l.amount), book.budget, notes));
+  const a = allocation(
+    book,
+    toNotes(
+      optimum.funded,
+      book.loans.map((l) => l.amount),
+      book.budget,
+      notes,
+    ),
+  );
   const lent = a.funded.reduce((s, v) => s + v, 0);
   const exposures = book.loans.map((l, i) => ({ pd: l.pd, lgd: l.lgd, ead: a.funded[i] }));
   const capital = portfolioCapital(exposures);
@@ -78,7 +102,15 @@ function summarise(book: Book, optimum: Allocation, objective: string, notes: No
     rwa: round(capital.rwa, 2),
     byPurpose: shares(book, a.funded, (l) => l.purpose),
     byRiskBand: shares(book, a.funded, (l) => l.band),
-    allocations: book.loans.map((l, i) => ({ id: l.id, amount: l.amount, funded: round(a.funded[i], 2), pd: round(l.termPd, 6), rate: l.rate, band: l.band, purpose: l.purpose })),
+    allocations: book.loans.map((l, i) => ({
+      id: l.id,
+      amount: l.amount,
+      funded: round(a.funded[i], 2),
+      pd: round(l.termPd, 6),
+      rate: l.rate,
+      band: l.band,
+      purpose: l.purpose,
+    })),
   };
 }
 export type OptimiseResult = ReturnType<typeof summarise>;
@@ -87,10 +119,17 @@ export type OptimiseResult = ReturnType<typeof summarise>;
  * The allocation asked for: a target return, a risk aversion, or by default the frontier point
  * with the highest expected return per unit of risk.
  */
-export async function optimiseBook(input: BookInput, options: OptimiseOptions, policy: Policy, correlations: CorrelationTable, solver: FrontierSolver = inProcess): Promise<OptimiseResult> {
+export async function optimiseBook(
+  input: BookInput,
+  options: OptimiseOptions,
+  policy: Policy,
+  correlations: CorrelationTable,
+  solver: FrontierSolver = inProcess,
+): Promise<OptimiseResult> {
   const book = buildBook(priced(input, policy, correlations), options.budget ?? defaultBudget(input), options.limits);
   const notes = { note: options.note ?? DEFAULT_NOTES.note, minimumTicket: options.minimumTicket ?? DEFAULT_NOTES.minimumTicket };
-  if (options.targetReturn !== undefined) return summarise(book, minimumVariance(book, options.targetReturn), `least risk for an expected return of ${options.targetReturn}`, notes);
+  if (options.targetReturn !== undefined)
+    return summarise(book, minimumVariance(book, options.targetReturn), `least risk for an expected return of ${options.targetReturn}`, notes);
   if (options.riskAversion !== undefined) return summarise(book, optimise(book, options.riskAversion), `return − ${options.riskAversion}/2 × variance`, notes);
   const points = await solver(book, 50);
   const best = points.reduce((b, p) => (p.expectedReturn / Math.max(p.risk, 1e-12) > b.expectedReturn / Math.max(b.risk, 1e-12) ? p : b));
@@ -130,7 +169,12 @@ export async function frontierOfBook(
 
 export const RiskOptionsSchema = z.object({
   scenarios: z.coerce.number().int().min(1_000).max(1_000_000).default(100_000),
-  seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(42),
+  seed: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(42),
 });
 export type RiskOptions = z.infer<typeof RiskOptionsSchema>;
 
@@ -154,7 +198,14 @@ export function riskOfBook(input: BookInput, options: RiskOptions, policy: Polic
       rwa: round(capital.rwa, 2),
       capital: round(capital.capital, 2),
       expectedLoss: round(capital.expectedLoss, 2),
-      perLoan: loans.map((l, i) => ({ id: l.id, pd: round(capital.loans[i].pd, 6), correlation: round(capital.loans[i].correlation, 6), k: round(capital.loans[i].k, 6), rwa: round(capital.loans[i].rwa, 2), expectedLoss: round(capital.loans[i].expectedLoss, 2) })),
+      perLoan: loans.map((l, i) => ({
+        id: l.id,
+        pd: round(capital.loans[i].pd, 6),
+        correlation: round(capital.loans[i].correlation, 6),
+        k: round(capital.loans[i].k, 6),
+        rwa: round(capital.loans[i].rwa, 2),
+        expectedLoss: round(capital.loans[i].expectedLoss, 2),
+      })),
     },
     monteCarlo: {
       scenarios: simulation.scenarios,
@@ -177,10 +228,23 @@ export type StressResult =
   | { unemploymentShock: number; relation: MacroRelation; expectedLoss: number; var999: number; capital: number };
 
 /** The book's figures with PDs under an unemployment shock (percentage points), or why there are none. */
-export function stressOfBook(input: BookInput, options: RiskOptions, policy: Policy, correlations: CorrelationTable, relation: MacroRelation | { unavailable: string }, shock: number): StressResult {
+export function stressOfBook(
+  input: BookInput,
+  options: RiskOptions,
+  policy: Policy,
+  correlations: CorrelationTable,
+  relation: MacroRelation | { unavailable: string },
+  shock: number,
+): StressResult {
   if ('unavailable' in relation) return { unemploymentShock: shock, unavailable: relation.unavailable };
   const stressed = riskOfBook(input, options, policy, correlations, stressPd(relation, shock));
-  return { unemploymentShock: shock, relation, expectedLoss: stressed.monteCarlo.expectedLoss, var999: stressed.monteCarlo.var999, capital: stressed.basel.capital };
+  return {
+    unemploymentShock: shock,
+    relation,
+    expectedLoss: stressed.monteCarlo.expectedLoss,
+    var999: stressed.monteCarlo.var999,
+    capital: stressed.basel.capital,
+  };
 }
 
 /** Equal-width bins over the simulated losses (sorted ascending). */

@@ -64,12 +64,23 @@ function outcome(loans: readonly ReplayLoan[], approvedFlags: ArrayLike<number>)
     profit += l.profit;
     lent += l.amount;
   });
-  return { approved, approvalRate: approved / loans.length, defaults, defaultRate: approved ? defaults / approved : 0, profit, lent, returnOnLent: lent ? profit / lent : 0 };
+  return {
+    approved,
+    approvalRate: approved / loans.length,
+    defaults,
+    defaultRate: approved ? defaults / approved : 0,
+    profit,
+    lent,
+    returnOnLent: lent ? profit / lent : 0,
+  };
 }
 
 /** Approve when PD is below the cut-off (a fixed policy; cut-off 1 approves everyone). */
 export function fixedCutoff(loans: readonly ReplayLoan[], cutoff: number): PolicyOutcome {
-  return outcome(loans, Uint8Array.from(loans, (l) => (l.pd < cutoff ? 1 : 0)));
+  return outcome(
+    loans,
+    Uint8Array.from(loans, (l) => (l.pd < cutoff ? 1 : 0)),
+  );
 }
 
 /** Replays the loans in the order given (oldest first). Seeded: the same seed, the same run. */

@@ -36,7 +36,10 @@ export const CounterOfferSchema = PricedLoanSchema.extend({
 });
 
 export const OfferSchema = PricedLoanSchema.extend({
-  apr: z.number().nullable().meta({ description: 'Annual percentage rate as a fraction (0.12 = 12%); null when the risk would need more than the policy\'s maximum APR' }),
+  apr: z
+    .number()
+    .nullable()
+    .meta({ description: "Annual percentage rate as a fraction (0.12 = 12%); null when the risk would need more than the policy's maximum APR" }),
   monthlyPayment: z.number().nullable(),
   totalRepayable: z.number().nullable(),
   /** True when the lender would lend on these terms (approved, or referred subject to review). */
@@ -113,10 +116,18 @@ const SIGNAL_TEXT: Record<string, string> = {
 type PdOf = (a: Applicant) => number;
 
 /** The bureau PD, with the applicant's bank-account evidence added when there is some. */
-function pdFunction(model: LoadedModel, applicant: Applicant, bureauPd: number, baseLogit: number): { pdOf: PdOf; behaviour: Assessment['behaviour']; thin: boolean; notices: string[] } {
+function pdFunction(
+  model: LoadedModel,
+  applicant: Applicant,
+  bureauPd: number,
+  baseLogit: number,
+): { pdOf: PdOf; behaviour: Assessment['behaviour']; thin: boolean; notices: string[] } {
   const thin = isThinFile(applicant);
   const given = behaviourInputsOf(applicant.alternativeData);
-  const evidence = given && model.behaviour ? behaviourEvidence(model.behaviour, given.source === 'statement' ? applicant.alternativeData!.behaviour! : given.inputs) : undefined;
+  const evidence =
+    given && model.behaviour
+      ? behaviourEvidence(model.behaviour, given.source === 'statement' ? applicant.alternativeData!.behaviour! : given.inputs)
+      : undefined;
   const notices: string[] = [];
   if (thin) {
     notices.push(
@@ -125,7 +136,8 @@ function pdFunction(model: LoadedModel, applicant: Applicant, bureauPd: number, 
         : 'Thin credit file: there is little credit history to judge from. Adding bank-account evidence (a statement or a few answers about your account) can help.',
     );
   }
-  if (given && !evidence) notices.push('The bank-account answers given were not enough to use (savings and months overdrawn are both needed); they did not change the decision.');
+  if (given && !evidence)
+    notices.push('The bank-account answers given were not enough to use (savings and months overdrawn are both needed); they did not change the decision.');
   if (!evidence) return { pdOf: (a) => estimatePd(model, a).pd, behaviour: null, thin, notices };
   // The credit-file evidence is shrunk toward the average applicant's PD when the file is thin.
   const averagePd = calibrateLogit(model.calibration, baseLogit);
@@ -135,7 +147,12 @@ function pdFunction(model: LoadedModel, applicant: Applicant, bureauPd: number, 
     .filter(([, v]) => Math.abs(v) > 0.01)
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, 4)
-    .map(([code, v]) => ({ code, direction: v > 0 ? ('raised' as const) : ('lowered' as const), logOdds: Math.round(v * 1000) / 1000, text: `${SIGNAL_TEXT[code] ?? code} ${v > 0 ? 'raised' : 'lowered'} the estimated risk.` }));
+    .map(([code, v]) => ({
+      code,
+      direction: v > 0 ? ('raised' as const) : ('lowered' as const),
+      logOdds: Math.round(v * 1000) / 1000,
+      text: `${SIGNAL_TEXT[code] ?? code} ${v > 0 ? 'raised' : 'lowered'} the estimated risk.`,
+    }));
   notices.push(`Bank-account evidence (${given!.source === 'statement' ? 'from a statement' : 'from your answers'}) was added to the credit-file estimate.`);
   return { pdOf, behaviour: { source: given!.source, evidenceLogOdds: Math.round(evidence.logOdds * 1000) / 1000, bureauPd, signals }, thin, notices };
 }

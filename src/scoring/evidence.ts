@@ -15,7 +15,12 @@ export function sha256(text: string): string {
 }
 
 export function toTransactions(list: NonNullable<AlternativeData['transactions']>): Transaction[] {
-  return list.map((t) => ({ date: new Date(`${t.date}T00:00:00Z`), amount: t.amount, ...(t.balance !== undefined ? { balance: t.balance } : {}), description: t.description ?? '' }));
+  return list.map((t) => ({
+    date: new Date(`${t.date}T00:00:00Z`),
+    amount: t.amount,
+    ...(t.balance !== undefined ? { balance: t.balance } : {}),
+    description: t.description ?? '',
+  }));
 }
 
 /** Replaces `alternativeData.transactions` by their behavioural features and hash. */
@@ -36,7 +41,9 @@ export type EvidenceSource = 'statement' | 'answers';
  * The behavioural model's inputs this applicant's evidence supports: all of them from a statement,
  * a few from summary answers. Inputs left out count as neutral (the behavioural data's average).
  */
-export function behaviourInputsOf(alt: AlternativeData | undefined): { source: EvidenceSource; inputs: Partial<Record<BehaviourModelInput, number>> } | undefined {
+export function behaviourInputsOf(
+  alt: AlternativeData | undefined,
+): { source: EvidenceSource; inputs: Partial<Record<BehaviourModelInput, number>> } | undefined {
   if (!alt) return undefined;
   if (alt.behaviour) return { source: 'statement', inputs: behaviourModelInputs(alt.behaviour) };
   const inputs: Partial<Record<BehaviourModelInput, number>> = {};

@@ -15,7 +15,9 @@ const apr = z.number().gt(0, 'must be above 0').max(1, 'must be at most 1 (100% 
 export const RateCardSchema = z
   .object({ A: apr, B: apr, C: apr, D: apr, E: apr })
   .strict()
-  .refine((r) => r.A <= r.B && r.B <= r.C && r.C <= r.D && r.D <= r.E, { message: 'rates must not fall from band A to band E (a riskier band never pays less)' });
+  .refine((r) => r.A <= r.B && r.B <= r.C && r.C <= r.D && r.D <= r.E, {
+    message: 'rates must not fall from band A to band E (a riskier band never pays less)',
+  });
 export type RateCard = z.infer<typeof RateCardSchema>;
 
 /**

@@ -20,21 +20,80 @@ const riskierLevel = (encoding: CategoryEncoding | undefined, level: string): bo
   encoding !== undefined && encodeCategory(encoding, level) > encoding.unseen;
 
 export const REASON_GROUPS: readonly ReasonGroup[] = [
-  { code: 'credit_score', features: ['fico_score'], text: 'Your credit score is lower than that of most applicants who repaid.', applies: (a) => a.ficoScore < 750 },
+  {
+    code: 'credit_score',
+    features: ['fico_score'],
+    text: 'Your credit score is lower than that of most applicants who repaid.',
+    applies: (a) => a.ficoScore < 750,
+  },
   { code: 'loan_size', features: ['loan_amount', 'loan_to_income', 'payment_to_income'], text: 'The amount asked for is high compared with your income.' },
-  { code: 'income', features: ['log_annual_income'], text: 'Your income is lower than that of most applicants who repaid.', applies: (a) => a.annualIncome < 100_000 },
+  {
+    code: 'income',
+    features: ['log_annual_income'],
+    text: 'Your income is lower than that of most applicants who repaid.',
+    applies: (a) => a.annualIncome < 100_000,
+  },
   { code: 'term', features: ['term_months'], text: 'A 60-month term carries more risk than a 36-month one.', applies: (a) => a.termMonths === 60 },
-  { code: 'debt_burden', features: ['dti', 'dti_missing', 'dti_after_loan'], text: 'Your existing debt payments take a large share of your income.', applies: (a) => effectiveDti(a) !== undefined },
+  {
+    code: 'debt_burden',
+    features: ['dti', 'dti_missing', 'dti_after_loan'],
+    text: 'Your existing debt payments take a large share of your income.',
+    applies: (a) => effectiveDti(a) !== undefined,
+  },
   { code: 'inquiries', features: ['inquiries_6m'], text: 'You have applied for credit in the last 6 months.', applies: (a) => a.inquiries6m > 0 },
-  { code: 'delinquencies', features: ['delinquencies_2y'], text: 'Your credit file shows late payments in the last 2 years.', applies: (a) => a.delinquencies2y > 0 },
-  { code: 'revolving_utilisation', features: ['revolving_utilisation', 'revolving_utilisation_missing'], text: 'Your credit card balances are high compared with their limits.', applies: (a) => a.revolvingUtilisation !== undefined && a.revolvingUtilisation >= 30 },
-  { code: 'revolving_balance', features: ['log_revolving_balance', 'revolving_balance_missing', 'revolving_balance_to_income'], text: 'Your revolving balances are high compared with your income.', applies: (a) => a.revolvingBalance !== undefined },
-  { code: 'accounts', features: ['open_accounts', 'total_accounts', 'total_accounts_missing', 'open_to_total_accounts'], text: 'The number or mix of your credit accounts.' },
-  { code: 'public_records', features: ['public_records'], text: 'Your credit file shows public records, such as a bankruptcy or judgment.', applies: (a) => a.publicRecords > 0 },
-  { code: 'employment', features: ['employment_years', 'employment_years_missing'], text: 'Your time in your current job is short.', applies: (a) => a.employmentYears !== undefined && a.employmentYears < 3 },
-  { code: 'home_ownership', features: ['home_ownership'], text: 'Your housing situation is linked with higher risk in our data.', applies: (a, spec) => riskierLevel(spec?.categories.homeOwnership, a.homeOwnership) },
-  { code: 'purpose', features: ['purpose'], text: 'Loans for this purpose are repaid less often.', applies: (a, spec) => riskierLevel(spec?.categories.purpose, a.purpose) },
-  { code: 'credit_history', features: ['credit_history_years', 'credit_history_years_missing'], text: 'Your credit history is short.', applies: (a) => a.creditHistoryYears !== undefined && a.creditHistoryYears < 5 },
+  {
+    code: 'delinquencies',
+    features: ['delinquencies_2y'],
+    text: 'Your credit file shows late payments in the last 2 years.',
+    applies: (a) => a.delinquencies2y > 0,
+  },
+  {
+    code: 'revolving_utilisation',
+    features: ['revolving_utilisation', 'revolving_utilisation_missing'],
+    text: 'Your credit card balances are high compared with their limits.',
+    applies: (a) => a.revolvingUtilisation !== undefined && a.revolvingUtilisation >= 30,
+  },
+  {
+    code: 'revolving_balance',
+    features: ['log_revolving_balance', 'revolving_balance_missing', 'revolving_balance_to_income'],
+    text: 'Your revolving balances are high compared with your income.',
+    applies: (a) => a.revolvingBalance !== undefined,
+  },
+  {
+    code: 'accounts',
+    features: ['open_accounts', 'total_accounts', 'total_accounts_missing', 'open_to_total_accounts'],
+    text: 'The number or mix of your credit accounts.',
+  },
+  {
+    code: 'public_records',
+    features: ['public_records'],
+    text: 'Your credit file shows public records, such as a bankruptcy or judgment.',
+    applies: (a) => a.publicRecords > 0,
+  },
+  {
+    code: 'employment',
+    features: ['employment_years', 'employment_years_missing'],
+    text: 'Your time in your current job is short.',
+    applies: (a) => a.employmentYears !== undefined && a.employmentYears < 3,
+  },
+  {
+    code: 'home_ownership',
+    features: ['home_ownership'],
+    text: 'Your housing situation is linked with higher risk in our data.',
+    applies: (a, spec) => riskierLevel(spec?.categories.homeOwnership, a.homeOwnership),
+  },
+  {
+    code: 'purpose',
+    features: ['purpose'],
+    text: 'Loans for this purpose are repaid less often.',
+    applies: (a, spec) => riskierLevel(spec?.categories.purpose, a.purpose),
+  },
+  {
+    code: 'credit_history',
+    features: ['credit_history_years', 'credit_history_years_missing'],
+    text: 'Your credit history is short.',
+    applies: (a) => a.creditHistoryYears !== undefined && a.creditHistoryYears < 5,
+  },
 ];
 
 export interface Reason {
@@ -48,7 +107,13 @@ export interface Reason {
  * The groups that raised the risk most, largest first (only positive pushes).
  * Features of the spec that no group names are reported under their own name.
  */
-export function topReasons(featureNames: readonly string[], byFeature: ArrayLike<number>, applicant?: Applicant, limit = 4, spec?: ApplicantFeatureSpec): Reason[] {
+export function topReasons(
+  featureNames: readonly string[],
+  byFeature: ArrayLike<number>,
+  applicant?: Applicant,
+  limit = 4,
+  spec?: ApplicantFeatureSpec,
+): Reason[] {
   const index = new Map(featureNames.map((name, i) => [name, i]));
   const covered = new Set<string>();
   const reasons: Reason[] = [];

@@ -3,7 +3,14 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BERKA_HEAD_COMPLETE_BEFORE, BERKA_HEAD_FILE, readBerkaLoans, readBerkaTransactions, readDistricts, type BerkaLoan } from '../data/berka.ts';
 import type { Transaction } from '../data/statement.ts';
-import { BEHAVIOUR_INPUT_SIGNS, BEHAVIOUR_MODEL_INPUTS, behaviourFeatures, behaviourModelInputs, type BehaviourFeatures, type BehaviourModelInput } from '../features/behaviour.ts';
+import {
+  BEHAVIOUR_INPUT_SIGNS,
+  BEHAVIOUR_MODEL_INPUTS,
+  behaviourFeatures,
+  behaviourModelInputs,
+  type BehaviourFeatures,
+  type BehaviourModelInput,
+} from '../features/behaviour.ts';
 import { mulberry32 } from '../forest/rng.ts';
 import { rocAuc, logLoss } from '../evaluation/metrics.ts';
 import { MANIFEST_FILE, ManifestSchema } from '../model/artefacts.ts';
@@ -65,7 +72,10 @@ export async function berkaSamples(dir = 'datasets/berka'): Promise<BerkaSample[
     readBerkaTransactions(join(dir, 'trans_1995_1998_for_1997_1998_loans.csv.gz')),
     readBerkaTransactions(join(dir, BERKA_HEAD_FILE)),
   ]);
-  const unemployment = [...districts.values()].map((d) => d.unemployment96).filter(Number.isFinite).sort((a, b) => a - b);
+  const unemployment = [...districts.values()]
+    .map((d) => d.unemployment96)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   const medianUnemployment = unemployment[unemployment.length >> 1];
   const samples: BerkaSample[] = [];
   for (const loan of loans) {
@@ -81,7 +91,14 @@ export async function berkaSamples(dir = 'datasets/berka'): Promise<BerkaSample[
       loan,
       // Read up to the cutoff: days after the file ends are unknown, not overdrawn.
       behaviour: behaviourFeatures(tx, new Date(cutoff), WINDOW_MONTHS),
-      bank: [loan.amount, loan.durationMonths, loan.payment, d.averageSalary, Number.isFinite(d.unemployment96) ? d.unemployment96 : medianUnemployment, d.entrepreneursPer1000],
+      bank: [
+        loan.amount,
+        loan.durationMonths,
+        loan.payment,
+        d.averageSalary,
+        Number.isFinite(d.unemployment96) ? d.unemployment96 : medianUnemployment,
+        d.entrepreneursPer1000,
+      ],
       cohort,
       historyMonths,
     });
@@ -111,7 +128,16 @@ export function fitRows(X: Float64Array, p: number, y: Uint8Array, rows: ArrayLi
 }
 
 /** The L2 penalty of L2_GRID with the lowest out-of-fold log loss (k-fold, stratified, `repeats` splits) on `rows`. */
-export function chooseL2(X: Float64Array, p: number, y: Uint8Array, rows: Uint32Array, spec: FitSpec, folds: number, repeats: number, seed: number): { l2: number; logLoss: Record<string, number> } {
+export function chooseL2(
+  X: Float64Array,
+  p: number,
+  y: Uint8Array,
+  rows: Uint32Array,
+  spec: FitSpec,
+  folds: number,
+  repeats: number,
+  seed: number,
+): { l2: number; logLoss: Record<string, number> } {
   const loss = new Map<number, number>();
   for (let r = 0; r < repeats; r++) {
     const parts = stratifiedFolds(y, rows, folds, seed + r);
@@ -165,7 +191,13 @@ export function repeatedOutOfFold(
 }
 
 /** Percentile bootstrap of a statistic of (y, predictions…), resampling loans with replacement. */
-export function bootstrap(y: Uint8Array, preds: Float64Array[], stat: (y: number[], ps: number[][]) => number, resamples: number, seed: number): { lo: number; hi: number } {
+export function bootstrap(
+  y: Uint8Array,
+  preds: Float64Array[],
+  stat: (y: number[], ps: number[][]) => number,
+  resamples: number,
+  seed: number,
+): { lo: number; hi: number } {
   const rng = mulberry32(seed);
   const n = y.length;
   const values: number[] = [];
@@ -173,7 +205,12 @@ export function bootstrap(y: Uint8Array, preds: Float64Array[], stat: (y: number
     const idx = Array.from({ length: n }, () => Math.floor(rng() * n));
     const yb = idx.map((i) => y[i]);
     if (yb.every((v) => v === yb[0])) continue;
-    values.push(stat(yb, preds.map((p) => idx.map((i) => p[i]))));
+    values.push(
+      stat(
+        yb,
+        preds.map((p) => idx.map((i) => p[i])),
+      ),
+    );
   }
   values.sort((a, b) => a - b);
   return { lo: values[Math.floor(values.length * 0.025)], hi: values[Math.ceil(values.length * 0.975) - 1] };
@@ -217,7 +254,10 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
   const sets = {
     bank: { rows: withCohort(samples.map((s) => s.bank)), spec: spec(bankSigns) },
     behaviour: { rows: withCohort(inputs.map((x) => BEHAVIOUR_MODEL_INPUTS.map((k) => x[k]))), spec: spec(behaviourSigns) },
-    both: { rows: withCohort(samples.map((s, i) => [...s.bank, ...BEHAVIOUR_MODEL_INPUTS.map((k) => inputs[i][k])])), spec: spec([...bankSigns, ...behaviourSigns]) },
+    both: {
+      rows: withCohort(samples.map((s, i) => [...s.bank, ...BEHAVIOUR_MODEL_INPUTS.map((k) => inputs[i][k])])),
+      spec: spec([...bankSigns, ...behaviourSigns]),
+    },
     answers: { rows: withCohort(inputs.map((x) => ANSWERS_INPUTS.map((k) => x[k]))), spec: spec(answersSigns) },
   };
   const oofRuns = Object.fromEntries(
@@ -235,7 +275,10 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
   const product = oof.bank.map((b, i) => sigmoid(logit(b) + limitEvidence(evidence(oof.behaviour, i), 1)));
   const productAnswers = oof.bank.map((b, i) => sigmoid(logit(b) + limitEvidence(evidence(oof.answers, i), SELF_REPORTED_WEIGHT)));
 
-  const auc = (p: Float64Array, yy = y, s = seed) => ({ rocAuc: round(rocAuc(yy, p)), ci95: mapCi(bootstrap(yy, [p], (yb, [pb]) => rocAuc(yb, pb), resamples, s)) });
+  const auc = (p: Float64Array, yy = y, s = seed) => ({
+    rocAuc: round(rocAuc(yy, p)),
+    ci95: mapCi(bootstrap(yy, [p], (yb, [pb]) => rocAuc(yb, pb), resamples, s)),
+  });
   const gain = (a: Float64Array, b: Float64Array, yy = y, s = seed + 1) => ({
     gainOverBank: round(rocAuc(yy, a) - rocAuc(yy, b)),
     gainCi95: mapCi(bootstrap(yy, [a, b], (yb, [pa, pb]) => rocAuc(yb, pa) - rocAuc(yb, pb), resamples, s)),
@@ -267,7 +310,12 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
       loans: samples.length,
       bad: y.reduce((s, v) => s + v, 0),
       cohorts: {
-        '1997-98': { loans: count('1997-98'), bad: badIn('1997-98'), baseRate: round(cohortRate['1997-98']), history: 'every transaction of the 12 months before the loan date' },
+        '1997-98': {
+          loans: count('1997-98'),
+          bad: badIn('1997-98'),
+          baseRate: round(cohortRate['1997-98']),
+          history: 'every transaction of the 12 months before the loan date',
+        },
         '1993-94': {
           loans: count('1993-94'),
           bad: badIn('1993-94'),
@@ -300,12 +348,34 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
       oddsFactor: 3,
       selfReportedWeight: SELF_REPORTED_WEIGHT,
       loansAtCap: round(inSampleEvidence.filter((e) => Math.abs(e) > EVIDENCE_CAP).length / inSampleEvidence.length),
-      loansAtCapBad: round(inSampleEvidence.filter((e, i) => e > EVIDENCE_CAP && y[i]).length / Math.max(1, y.reduce((s, v) => s + v, 0))),
+      loansAtCapBad: round(
+        inSampleEvidence.filter((e, i) => e > EVIDENCE_CAP && y[i]).length /
+          Math.max(
+            1,
+            y.reduce((s, v) => s + v, 0),
+          ),
+      ),
     },
     /** Evidence (log-odds) of the shipped answers model, as self-reported answers. */
     answersExamples: {
-      noMonthOverdrawn: round(limitEvidence(logisticLogit(answersModel, ANSWERS_INPUTS.map((k) => (k === 'episodesBelowZero' ? 0 : 0.1))) - logit(baseRate), SELF_REPORTED_WEIGHT)),
-      oneMonthOverdrawn: round(limitEvidence(logisticLogit(answersModel, ANSWERS_INPUTS.map((k) => (k === 'episodesBelowZero' ? 1 : 0.1))) - logit(baseRate), SELF_REPORTED_WEIGHT)),
+      noMonthOverdrawn: round(
+        limitEvidence(
+          logisticLogit(
+            answersModel,
+            ANSWERS_INPUTS.map((k) => (k === 'episodesBelowZero' ? 0 : 0.1)),
+          ) - logit(baseRate),
+          SELF_REPORTED_WEIGHT,
+        ),
+      ),
+      oneMonthOverdrawn: round(
+        limitEvidence(
+          logisticLogit(
+            answersModel,
+            ANSWERS_INPUTS.map((k) => (k === 'episodesBelowZero' ? 1 : 0.1)),
+          ) - logit(baseRate),
+          SELF_REPORTED_WEIGHT,
+        ),
+      ),
     },
     bankOnly: auc(oof.bank),
     behaviourOnly: auc(oof.behaviour),
@@ -342,7 +412,10 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
   writeFileSync(join(dirOut, 'model.json'), `${JSON.stringify(artefact, null, 1)}\n`);
   writeFileSync(join(dirOut, 'metrics.json'), `${JSON.stringify({ version, ...metrics }, null, 1)}\n`);
   const perUnit = (m: LogisticModel, names: readonly BehaviourModelInput[]) => m.coefficients.map((c, j) => [names[j], c / m.scales[j]] as const);
-  writeFileSync(join(dirOut, 'MODEL_CARD.md'), behaviourCard(version, metrics, perUnit(statementModel, BEHAVIOUR_MODEL_INPUTS), perUnit(answersModel, ANSWERS_INPUTS)));
+  writeFileSync(
+    join(dirOut, 'MODEL_CARD.md'),
+    behaviourCard(version, metrics, perUnit(statementModel, BEHAVIOUR_MODEL_INPUTS), perUnit(answersModel, ANSWERS_INPUTS)),
+  );
   const manifestPath = join(out, MANIFEST_FILE);
   if (existsSync(manifestPath)) {
     // Only the behaviour field changes: the rest is read fresh and kept as it is.
@@ -357,10 +430,12 @@ export async function trainBehaviourModel(options: BehaviourTrainOptions = {}) {
 type Metrics = Awaited<ReturnType<typeof trainBehaviourModel>>['metrics'];
 
 function behaviourCard(version: string, m: Metrics, statement: (readonly [string, number])[], answers: (readonly [string, number])[]): string {
-  const row = (name: string, b: { rocAuc: number; ci95: [number, number] }) => `| ${name} | ${b.rocAuc.toFixed(3)} | ${b.ci95[0].toFixed(3)} – ${b.ci95[1].toFixed(3)} |`;
+  const row = (name: string, b: { rocAuc: number; ci95: [number, number] }) =>
+    `| ${name} | ${b.rocAuc.toFixed(3)} | ${b.ci95[0].toFixed(3)} – ${b.ci95[1].toFixed(3)} |`;
   const ci = (b: { rocAuc: number; ci95: [number, number] }) => `${b.rocAuc.toFixed(3)} [${b.ci95[0].toFixed(3)}–${b.ci95[1].toFixed(3)}]`;
   const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
-  const gainLine = (g: { gainOverBank: number; gainCi95: [number, number] }) => `${signed(g.gainOverBank)} ROC-AUC (95% interval ${signed(g.gainCi95[0])} to ${signed(g.gainCi95[1])})`;
+  const gainLine = (g: { gainOverBank: number; gainCi95: [number, number] }) =>
+    `${signed(g.gainOverBank)} ROC-AUC (95% interval ${signed(g.gainCi95[0])} to ${signed(g.gainCi95[1])})`;
   const signWord = (s: number) => (s > 0 ? 'may only raise the risk (+)' : s < 0 ? 'may only lower the risk (−)' : 'free (direction not settled)');
   const coefficient = ([name, c]: readonly [string, number]) =>
     `| \`${name}\` | ${signWord(m.signs[name as BehaviourModelInput])} | ${c === 0 ? '0 (held at zero by its sign)' : `${c > 0 ? '+' : ''}${c.toPrecision(3)}`} |`;
@@ -372,13 +447,15 @@ function behaviourCard(version: string, m: Metrics, statement: (readonly [string
   return [
     `# Model card: ${version}`,
     '',
-    'Behavioural evidence from a bank account: how the money coming in and going out of an applicant\'s account in the 12 months before the application relates to default. It is added to the bureau PD as log-odds evidence (src/model/behaviour-model.ts), within the limits below.',
+    "Behavioural evidence from a bank account: how the money coming in and going out of an applicant's account in the 12 months before the application relates to default. It is added to the bureau PD as log-odds evidence (src/model/behaviour-model.ts), within the limits below.",
     '',
     '## Data',
     `PKDD'99 Czech bank data ("Berka"): ${m.data.loans} loans, ${m.data.bad} bad (status B or D), every loan whose account history before the loan is available here:`,
     `- ${c['1997-98'].loans} loans granted in 1997–98 (${c['1997-98'].bad} bad, ${pct(c['1997-98'].baseRate)}): ${c['1997-98'].history}.`,
     `- ${c['1993-94'].loans} loans granted in 1993–94 (${c['1993-94'].bad} bad, ${pct(c['1993-94'].baseRate)}): ${c['1993-94'].history}. The other early loans have less than that, and the loans of 1995–96 have no transactions in the files here.`,
-    '- The two groups differ in bad rate (the early loans had longer to go bad) and in how much history they show, so every model below has a cohort indicator, fitted without penalty. The shipped model is the 1997–98 cohort\'s (a full window up to the loan date, as a statement at run time), with its base rate ' + pct(m.data.baseRate) + ' as the neutral point.',
+    "- The two groups differ in bad rate (the early loans had longer to go bad) and in how much history they show, so every model below has a cohort indicator, fitted without penalty. The shipped model is the 1997–98 cohort's (a full window up to the loan date, as a statement at run time), with its base rate " +
+      pct(m.data.baseRate) +
+      ' as the neutral point.',
     '- Amounts are in Czech crowns of the 1990s, so the model uses only scale-free inputs (shares, ratios, counts), each held to a stated range (src/features/behaviour.ts).',
     '',
     '## Inputs, their signs and coefficients',
@@ -392,19 +469,19 @@ function behaviourCard(version: string, m: Metrics, statement: (readonly [string
     '|---|---|---|',
     ...answers.map(coefficient),
     '',
-    `Months overdrawn (an answer) is read as \`episodesBelowZero\` (the times the account went overdrawn). One spell can run over more than one month, so this reads an answer as at least as risky as the same account\'s statement would be; and one month already reaches the cap. As self-reported answers (savings rate 10%): no month overdrawn multiplies the odds by ${Math.exp(m.answersExamples.noMonthOverdrawn).toFixed(2)}, one month by ${Math.exp(m.answersExamples.oneMonthOverdrawn).toFixed(2)}.`,
+    `Months overdrawn (an answer) is read as \`episodesBelowZero\` (the times the account went overdrawn). One spell can run over more than one month, so this reads an answer as at least as risky as the same account's statement would be; and one month already reaches the cap. As self-reported answers (savings rate 10%): no month overdrawn multiplies the odds by ${Math.exp(m.answersExamples.noMonthOverdrawn).toFixed(2)}, one month by ${Math.exp(m.answersExamples.oneMonthOverdrawn).toFixed(2)}.`,
     '',
     '## Regularisation',
     `Ridge (L2) on standardised coefficients, its strength chosen by cross-validation, not by hand: from {${m.regularisation.grid.join(', ')}}, the one with the lowest out-of-fold log loss (5 × repeated stratified 5-fold). Chosen: ${m.regularisation.statement.l2} for the statement model, ${m.regularisation.answers.l2} for the answers model. In the figures below the choice is nested inside each outer training part (statement model: median ${m.regularisation.nested.behaviour.median}, range ${m.regularisation.nested.behaviour.min}–${m.regularisation.nested.behaviour.max}).`,
-    ...[m.regularisation.statement, m.regularisation.answers].some((r) => r.l2 === m.regularisation.grid[0])
+    ...([m.regularisation.statement, m.regularisation.answers].some((r) => r.l2 === m.regularisation.grid[0])
       ? [
           '',
           `A choice at the grid's lowest penalty means the data cannot bound a coefficient: ${m.data.rareSignals.episodesBelowZero.loans} accounts went overdrawn in their window and ${m.data.rareSignals.episodesBelowZero.bad} of those loans went bad (penalty charges: ${m.data.rareSignals.penaltyCharges.loans} accounts, ${m.data.rareSignals.penaltyCharges.bad} bad), so the less the penalty the better the fit, without end. What bounds the evidence there is the grid's floor and, in a decision, the cap.`,
         ]
-      : [],
+      : []),
     '',
     '## Limits on the evidence (src/model/behaviour-model.ts, applied in `behaviourEvidence`)',
-    `- **Cap**: whatever the model says, the evidence moves the odds of default by at most a factor of 3 either way (|Δ log-odds| ≤ ln 3 = ${EVIDENCE_CAP.toFixed(3)}). From a bureau PD of 16.9%, a statement can take it to between ${pct(oddsTimes(1 / 3))} and ${pct(oddsTimes(3))}. The model rests on ${m.data.bad} bad loans of one bank in the 1990s: it may adjust the credit file\'s evidence, not overrule it. On these loans the model\'s evidence reached the cap for ${pct(m.limits.loansAtCap)} of loans (raising the risk for ${pct(m.limits.loansAtCapBad)} of the bad ones).`,
+    `- **Cap**: whatever the model says, the evidence moves the odds of default by at most a factor of 3 either way (|Δ log-odds| ≤ ln 3 = ${EVIDENCE_CAP.toFixed(3)}). From a bureau PD of 16.9%, a statement can take it to between ${pct(oddsTimes(1 / 3))} and ${pct(oddsTimes(3))}. The model rests on ${m.data.bad} bad loans of one bank in the 1990s: it may adjust the credit file's evidence, not overrule it. On these loans the model's evidence reached the cap for ${pct(m.limits.loansAtCap)} of loans (raising the risk for ${pct(m.limits.loansAtCapBad)} of the bad ones).`,
     `- **Self-reported answers** (money in, money out, savings, months overdrawn) count at ${m.limits.selfReportedWeight} of the weight of the same figures read from a statement the server parsed, after the cap: at most ×${answersMax.toFixed(2)} or ÷${answersMax.toFixed(2)} on the odds (16.9% → ${pct(oddsTimes(1 / answersMax))} to ${pct(oddsTimes(answersMax))}). The factor is a stated prior, not a measurement (no data set here pairs answers with statements): the lender cannot check an answer and the applicant knows which answers help, so half of what an answer seems to say is taken as signal (a reliability of 0.5, which under classical measurement error attenuates a coefficient by that factor).`,
     '',
     '## How well it predicts (cross-validated, with 95% bootstrap intervals)',
@@ -425,12 +502,12 @@ function behaviourCard(version: string, m: Metrics, statement: (readonly [string
     '',
     `The ${m.loans1997to98.loans} loans of 1997–98 alone (the same out-of-fold predictions): bank ${ci(m.loans1997to98.bankOnly)}, behaviour ${ci(m.loans1997to98.behaviourOnly)}, both ${ci(m.loans1997to98.bankPlusBehaviour)}, gain ${gainLine(m.loans1997to98.bankPlusBehaviour)}; capped evidence ${gainLine(m.loans1997to98.bankPlusCappedEvidence)}.`,
     '',
-    `Combination rule checked on these loans: adding the behavioural model\'s log-odds evidence to the bank-only model gives ROC-AUC ${m.combinationRule.additive.rocAuc.toFixed(3)} and log loss ${m.combinationRule.additive.logLoss.toFixed(3)} (capped: ${m.combinationRule.additiveCapped.rocAuc.toFixed(3)} and ${m.combinationRule.additiveCapped.logLoss.toFixed(3)}); one joint model gives ${m.combinationRule.joint.rocAuc.toFixed(3)} and ${m.combinationRule.joint.logLoss.toFixed(3)}. On these loans the cap costs some of what the model finds; it stays, because those strongest signals rest on the fewest cases. The rule assumes that, given the outcome, the two sources are independent; no data set here has both LendingClub bureau inputs and transactions, so that assumption could only be checked with the bank\'s own inputs.`,
+    `Combination rule checked on these loans: adding the behavioural model's log-odds evidence to the bank-only model gives ROC-AUC ${m.combinationRule.additive.rocAuc.toFixed(3)} and log loss ${m.combinationRule.additive.logLoss.toFixed(3)} (capped: ${m.combinationRule.additiveCapped.rocAuc.toFixed(3)} and ${m.combinationRule.additiveCapped.logLoss.toFixed(3)}); one joint model gives ${m.combinationRule.joint.rocAuc.toFixed(3)} and ${m.combinationRule.joint.logLoss.toFixed(3)}. On these loans the cap costs some of what the model finds; it stays, because those strongest signals rest on the fewest cases. The rule assumes that, given the outcome, the two sources are independent; no data set here has both LendingClub bureau inputs and transactions, so that assumption could only be checked with the bank's own inputs.`,
     '',
     '## Limits',
     `- The sample is small (${m.data.bad} bad loans): every figure above has a wide interval; treat the evidence as a modest adjustment, not a verdict — which is what the cap enforces.`,
     '- Overdraft, days overdrawn and penalty charges are seen in a handful of accounts, almost all of them bad loans: the data say they are strong signals, but the strength is estimated from few cases, hence the penalty, the signs and the cap.',
-    '- The early loans\' windows stop at the end of the partial transaction file, up to 9 months before some loan dates: their behaviour is older and shorter than a statement\'s, which tends to weaken, not invent, the signals.',
+    "- The early loans' windows stop at the end of the partial transaction file, up to 9 months before some loan dates: their behaviour is older and shorter than a statement's, which tends to weaken, not invent, the signals.",
     '- One Czech bank in the 1990s; spending categories are read from transaction descriptions, which vary between banks.',
     '- Social-media signals are not used, on purpose: they are unreliable, easy to game, and a fair-lending risk (they proxy for protected characteristics).',
     '',

@@ -16,4 +16,3 @@ export function fitPlatt(p: ArrayLike<number>, y: ArrayLike<number>, fittedOn: s
   const b = model.intercept - a * model.means[0];
   return { method: 'platt', a, b, eps: EPS, fittedOn };
 }
-

@@ -29,7 +29,10 @@ const MONOTONE_FORM = 'COLUMN=+1, COLUMN=-1 or COLUMN=0, comma-separated';
 /** `--monotone age=-1,dti=+1` → { age: -1, dti: 1 }; every bad entry is named in its own message. */
 const MonotoneSchema = z.string().transform((text, ctx) => {
   const out: Record<string, Direction> = {};
-  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
   if (entries.length === 0) fail(`give ${MONOTONE_FORM}`);
   for (const entry of entries) {
@@ -48,10 +51,25 @@ const MonotoneSchema = z.string().transform((text, ctx) => {
 const ArgsSchema = z
   .object({
     data: z.string().min(1).default(DEFAULT_TRAIN_OPTIONS.data),
-    seed: z.coerce.number().int().min(0).max(2 ** 32 - 1).default(DEFAULT_TRAIN_OPTIONS.seed),
+    seed: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(DEFAULT_TRAIN_OPTIONS.seed),
     target: z.string().min(1).optional(),
     bad: z.string().optional(),
-    exclude: z.string().optional().transform((s) => (s ? s.split(',').map((c) => c.trim()).filter(Boolean) : [])),
+    exclude: z
+      .string()
+      .optional()
+      .transform((s) =>
+        s
+          ? s
+              .split(',')
+              .map((c) => c.trim())
+              .filter(Boolean)
+          : [],
+      ),
     monotone: MonotoneSchema.optional(),
     format: z.enum(['auto', 'lendingclub', 'generic']).default('auto'),
     split: z.enum(SPLITS).optional(),
@@ -68,7 +86,10 @@ const ArgsSchema = z
   });
 
 function progressBar(): Progress & { stop(): void } {
-  const bar = new SingleBar({ format: ' {stage} |{bar}| {value}/{total} | {duration_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: ' {stage} |{bar}| {value}/{total} | {duration_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 },
+    Presets.shades_classic,
+  );
   let active = false;
   return {
     stage(name: Stage, total?: number) {
@@ -95,7 +116,9 @@ function progressBar(): Progress & { stop(): void } {
 }
 
 const ColumnNotesSchema = z.array(z.object({ name: z.string(), reason: z.string() })).catch([]);
-const DataNotesSchema = z.object({ excludedColumns: ColumnNotesSchema.default([]), droppedColumns: ColumnNotesSchema.default([]) }).catch({ excludedColumns: [], droppedColumns: [] });
+const DataNotesSchema = z
+  .object({ excludedColumns: ColumnNotesSchema.default([]), droppedColumns: ColumnNotesSchema.default([]) })
+  .catch({ excludedColumns: [], droppedColumns: [] });
 
 /** The columns of the file that are not features, and why (from metrics.json's `data`). */
 function unusedColumnsText(data: unknown): string {
@@ -111,10 +134,21 @@ const progress = progressBar();
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      data: { type: 'string' }, seed: { type: 'string' }, target: { type: 'string' }, bad: { type: 'string' },
-      exclude: { type: 'string' }, monotone: { type: 'string' }, format: { type: 'string' }, split: { type: 'string' }, 'test-fraction': { type: 'string' },
-      grid: { type: 'string' }, folds: { type: 'string' }, workers: { type: 'string' }, out: { type: 'string' },
-      'no-promote': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      data: { type: 'string' },
+      seed: { type: 'string' },
+      target: { type: 'string' },
+      bad: { type: 'string' },
+      exclude: { type: 'string' },
+      monotone: { type: 'string' },
+      format: { type: 'string' },
+      split: { type: 'string' },
+      'test-fraction': { type: 'string' },
+      grid: { type: 'string' },
+      folds: { type: 'string' },
+      workers: { type: 'string' },
+      out: { type: 'string' },
+      'no-promote': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -132,8 +166,19 @@ async function main(): Promise<void> {
   const a = parsed.data;
   const result = await trainModel(
     {
-      data: a.data, seed: a.seed, target: a.target, bad: a.bad, exclude: a.exclude, format: a.format, split: a.split,
-      testFraction: a['test-fraction'], grid: a.grid, folds: a.folds, workers: a.workers, out: a.out, promote: !a['no-promote'],
+      data: a.data,
+      seed: a.seed,
+      target: a.target,
+      bad: a.bad,
+      exclude: a.exclude,
+      format: a.format,
+      split: a.split,
+      testFraction: a['test-fraction'],
+      grid: a.grid,
+      folds: a.folds,
+      workers: a.workers,
+      out: a.out,
+      promote: !a['no-promote'],
       ...(a.monotone ? { monotone: a.monotone } : {}),
     },
     progress,

@@ -64,7 +64,9 @@ export async function fileSha256(path: string): Promise<string> {
 /** Fails with a one-line `--data: …` message when the file cannot be a CSV to train on. */
 async function checkDataFile(file: string): Promise<void> {
   const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(error.code === 'ENOENT' || error.code === 'ENOTDIR' ? `--data: no such file: ${file}` : `--data: cannot read ${file} (${error.code ?? error.message})`);
+    throw new Error(
+      error.code === 'ENOENT' || error.code === 'ENOTDIR' ? `--data: no such file: ${file}` : `--data: cannot read ${file} (${error.code ?? error.message})`,
+    );
   });
   if (info.isDirectory()) throw new Error(`--data: ${file} is a directory, not a CSV file`);
   await access(file, constants.R_OK).catch(() => {
@@ -90,7 +92,9 @@ export async function loadTrainingSet(file: string, options: LoadOptions): Promi
       else throw new Error(`${basename(file)} is not a LendingClub file: give --target COLUMN and --bad VALUE`);
     }
     if (format === 'lendingclub' && (options.exclude?.length ?? 0) > 0) {
-      throw new Error('--exclude: a LendingClub file is read as applicants\' answers, whose features are fixed; --exclude is for other CSVs (with --target and --bad)');
+      throw new Error(
+        "--exclude: a LendingClub file is read as applicants' answers, whose features are fixed; --exclude is for other CSVs (with --target and --bad)",
+      );
     }
     return await (format === 'lendingclub' ? loadLendingClub(file) : loadGeneric(file, options));
   } catch (error) {
@@ -133,7 +137,11 @@ async function loadLendingClub(file: string): Promise<TrainingSet> {
     },
     y,
     applicants,
-    fitSpec: (rows) => fitApplicantSpec(Array.from(rows, (r) => applicants[r]), Array.from(rows, (r) => y[r])),
+    fitSpec: (rows) =>
+      fitApplicantSpec(
+        Array.from(rows, (r) => applicants[r]),
+        Array.from(rows, (r) => y[r]),
+      ),
     vectorise: (spec) => {
       if (spec.kind !== 'applicant') throw new Error('applicant data needs an applicant feature spec');
       const X = new Float64Array(applicants.length * F);
@@ -169,7 +177,8 @@ async function loadGeneric(file: string, options: LoadOptions): Promise<Training
       header = Object.keys(record);
       if (!(target in record)) throw new Error(`--target: column "${target}" is not in ${basename(file)} (columns: ${header.join(', ')})`);
       const unknown = (options.exclude ?? []).filter((c) => !(c in record));
-      if (unknown.length > 0) throw new Error(`--exclude: ${unknown.map((c) => `"${c}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a column of ${basename(file)}`);
+      if (unknown.length > 0)
+        throw new Error(`--exclude: ${unknown.map((c) => `"${c}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a column of ${basename(file)}`);
     }
     if (record[target].trim() === '') {
       missingTarget++;
@@ -202,7 +211,11 @@ async function loadGeneric(file: string, options: LoadOptions): Promise<Training
     source,
     y,
     fitSpec: (rows) => {
-      const spec = fitGenericSpec(Array.from(rows, (r) => records[r]), Array.from(rows, (r) => y[r]), { target, bad, exclude: options.exclude });
+      const spec = fitGenericSpec(
+        Array.from(rows, (r) => records[r]),
+        Array.from(rows, (r) => y[r]),
+        { target, bad, exclude: options.exclude },
+      );
       const byRule = (d: ColumnNote) => d.reason === EXCLUDED_REASON || d.reason === LEAKAGE_REASON;
       source.excludedColumns = spec.dropped.filter(byRule);
       source.droppedColumns = spec.dropped.filter((d) => !byRule(d));

@@ -22,13 +22,7 @@ export interface LogisticOptions {
 }
 
 /** Fits on a row-major matrix X (nRows × nFeatures), optionally only on `rows`. */
-export function fitLogistic(
-  X: Float64Array,
-  y: ArrayLike<number>,
-  nFeatures: number,
-  rows: ArrayLike<number>,
-  options: LogisticOptions = {},
-): LogisticModel {
+export function fitLogistic(X: Float64Array, y: ArrayLike<number>, nFeatures: number, rows: ArrayLike<number>, options: LogisticOptions = {}): LogisticModel {
   const { l2 = 1, maxIterations = 50, tolerance = 1e-9, signs, penaltyFactors } = options;
   const n = rows.length;
   const p = nFeatures;
@@ -128,4 +122,3 @@ export function fitLogistic(
   }
   return { means, scales, coefficients: Array.from(beta.subarray(1)), intercept: beta[0], l2, iterations };
 }
-

@@ -68,8 +68,7 @@ export interface TrainResult {
 }
 
 const round = (v: number, digits = 6) => Math.round(v * 10 ** digits) / 10 ** digits;
-const roundAll = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) as T;
+const roundAll = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) as T;
 
 /** Share of the training part (its newest rows, for time-ordered files) the families compete on. */
 export const VALIDATION_SHARE = 0.2;
@@ -103,7 +102,8 @@ export function monotoneDirections(set: Pick<TrainingSet, 'kind'>, spec: Feature
   for (const [name, d] of Object.entries(declared)) {
     const at = features.indexOf(name);
     if (at < 0) throw new Error(`--monotone: "${name}" is not a feature of this model; features: ${features.join(', ')}`);
-    if (categorical.has(name) && d !== 0) throw new Error(`--monotone: "${name}" is a categorical column (encoded by its bad rate): it has no direction to declare`);
+    if (categorical.has(name) && d !== 0)
+      throw new Error(`--monotone: "${name}" is a categorical column (encoded by its bad rate): it has no direction to declare`);
     directions[at] = d;
   }
   return directions;
@@ -180,7 +180,15 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
     const schedule = halvingSchedule(fit.length, settings, DEFAULT_HALVING);
     progress.stage('search', schedule.reduce((s, r) => s + r.keep, 0) * options.folds * Math.max(...grid.nTrees));
     const search = await gridSearch({
-      pool, y: set.y, rows: fit, prepare, grid, folds: options.folds, seed: options.seed, monotone: directions, halving: DEFAULT_HALVING,
+      pool,
+      y: set.y,
+      rows: fit,
+      prepare,
+      grid,
+      folds: options.folds,
+      seed: options.seed,
+      monotone: directions,
+      halving: DEFAULT_HALVING,
       onProgress: (done) => progress.tick(done),
     });
     lap('searchSeconds', t2);
@@ -193,11 +201,17 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
     pool.load(selection.data);
     const validRows = sharedRows(valid);
     const fitShared = sharedRows(fit);
-    const boosted = await pool.boost(configs.map((params) => ({ params, rows: fitShared, validRows })), (done) => progress.tick(done));
+    const boosted = await pool.boost(
+      configs.map((params) => ({ params, rows: fitShared, validRows })),
+      (done) => progress.tick(done),
+    );
     const yValid = Array.from(valid, (r) => set.y[r]);
     const boostTried = boosted.map((b, i) => {
       const trees = assembleForest(b.trees, nFeatures, 'boosting', b.base);
-      const auc = rocAuc(yValid, Float64Array.from(valid, (r) => treeLogit(trees, selection.X, r * nFeatures)));
+      const auc = rocAuc(
+        yValid,
+        Float64Array.from(valid, (r) => treeLogit(trees, selection.X, r * nFeatures)),
+      );
       return { params: configs[i], rounds: b.rounds, validAuc: auc, secondsPerRound: b.secondsPerRound, trees };
     });
     const bestBoost = boostTried.reduce((b, t) => (t.validAuc > b.validAuc + 1e-12 ? t : b));
@@ -224,7 +238,11 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
     const calibrations = Object.fromEntries(
       (Object.keys(validLogits) as Champion[]).map((name) => [
         name,
-        fitPlatt(Array.from(validLogits[name], sigmoid), yValid, `the ${name} model's predictions on ${newest} ${pct(VALIDATION_SHARE)} of the training rows (${valid.length.toLocaleString('en')}), from a model fitted on the other training rows`),
+        fitPlatt(
+          Array.from(validLogits[name], sigmoid),
+          yValid,
+          `the ${name} model's predictions on ${newest} ${pct(VALIDATION_SHARE)} of the training rows (${valid.length.toLocaleString('en')}), from a model fitted on the other training rows`,
+        ),
       ]),
     ) as Record<Champion, Calibration>;
 
@@ -233,7 +251,9 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
     pool.load(final.data);
     const scale = train.length / fit.length;
     const trainShared = sharedRows(train);
-    const [boostedFinal] = await pool.boost([{ params: { ...bestBoost.params, nRounds: Math.max(1, Math.round(bestBoost.rounds * scale)), earlyStoppingRounds: 0 }, rows: trainShared }]);
+    const [boostedFinal] = await pool.boost([
+      { params: { ...bestBoost.params, nRounds: Math.max(1, Math.round(bestBoost.rounds * scale)), earlyStoppingRounds: 0 }, rows: trainShared },
+    ]);
     const fitted: Fitted = {
       forest: await trainForest(final.data, search.best.params, { pool, rows: trainShared, onTree: (d) => progress.tick(search.best.params.nTrees + d) }),
       boosting: assembleForest(boostedFinal.trees, nFeatures, 'boosting', boostedFinal.base),
@@ -291,7 +311,13 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
     const baselineJson = { kind: 'logistic-regression' as const, features: final.spec.features, model: fitted.logistic };
     const hash = createHash('sha256');
     for (const part of [scorer, treesJson ?? null, featuresJson, calibration, baselineJson]) hash.update(JSON.stringify(part));
-    const prefix = set.kind === 'applicant' ? 'pd' : set.source.file.replace(/\.(csv|gz)+$/g, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+    const prefix =
+      set.kind === 'applicant'
+        ? 'pd'
+        : set.source.file
+            .replace(/\.(csv|gz)+$/g, '')
+            .replace(/[^a-z0-9]+/gi, '-')
+            .toLowerCase();
     const short = { forest: 'rf', boosting: 'gb', logistic: 'lr', blend: 'blend' }[name];
     const version = `${prefix}-${short}-${hash.digest('hex').slice(0, 10)}`;
     const dir = join(options.out, version);
@@ -309,7 +335,12 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
       data: {
         ...set.source,
         split: {
-          kind: splitKind, testFraction: options.testFraction, trainRows: train.length, testRows: test.length, trainBadRate: round(trainBad), testBadRate: round(testBad),
+          kind: splitKind,
+          testFraction: options.testFraction,
+          trainRows: train.length,
+          testRows: test.length,
+          trainBadRate: round(trainBad),
+          testBadRate: round(testBad),
           validation: { share: VALIDATION_SHARE, rows: valid.length, badRate: round(validBad), newest: splitKind !== 'random' },
         },
       },
@@ -320,12 +351,22 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
         grid,
         halving: search.rounds,
         best: { params: reportParams(search.best.params), meanAuc: round(search.best.meanAuc), sdAuc: round(search.best.sdAuc) },
-        points: search.points.map((p) => ({ params: reportParams(p.params), meanAuc: round(p.meanAuc), sdAuc: round(p.sdAuc), foldAuc: p.foldAuc.map((a) => round(a)) })),
+        points: search.points.map((p) => ({
+          params: reportParams(p.params),
+          meanAuc: round(p.meanAuc),
+          sdAuc: round(p.sdAuc),
+          foldAuc: p.foldAuc.map((a) => round(a)),
+        })),
       },
       boosting: {
         grid: boostGrid,
         best: { params: reportParams(bestBoost.params), rounds: bestBoost.rounds, finalRounds: boostedFinal.rounds, validAuc: round(bestBoost.validAuc) },
-        tried: boostTried.map((t) => ({ params: reportParams(t.params), rounds: t.rounds, validAuc: round(t.validAuc), secondsPerRound: round(t.secondsPerRound, 5) })),
+        tried: boostTried.map((t) => ({
+          params: reportParams(t.params),
+          rounds: t.rounds,
+          validAuc: round(t.validAuc),
+          secondsPerRound: round(t.secondsPerRound, 5),
+        })),
       },
       forest: { params: reportParams(search.best.params), trees: fitted.forest.roots.length, nodes: nodeCount(fitted.forest) },
       selection: {
@@ -333,7 +374,12 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
         blend: { treeFamily: blend.treeFamily, treeWeight: blend.treeWeight },
         champion: name,
       },
-      champion: { name, treeWeight: scorer.treeWeight, logisticWeight: scorer.logisticWeight, ...(shippedTrees ? { trees: { kind: shippedTrees.kind, count: shippedTrees.roots.length, nodes: nodeCount(shippedTrees) } } : {}) },
+      champion: {
+        name,
+        treeWeight: scorer.treeWeight,
+        logisticWeight: scorer.logisticWeight,
+        ...(shippedTrees ? { trees: { kind: shippedTrees.kind, count: shippedTrees.roots.length, nodes: nodeCount(shippedTrees) } } : {}),
+      },
       calibration,
       policy: { cutoffs: DEFAULT_CUTOFFS, confusionThreshold: cutoff },
       test: {
@@ -342,7 +388,13 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
         candidates: Object.fromEntries(names.map((n) => [n, candidateReport(n)])) as Record<Champion, ReturnType<typeof candidateReport>>,
         ...(benchmark ? { benchmark } : {}),
       },
-      dependence: dependence.map((c) => ({ input: c.input, direction: c.direction, ...(c.monotone !== undefined ? { monotone: c.monotone } : {}), from: round(c.points[0].pd), to: round(c.points[c.points.length - 1].pd) })),
+      dependence: dependence.map((c) => ({
+        input: c.input,
+        direction: c.direction,
+        ...(c.monotone !== undefined ? { monotone: c.monotone } : {}),
+        from: round(c.points[0].pd),
+        to: round(c.points[c.points.length - 1].pd),
+      })),
       timing,
     };
 

@@ -32,8 +32,7 @@ export function holdoutSplit(y: ArrayLike<number>, testFraction: number, kind: S
 }
 
 function checkHoldout(y: ArrayLike<number>, { train, test }: HoldoutSplit, testFraction: number, kind: SplitKind): void {
-  const where =
-    kind === 'head' ? `the first ${test.length} rows` : kind === 'tail' ? `the last ${test.length} rows` : `a random ${test.length} rows`;
+  const where = kind === 'head' ? `the first ${test.length} rows` : kind === 'tail' ? `the last ${test.length} rows` : `a random ${test.length} rows`;
   const hint = kind === 'random' ? 'use more data' : 'use --split random, another --test-fraction or more data';
   assertBothClasses(y, test, `the test set (${where}, --test-fraction ${testFraction})`, hint);
   assertBothClasses(y, train, 'the training part', hint);
@@ -59,7 +58,10 @@ const countBad = (y: ArrayLike<number>, rows: ArrayLike<number>) => {
 export function stratifiedFolds(y: ArrayLike<number>, rows: Uint32Array, k: number, seed: number): Uint32Array[] {
   const folds = stratifiedParts(y, rows, k, seed);
   const nBad = countBad(y, rows);
-  for (const [cls, name, count] of [[1, 'bad', nBad], [0, 'good', rows.length - nBad]] as const) {
+  for (const [cls, name, count] of [
+    [1, 'bad', nBad],
+    [0, 'good', rows.length - nBad],
+  ] as const) {
     const empty = folds.findIndex((f) => !f.some((r) => y[r] === cls));
     if (empty >= 0) {
       throw new Error(

@@ -27,7 +27,12 @@ export function validationSplit(kind: SplitKind, train: Uint32Array, y: ArrayLik
     return { fit: train.filter((r) => !inValid.has(r)), valid };
   })();
   const hint = 'the families are compared on it; use more data or --split random';
-  assertBothClasses(y, split.valid, `the validation part (${kind === 'random' ? 'a random' : 'the newest'} ${Math.round(fraction * 100)}% of the training rows)`, hint);
+  assertBothClasses(
+    y,
+    split.valid,
+    `the validation part (${kind === 'random' ? 'a random' : 'the newest'} ${Math.round(fraction * 100)}% of the training rows)`,
+    hint,
+  );
   assertBothClasses(y, split.fit, 'the fitting part of the training rows', hint);
   return split;
 }

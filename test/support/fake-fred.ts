@@ -64,7 +64,8 @@ export async function startFakeFred(): Promise<FakeFred> {
       res.end(JSON.stringify(body));
     };
     if (url.pathname !== '/fred/series/observations') return send(404, { error_code: 404, error_message: 'Not Found' });
-    if (url.searchParams.get('api_key') !== FAKE_FRED_KEY) return send(400, { error_code: 400, error_message: 'Bad Request.  The value for variable api_key is not registered.' });
+    if (url.searchParams.get('api_key') !== FAKE_FRED_KEY)
+      return send(400, { error_code: 400, error_message: 'Bad Request.  The value for variable api_key is not registered.' });
     const id = url.searchParams.get('series_id') ?? '';
     if (!series[id]) return send(400, { error_code: 400, error_message: 'Bad Request.  The series does not exist.' });
     if (url.searchParams.get('file_type') !== 'json') return send(200, '<xml/>');

@@ -52,14 +52,27 @@ export class FakeTelegram {
   }
 
   private result(method: string, payload: Record<string, any>): unknown {
-    const message = () => ({ message_id: this.nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: payload.chat_id ?? 0, type: 'private' }, text: payload.text });
+    const message = () => ({
+      message_id: this.nextMessageId++,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: payload.chat_id ?? 0, type: 'private' },
+      text: payload.text,
+    });
     switch (method) {
       case 'sendMessage':
       case 'sendDocument':
       case 'editMessageText':
         return message();
       case 'getMe':
-        return { id: 123456, is_bot: true, first_name: 'Lendwise', username: 'lendwise_test_bot', can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false };
+        return {
+          id: 123456,
+          is_bot: true,
+          first_name: 'Lendwise',
+          username: 'lendwise_test_bot',
+          can_join_groups: false,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        };
       case 'getUpdates':
         return this.pending.filter((u) => u.update_id >= (payload.offset ?? 0));
       case 'getFile':
@@ -92,7 +105,17 @@ const privateChat = (id: number) => ({ id, type: 'private', first_name: `User${i
 /** A message from `userId` in their private chat, with the given content (text, document, sticker…). */
 function privateMessage(userId: number, content: Record<string, unknown>, key: 'message' | 'edited_message' = 'message') {
   const now = Math.floor(Date.now() / 1000);
-  return { update_id: ++updateId, [key]: { message_id: updateId, date: now, ...(key === 'edited_message' ? { edit_date: now } : {}), from: user(userId), chat: privateChat(userId), ...content } };
+  return {
+    update_id: ++updateId,
+    [key]: {
+      message_id: updateId,
+      date: now,
+      ...(key === 'edited_message' ? { edit_date: now } : {}),
+      from: user(userId),
+      chat: privateChat(userId),
+      ...content,
+    },
+  };
 }
 
 export function textUpdate(userId: number, text: string, chat: { id?: number; type?: string } = {}) {
@@ -103,7 +126,10 @@ export function textUpdate(userId: number, text: string, chat: { id?: number; ty
       message_id: updateId,
       date: Math.floor(Date.now() / 1000),
       from: user(userId),
-      chat: chat.type && chat.type !== 'private' ? { id: chat.id ?? -100, type: chat.type, title: 'Group' } : { id: userId, type: 'private', first_name: `User${userId}` },
+      chat:
+        chat.type && chat.type !== 'private'
+          ? { id: chat.id ?? -100, type: chat.type, title: 'Group' }
+          : { id: userId, type: 'private', first_name: `User${userId}` },
       text,
       ...(command ? { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}),
     },
@@ -128,7 +154,9 @@ export function documentUpdate(userId: number, fileId: string, fileName = 'state
 }
 
 export function stickerUpdate(userId: number) {
-  return privateMessage(userId, { sticker: { file_id: 'stk', file_unique_id: 'ustk', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false } });
+  return privateMessage(userId, {
+    sticker: { file_id: 'stk', file_unique_id: 'ustk', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false },
+  });
 }
 
 export function editedUpdate(userId: number, text: string) {

@@ -37,7 +37,28 @@ export async function trainGenericModel(models: string): Promise<string> {
   try {
     await run(
       process.execPath,
-      ['--import', 'tsx', 'src/training/cli.ts', '--data', GERMAN, '--target', 'bad', '--bad', '1', '--exclude', 'class', '--grid', 'quick', '--folds', '2', '--workers', '1', '--out', models, '--no-promote'],
+      [
+        '--import',
+        'tsx',
+        'src/training/cli.ts',
+        '--data',
+        GERMAN,
+        '--target',
+        'bad',
+        '--bad',
+        '1',
+        '--exclude',
+        'class',
+        '--grid',
+        'quick',
+        '--folds',
+        '2',
+        '--workers',
+        '1',
+        '--out',
+        models,
+        '--no-promote',
+      ],
       { timeout: 120_000 },
     );
   } catch (error) {

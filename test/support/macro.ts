@@ -20,7 +20,7 @@ export function syntheticMacroSeries(): { unemployment: Observation[]; chargeOff
       const months = unemployment.slice(-12).slice(q * 3, q * 3 + 3);
       const u = months.reduce((s, o) => s + o.value, 0) / 3;
       const logOdds = -4.5 + SYNTHETIC_SLOPE * u;
-      chargeOffs.push({ date: `${year}-${String(q * 3 + 1).padStart(2, '0')}-01`, value: (100 / (1 + Math.exp(-logOdds))) });
+      chargeOffs.push({ date: `${year}-${String(q * 3 + 1).padStart(2, '0')}-01`, value: 100 / (1 + Math.exp(-logOdds)) });
     }
   }
   return { unemployment, chargeOffs };

@@ -50,7 +50,7 @@ export const acceptCounterOfferRoute = createRoute({
   security: [{ apiKey: [] }],
   request: { params: z.object({ id: z.uuid().meta({ param: { name: 'id', in: 'path' } }) }) },
   responses: {
-    200: jsonContent(ScoreResponseSchema.extend({ alreadyAccepted: z.boolean(), supersedes: z.uuid() }), 'The loan on the counter-offer\'s terms, stored'),
+    200: jsonContent(ScoreResponseSchema.extend({ alreadyAccepted: z.boolean(), supersedes: z.uuid() }), "The loan on the counter-offer's terms, stored"),
     401: jsonContent(ErrorSchema, 'Missing, unknown or revoked API key'),
     404: jsonContent(ErrorSchema, 'No such application for this key'),
     409: jsonContent(ErrorSchema, 'The application has no counter-offer'),
@@ -63,7 +63,16 @@ export function applicationRoutes(deps: { db: () => Db; decisions: DecisionServi
   app.openapi(acceptCounterOfferRoute, async (c) => {
     const { id } = c.req.valid('param');
     const answer = await withStorage(() => deps.decisions.acceptCounterOffer({ applicationId: id, caller: callerOf(c) }));
-    return c.json({ applicationId: answer.applicationId, ...answer.assessment, policyVersion: answer.policyVersion, alreadyAccepted: answer.alreadyAccepted, supersedes: id }, 200);
+    return c.json(
+      {
+        applicationId: answer.applicationId,
+        ...answer.assessment,
+        policyVersion: answer.policyVersion,
+        alreadyAccepted: answer.alreadyAccepted,
+        supersedes: id,
+      },
+      200,
+    );
   });
   app.openapi(getApplicationRoute, async (c) => {
     const { id } = c.req.valid('param');

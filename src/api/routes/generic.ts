@@ -38,7 +38,7 @@ export function genericScoreRoute(model: LoadedModel | undefined) {
       },
     },
     responses: {
-      200: jsonContent(GenericScoreSchema, 'The record\'s probability of default, points and risk band'),
+      200: jsonContent(GenericScoreSchema, "The record's probability of default, points and risk band"),
       400: jsonContent(ErrorSchema, 'Invalid record: every missing, unknown or wrong column and its rule'),
       401: jsonContent(ErrorSchema, 'Missing, unknown or revoked API key'),
       403: jsonContent(ErrorSchema, 'Key not allowed here'),
@@ -53,7 +53,7 @@ export function genericRoutes(deps: { model?: LoadedModel }) {
   const app = new OpenAPIHono<AuthEnv>();
   const { model } = deps;
   app.openapi(genericScoreRoute(model), (c) => {
-    if (!model || model.spec.kind !== 'generic') return c.json({ error: NO_GENERIC_MODEL }, 404);
+    if (model?.spec.kind !== 'generic') return c.json({ error: NO_GENERIC_MODEL }, 404);
     const record = jsonRecordToCsv(model.spec, c.req.valid('json') as Record<string, unknown>);
     const { pd, modelVersion } = estimatePd(model, record);
     return c.json({ pd, score: pdToScore(pd), riskBand: riskBand(pd), modelVersion }, 200);

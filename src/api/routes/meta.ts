@@ -22,7 +22,10 @@ export const currentModelRoute = createRoute({
   path: '/v1/models/current',
   summary: 'The model in use, with its evaluation',
   responses: {
-    200: jsonContent(z.object({ version: z.string(), kind: z.string(), features: z.array(z.string()), metrics: z.record(z.string(), z.unknown()) }), 'Current model'),
+    200: jsonContent(
+      z.object({ version: z.string(), kind: z.string(), features: z.array(z.string()), metrics: z.record(z.string(), z.unknown()) }),
+      'Current model',
+    ),
   },
 });
 
@@ -33,7 +36,11 @@ export const getPolicyRoute = createRoute({
   path: '/v1/policy',
   summary: 'The decision policy in force',
   security: [{ apiKey: [] }],
-  responses: { 200: jsonContent(PolicyVersionSchema, 'Current policy'), 401: jsonContent(ErrorSchema, 'API key required'), 503: jsonContent(ErrorSchema, 'Storage unavailable') },
+  responses: {
+    200: jsonContent(PolicyVersionSchema, 'Current policy'),
+    401: jsonContent(ErrorSchema, 'API key required'),
+    503: jsonContent(ErrorSchema, 'Storage unavailable'),
+  },
 });
 
 export const putPolicyRoute = createRoute({

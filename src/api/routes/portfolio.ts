@@ -5,7 +5,17 @@ import { storedMacroRelation } from '../../macro/refresh.ts';
 import { frontierChart, lossHistogramChart } from '../../portfolio/charts.ts';
 import type { CorrelationTable } from '../../portfolio/loans.ts';
 import { PortfolioError } from '../../portfolio/markowitz.ts';
-import { frontierOfBook, optimiseBook, OptimiseOptionsSchema, riskOfBook, RiskOptionsSchema, stressOfBook, UploadedBookSchema, type BookInput, type FrontierSolver } from '../../portfolio/service.ts';
+import {
+  frontierOfBook,
+  optimiseBook,
+  OptimiseOptionsSchema,
+  riskOfBook,
+  RiskOptionsSchema,
+  stressOfBook,
+  UploadedBookSchema,
+  type BookInput,
+  type FrontierSolver,
+} from '../../portfolio/service.ts';
 import type { AuthEnv } from '../auth.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
 import type { PolicyCache } from '../../app/policy-cache.ts';
@@ -23,7 +33,9 @@ const OptimiseResultSchema = z.object({
   rwa: z.number(),
   byPurpose: Shares,
   byRiskBand: Shares,
-  allocations: z.array(z.object({ id: z.string(), amount: z.number(), funded: z.number(), pd: z.number(), rate: z.number(), band: z.string(), purpose: z.string() })),
+  allocations: z.array(
+    z.object({ id: z.string(), amount: z.number(), funded: z.number(), pd: z.number(), rate: z.number(), band: z.string(), purpose: z.string() }),
+  ),
 });
 
 const FrontierSchema = z.object({
@@ -101,7 +113,13 @@ export const frontierRoute = createRoute({
       format: Format,
     }),
   },
-  responses: { 200: { content: { 'application/json': { schema: FrontierSchema }, 'image/svg+xml': { schema: z.string() } }, description: 'Frontier points (JSON) or the chart (SVG)' }, ...errors },
+  responses: {
+    200: {
+      content: { 'application/json': { schema: FrontierSchema }, 'image/svg+xml': { schema: z.string() } },
+      description: 'Frontier points (JSON) or the chart (SVG)',
+    },
+    ...errors,
+  },
 });
 
 export const riskRoute = createRoute({
@@ -117,7 +135,13 @@ export const riskRoute = createRoute({
       format: Format,
     }),
   },
-  responses: { 200: { content: { 'application/json': { schema: RiskSchema }, 'image/svg+xml': { schema: z.string() } }, description: 'Figures (JSON) or the loss histogram (SVG)' }, ...errors },
+  responses: {
+    200: {
+      content: { 'application/json': { schema: RiskSchema }, 'image/svg+xml': { schema: z.string() } },
+      description: 'Figures (JSON) or the loss histogram (SVG)',
+    },
+    ...errors,
+  },
 });
 
 export interface PortfolioDeps {
@@ -144,7 +168,13 @@ export function portfolioRoutes(deps: PortfolioDeps) {
 
   app.openapi(frontierRoute, async (c) => {
     const q = c.req.valid('query');
-    const frontier = await frontierOfBook(await book(), { budget: q.budget, points: q.points, limits: { purpose: q.purposeLimit, riskBand: q.riskBandLimit } }, await policy(), deps.correlations, deps.frontier);
+    const frontier = await frontierOfBook(
+      await book(),
+      { budget: q.budget, points: q.points, limits: { purpose: q.purposeLimit, riskBand: q.riskBandLimit } },
+      await policy(),
+      deps.correlations,
+      deps.frontier,
+    );
     if (q.format === 'svg') return c.body(await frontierChart(frontier), 200, { 'content-type': 'image/svg+xml' });
     return c.json(frontier, 200);
   });

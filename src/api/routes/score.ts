@@ -44,7 +44,9 @@ export function scoreRoutes(deps: { decisions: DecisionService }) {
   const app = new OpenAPIHono<AuthEnv>();
   app.openapi(scoreRoute, async (c) => {
     const { 'idempotency-key': idempotencyKey } = c.req.valid('header');
-    const answer = await withStorage(() => deps.decisions.decide({ applicant: c.req.valid('json'), caller: callerOf(c), ...(idempotencyKey ? { idempotencyKey } : {}) }));
+    const answer = await withStorage(() =>
+      deps.decisions.decide({ applicant: c.req.valid('json'), caller: callerOf(c), ...(idempotencyKey ? { idempotencyKey } : {}) }),
+    );
     if (answer.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json({ applicationId: answer.applicationId, ...answer.assessment, policyVersion: answer.policyVersion }, 200);
   });
