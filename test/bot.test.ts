@@ -304,6 +304,11 @@ describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) 
     expect(last(ADMIN)).toMatch(/^Not changed: approveBelow: approveBelow must not exceed declineAtOrAbove/);
     await send(textUpdate(ADMIN, '/policy set approveBelow=0.01 declineAtOrAbove=0.99'));
     expect(last(ADMIN)).toMatch(/^Saved\. Policy version \d+:\napproveBelow=0\.01/);
+    // The rate card by band: a falling card or one above the cap is refused; a valid change is saved.
+    await send(textUpdate(ADMIN, '/policy set rateCard.C=0.02'));
+    expect(last(ADMIN)).toMatch(/^Not changed: rateCard: rates must not fall from band A to band E/);
+    await send(textUpdate(ADMIN, '/policy set rateCard.E=0.2'));
+    expect(last(ADMIN)).toMatch(/^Saved\.[\s\S]*rateCard: A [\d.]+%, B [\d.]+%, C [\d.]+%, D [\d.]+%, E 20\.0%/);
 
     // With that policy almost everyone is referred: apply, then review as the lender.
     const applicant = 109;

@@ -22,6 +22,9 @@ function policyText(version: number, p: Policy): string {
     `fundingCost=${p.fundingCost} (yearly)`,
     `targetMargin=${p.targetMargin} (yearly)`,
     `maxApr=${p.maxApr}`,
+    `rateCard: ${Object.entries(p.rateCard)
+      .map(([band, apr]) => `${band} ${pct(apr)}`)
+      .join(', ')} (APR by risk band; set one with rateCard.C=0.1)`,
     `storeRawTransactions=${p.storeRawTransactions} (keep bank transactions, not only their features)`,
     '',
     'Change with: /policy set approveBelow=0.1 declineAtOrAbove=0.3',
@@ -96,16 +99,26 @@ export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promis
       await ctx.reply('Use /policy to see the policy, or /policy set name=value … to change it.');
       return;
     }
-    const changes: Record<string, number | boolean> = {};
+    const changes: Record<string, unknown> = {};
+    const rateCard: Record<string, number> = { ...current.policy.rateCard };
     for (const pair of m[1].trim().split(/\s+/)) {
+      const band = /^rateCard\.([A-E])=(\d+(?:\.\d+)?)$/.exec(pair);
+      if (band) {
+        rateCard[band[1]] = Number(band[2]);
+        continue;
+      }
       const kv = /^(\w+)=(-?\d+(?:\.\d+)?|true|false)$/.exec(pair);
-      if (!kv || !(kv[1] in current.policy)) {
-        await ctx.reply(`"${pair}" is not name=value for a known setting (${Object.keys(current.policy).join(', ')}).`);
+      if (!kv || !(kv[1] in current.policy) || kv[1] === 'rateCard') {
+        await ctx.reply(
+          `"${pair}" is not name=value for a known setting (${Object.keys(current.policy)
+            .filter((k) => k !== 'rateCard')
+            .join(', ')}, or rateCard.A … rateCard.E).`,
+        );
         return;
       }
       changes[kv[1]] = kv[2] === 'true' ? true : kv[2] === 'false' ? false : Number(kv[2]);
     }
-    const parsed = PolicySchema.safeParse({ ...current.policy, ...changes });
+    const parsed = PolicySchema.safeParse({ ...current.policy, ...changes, rateCard });
     if (!parsed.success) {
       await ctx.reply(
         `Not changed: ${describeIssues(parsed.error)
