@@ -102,6 +102,14 @@ describe('reasons', () => {
     expect(spec.categories.homeOwnership.levels.MORTGAGE).toBeLessThan(spec.categories.homeOwnership.unseen);
   });
 
+  it('says which optional answers, left out, made the estimate more cautious', () => {
+    const { employmentYears: _e, revolvingUtilisation: _r, creditHistoryYears: _c, ...partial } = sampleApplicant;
+    const a = assess(model, DEFAULT_POLICY, partial as Applicant);
+    const full = assess(model, DEFAULT_POLICY, sampleApplicant);
+    if (a.pd > full.pd) expect(a.notices.join(' ')).toMatch(/Some optional answers were not given \(.*\)/);
+    expect(full.notices.join(' ')).not.toMatch(/optional answers were not given/);
+  });
+
   it('groups features and reports only positive pushes', () => {
     const names = ['fico_score', 'loan_amount', 'loan_to_income', 'mystery'];
     const reasons = topReasons(names, [0.05, 0.01, 0.02, 0.001]);
@@ -197,6 +205,12 @@ describe('assess', () => {
     expect(offer!.amount).toBeLessThan(risky.loanAmount + (offer!.termMonths === risky.termMonths ? 0 : 1));
     const again = assess(model, policy, { ...risky, loanAmount: offer!.amount, termMonths: offer!.termMonths as 36 | 60 });
     expect(again.decision).toBe('approve');
+    // The largest in whole hundreds: $100 more on either term is not approved (or is above the amount asked).
+    for (const termMonths of [36, 60] as const) {
+      const more = termMonths === offer!.termMonths ? offer!.amount + 100 : offer!.amount + 100;
+      const cap = termMonths === risky.termMonths ? risky.loanAmount - 100 : risky.loanAmount;
+      if (more <= cap) expect(assess(model, policy, { ...risky, loanAmount: more, termMonths }).decision).not.toBe('approve');
+    }
     // No counter-offer when nothing would be approved.
     expect(counterOffer(model, { ...DEFAULT_POLICY, approveBelow: 0.001, declineAtOrAbove: 0.002 }, risky)).toBeNull();
     // No counter-offer for an approval.

@@ -72,7 +72,7 @@ describe('batch scoring of LendingClub rows', () => {
     // Five new applications: no final loan status yet.
     for (const r of records.slice(10, 15)) r.loan_status = '';
     const breakages: [number, (r: CsvRecord) => CsvRecord, RegExp][] = [
-      [50, (r) => ({ ...r, loan_amnt: '50000' }), /^loanAmount \(Loan amount\): .*40000.*\(found 50000\)$/],
+      [50, (r) => ({ ...r, loan_amnt: '50000' }), /^loanAmount \(Loan amount\): must be at most 40,000 \(found 50000\)$/],
       [100, (r) => ({ ...r, term: '12 months' }), /^termMonths \(Loan term\): .*\(found 12\)$/],
       [150, (r) => ({ ...r, annual_inc: 'lots' }), /^annualIncome \(Yearly income before tax\): is missing or unreadable$/],
       [
@@ -201,8 +201,8 @@ describe('batch scoring of LendingClub rows', () => {
     expect(ownRows.map((r) => Number(r[fields.length + 1]))).toEqual(applicants.map((a) => estimatePd(model, a).pd));
     const ownRejects = readCsv(file('own.out.rejects.csv')).slice(1);
     expect(ownRejects.map((r) => [r[0], r[1]])).toEqual([
-      ['22', 'ficoScore (FICO credit score): Too big: expected number to be <=850 (found 900)'],
-      ['23', 'loanAmount (Loan amount): Invalid input: expected number, received string (found "lots")'],
+      ['22', 'ficoScore (FICO credit score): must be at most 850 (found 900)'],
+      ['23', 'loanAmount (Loan amount): must be a number (found "lots")'],
     ]);
   });
 
@@ -220,7 +220,7 @@ describe('batch scoring of LendingClub rows', () => {
     oneLineError(missing, /nope\.csv: no such file$/);
     oneLineError(version, new RegExp(`no model version "pd-rf-000000" in .*versions there: .*${model.version}`));
     oneLineError(unknown, /other\.csv: unknown format: the header has neither LendingClub columns .* nor applicant fields .*no generic model is promoted/);
-    oneLineError(forced, /--format: must be one of auto, lendingclub, generic/);
+    oneLineError(forced, /--format: must be one of: auto, lendingclub, generic/);
     oneLineError(quote, /quote/i);
     oneLineError(usage, /--out OUT\.csv is required/);
     expect(usage.code).toBe(2);

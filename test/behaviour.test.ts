@@ -16,7 +16,7 @@ import {
   type BehaviourFeatures,
   type BehaviourModelInput,
 } from '../src/features/behaviour.ts';
-import { BehaviourModelSchema, EVIDENCE_CAP, SELF_REPORTED_WEIGHT, behaviourEvidence, combinePd } from '../src/model/behaviour-model.ts';
+import { BehaviourModelSchema, EVIDENCE_CAP, FULL_HISTORY_MONTHS, SELF_REPORTED_WEIGHT, behaviourEvidence, combinePd } from '../src/model/behaviour-model.ts';
 import { logit, sigmoid } from '../src/model/logistic.ts';
 import { behaviourInputsOf } from '../src/scoring/evidence.ts';
 import { AlternativeDataSchema } from '../src/applicant/schema.ts';
@@ -317,6 +317,18 @@ describe('behavioural evidence with sense: signs, cap, shrinkage (property tests
       }),
     ) as Record<keyof BehaviourFeatures, fc.Arbitrary<number>>,
   );
+
+  it('a short statement counts in proportion to the months it covers (a typed two-line file moves little)', () => {
+    fc.assert(
+      fc.property(featuresArb, (features) => {
+        const e = behaviourEvidence(model, features, { source: 'statement' });
+        if (!e) return;
+        const coverage = Math.min(1, features.monthsObserved / FULL_HISTORY_MONTHS);
+        expect(Math.abs(e.logOdds)).toBeLessThanOrEqual(EVIDENCE_CAP * coverage + EPS);
+      }),
+      { numRuns: 500, seed: 21 },
+    );
+  });
 
   it('moving one signed input the bad way never lowers the evidence, across its whole range and beyond', () => {
     fc.assert(

@@ -115,7 +115,7 @@ describe("the shipped model is monotone in the applicant's answers", () => {
         const good = assess(model, DEFAULT_POLICY, better);
         expect(good.pd).toBeLessThanOrEqual(worse.pd + 1e-12);
         expect(good.score).toBeGreaterThanOrEqual(worse.score);
-        if (good.offer.withinMaxApr && worse.offer.withinMaxApr) expect(good.offer.apr!).toBeLessThanOrEqual(worse.offer.apr! + 1e-12);
+        if (good.offer.apr !== null && worse.offer.apr !== null) expect(good.offer.apr).toBeLessThanOrEqual(worse.offer.apr + 1e-12);
         // A price above the cap is never quoted.
         for (const o of [good.offer, worse.offer]) if (o.apr !== null) expect(o.apr).toBeLessThanOrEqual(DEFAULT_POLICY.maxApr);
       }),

@@ -1,3 +1,4 @@
+import { plainRule } from '../../src/applicant/schema.ts';
 import { Composer, InputFile } from 'grammy';
 import { z } from 'zod';
 import { storedBook } from '../../db/portfolio-repository.ts';
@@ -83,7 +84,7 @@ export function portfolioFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Pr
   composer.command('optimise', async (ctx) => {
     const parsed = BudgetSchema.safeParse(ctx.match);
     if (!parsed.success) {
-      await ctx.reply(`Budget ${parsed.error.issues[0].message}. Example: /optimise 250000`);
+      await ctx.reply(`Budget ${plainRule(parsed.error.issues[0])}. Example: /optimise 250000`);
       return;
     }
     await explain(ctx, async () => {

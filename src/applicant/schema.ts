@@ -174,11 +174,76 @@ export interface FieldIssue {
   rule: string;
 }
 
+const KIND: Record<string, string> = {
+  number: 'a number',
+  string: 'text',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  int: 'a whole number',
+  integer: 'a whole number',
+};
+const fmt = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 6 }) : String(v));
+
+/**
+ * The rule an issue breaks, in our words: zod's own wording ("Invalid input: expected number,
+ * received undefined") never reaches a person. Messages we wrote in a schema pass through unchanged.
+ */
+export function plainRule(issue: z.core.$ZodIssue): string {
+  const i = issue as z.core.$ZodIssue & {
+    expected?: string;
+    input?: unknown;
+    maximum?: number | bigint;
+    minimum?: number | bigint;
+    inclusive?: boolean;
+    values?: unknown[];
+    keys?: string[];
+    origin?: string;
+    format?: string;
+  };
+  switch (i.code) {
+    case 'invalid_type': {
+      // zod says what it received at the end of its message ("… received undefined").
+      const received = /received (\S+)$/.exec(i.message)?.[1];
+      if (received === 'undefined') return 'is required';
+      if (received === 'Infinity' || received === 'NaN') return 'must be a finite number';
+      return `must be ${KIND[i.expected ?? ''] ?? i.expected}`;
+    }
+    case 'too_big':
+      if (i.origin === 'array') return `must have at most ${fmt(i.maximum)} items`;
+      if (i.origin === 'string') return `must be at most ${fmt(i.maximum)} characters`;
+      return i.inclusive === false ? `must be below ${fmt(i.maximum)}` : `must be at most ${fmt(i.maximum)}`;
+    case 'too_small':
+      if (i.origin === 'array') return `must have at least ${fmt(i.minimum)} item${Number(i.minimum) === 1 ? '' : 's'}`;
+      if (i.origin === 'string') return Number(i.minimum) === 1 ? 'must not be empty' : `must be at least ${fmt(i.minimum)} characters`;
+      return i.inclusive === false ? `must be above ${fmt(i.minimum)}` : `must be at least ${fmt(i.minimum)}`;
+    case 'invalid_value':
+      return `must be one of: ${(i.values ?? []).map(fmt).join(', ')}`;
+    case 'unrecognized_keys':
+      return `${(i.keys ?? []).map((k) => `"${k}"`).join(', ')} ${(i.keys ?? []).length === 1 ? 'is not a field' : 'are not fields'} of this request`;
+    case 'invalid_format':
+      // Our schemas give their own message for formats; zod's generic one reads "Invalid …".
+      return /^Invalid /.test(i.message) ? `must be a valid ${i.format ?? 'value'}` : i.message;
+    case 'invalid_union': {
+      // A union of single values (36 | 60): list them.
+      const options = ((i as { errors?: { code: string; values?: unknown[] }[][] }).errors ?? []).flat();
+      if (options.length > 0 && options.every((o) => o.code === 'invalid_value'))
+        return `must be one of: ${options
+          .flatMap((o) => o.values ?? [])
+          .map(fmt)
+          .join(', ')}`;
+      return /^Invalid input/.test(i.message) ? 'is not one of the allowed values' : i.message;
+    }
+    default:
+      return /^Invalid input/.test(i.message) ? 'is not allowed here' : i.message;
+  }
+}
+
 /** Flattens zod issues to `{ field, rule }` pairs a person can act on. */
 export function describeIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
     field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
-    rule: issue.message,
+    rule: plainRule(issue),
   }));
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ModelLoadError } from '../model/model.ts';
 import { promoteGeneric } from '../node/generic-model.ts';
 import { BatchError, FORMATS, planBatch, runBatch, type BatchPlan } from './score.ts';
+import { plainRule } from '../applicant/schema.ts';
 
 const HELP = `npm run score -- --data FILE --out OUT.csv [options]     score every row of a CSV
 npm run score -- --promote VERSION [--models DIR]          serve a generic model for generic scoring
@@ -85,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const parsed = ArgsSchema.safeParse(values);
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${plainRule(i)}`).join('; '));
   const a = parsed.data;
 
   if (a.promote) {

@@ -240,9 +240,7 @@ export function describeReason(issues: readonly FieldIssue[], words: ReasonWords
     .map(({ field, rule }) => {
       const name = words.label?.(field);
       const value = words.found?.(field);
-      const said = /received undefined$/.test(rule)
-        ? (words.missing ?? 'is missing')
-        : `${rule}${value !== undefined ? ` (found ${JSON.stringify(value)})` : ''}`;
+      const said = rule === 'is required' ? (words.missing ?? 'is missing') : `${rule}${value !== undefined ? ` (found ${JSON.stringify(value)})` : ''}`;
       return `${field}${name ? ` (${name})` : ''}: ${said}`;
     })
     .join('; ');

@@ -1,3 +1,4 @@
+import { plainRule } from '../applicant/schema.ts';
 import { z } from 'zod';
 
 const origins = z
@@ -77,7 +78,7 @@ export type Env = z.infer<typeof EnvSchema>;
 export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${plainRule(i)}`);
     throw new Error(`invalid environment:\n${lines.join('\n')}`);
   }
   return parsed.data;

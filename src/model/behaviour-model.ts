@@ -50,6 +50,13 @@ export const EVIDENCE_CAP = Math.log(3);
  */
 export const SELF_REPORTED_WEIGHT = 0.5;
 
+/**
+ * A statement counts in proportion to the history it covers, in full from this many months: a short
+ * statement says little, and a two-line file anyone could type must not move a decision like a
+ * year of real account history. (The behavioural features are computed over 12 months.)
+ */
+export const FULL_HISTORY_MONTHS = 6;
+
 /** Where the figures came from: a statement the server parsed, or the applicant's own answers. */
 export type BehaviourEvidenceSource = 'statement' | 'self-reported' | 'answers';
 
@@ -101,7 +108,8 @@ export function behaviourEvidence(
   if (x.some((v) => v === undefined)) return undefined;
   const values = x as number[];
   const source = options.source === 'statement' || (options.source === undefined && fromFeatures) ? 'statement' : 'self-reported';
-  const weight = source === 'statement' ? 1 : SELF_REPORTED_WEIGHT;
+  const coverage = fromFeatures ? Math.min(1, (given as BehaviourFeatures).monthsObserved / FULL_HISTORY_MONTHS) : 1;
+  const weight = (source === 'statement' ? 1 : SELF_REPORTED_WEIGHT) * coverage;
   const modelLogOdds = logisticLogit(sub.model, values) - logit(model.baseRate);
   const logOdds = limitEvidence(modelLogOdds, weight);
   // The parts are scaled like the whole, so they keep their directions and relative sizes.

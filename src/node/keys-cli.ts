@@ -4,6 +4,7 @@ import { openDatabase } from '../../db/client.ts';
 import { createKey, KEY_SCOPES, listKeys, revokeKey } from '../../db/repository.ts';
 import { addBotAdmin, listBotAdmins, removeBotAdmin } from '../../db/bot-repository.ts';
 import { readEnv } from '../config/env.ts';
+import { plainRule } from '../applicant/schema.ts';
 
 const HELP = `npm run keys -- <command>   (API keys and bot admins)
 
@@ -56,7 +57,7 @@ async function main(): Promise<number> {
     if (command === 'create') {
       const parsed = CreateSchema.safeParse(values);
       if (!parsed.success) {
-        for (const i of parsed.error.issues) process.stderr.write(`--${i.path.join('.')}: ${i.message}\n`);
+        for (const i of parsed.error.issues) process.stderr.write(`--${i.path.join('.')}: ${plainRule(i)}\n`);
         return 2;
       }
       const { key, record } = await createKey(

@@ -89,9 +89,29 @@ function pricedLoan(amount: number, termMonths: number, pd: number, policy: Poli
   return { amount, termMonths, apr: p.apr, monthlyPayment: p.monthlyPayment, totalRepayable: p.totalRepayable, withinMaxApr: p.withinMaxApr };
 }
 
-/** The offer as published: above the maximum APR no price is quoted at all. */
-function publishedLoan(loan: ReturnType<typeof pricedLoan>) {
-  return loan.withinMaxApr ? loan : { ...loan, apr: null, monthlyPayment: null, totalRepayable: null };
+/** The offer as published: a declined loan (above the maximum APR, or too risky) has no price at all. */
+function publishedLoan(loan: ReturnType<typeof pricedLoan>, decision: 'approve' | 'refer' | 'decline') {
+  return loan.withinMaxApr && decision !== 'decline' ? loan : { ...loan, apr: null, monthlyPayment: null, totalRepayable: null };
+}
+
+/** Missing-answer flags, and the optional answers they stand for (in plain words). */
+const MISSING_FLAGS: Record<string, string> = {
+  employment_years_missing: 'years in your current job',
+  dti_missing: 'your monthly debt payments',
+  revolving_utilisation_missing: 'how much of your card limits you use',
+  revolving_balance_missing: 'your card balances',
+  total_accounts_missing: 'how many credit accounts you have had',
+  credit_history_years_missing: 'how long you have had credit',
+};
+
+/**
+ * Reasons never cite an answer that was not given; but when leaving answers out raised the estimate,
+ * the applicant is told which answers could change it.
+ */
+function missingAnswersNotice(features: readonly string[], byFeature: ArrayLike<number>): string | undefined {
+  const raised = features.flatMap((f, i) => (MISSING_FLAGS[f] && byFeature[i] > 0.02 ? [MISSING_FLAGS[f]] : []));
+  if (raised.length === 0) return undefined;
+  return `Some optional answers were not given (${raised.join(', ')}); without them the estimate is more cautious, and answering them can change the decision.`;
 }
 
 function decisionFor(pd: number, policy: Policy, withinMaxApr: boolean) {
@@ -158,20 +178,46 @@ function pdFunction(
 }
 
 /** Largest amount (same term first, then the other term) that the policy would approve. */
+/**
+ * The largest amount, in whole hundreds, that the policy would approve, for the asked term and for
+ * the other one; the larger wins (the asked term on a tie). The PD rises with the amount (a monotone
+ * model), so a coarse scan down from the amount asked, then a binary search in the last step, finds it.
+ */
 export function counterOffer(model: LoadedModel, policy: Policy, applicant: Applicant, pdOf: PdOf = (a) => estimatePd(model, a).pd): CounterOffer | null {
   const step = Math.max(100, Math.floor(applicant.loanAmount / 20 / 100) * 100);
-  const terms = [applicant.termMonths, applicant.termMonths === 36 ? 60 : 36] as const;
-  for (const termMonths of terms) {
-    for (let amount = termMonths === applicant.termMonths ? applicant.loanAmount - step : applicant.loanAmount; amount >= MIN_AMOUNT; amount -= step) {
-      const pd = pdOf({ ...applicant, loanAmount: amount, termMonths });
-      const loan = pricedLoan(amount, termMonths, pd, policy);
-      if (decisionFor(pd, policy, loan.withinMaxApr) === 'approve') {
-        const { withinMaxApr: _, ...rest } = loan;
-        return { ...rest, pd, decision: 'approve' };
+  const approved = (amount: number, termMonths: 36 | 60) => {
+    const pd = pdOf({ ...applicant, loanAmount: amount, termMonths });
+    const loan = pricedLoan(amount, termMonths, pd, policy);
+    return decisionFor(pd, policy, loan.withinMaxApr) === 'approve' ? { loan, pd } : undefined;
+  };
+  const best = (termMonths: 36 | 60) => {
+    const top = Math.floor(applicant.loanAmount / 100) * 100;
+    const start = termMonths === applicant.termMonths ? top - 100 : top;
+    let unapproved = start + 100;
+    for (let amount = start; amount >= MIN_AMOUNT; amount -= step) {
+      const found = approved(amount, termMonths);
+      if (!found) {
+        unapproved = amount;
+        continue;
       }
+      // Largest approved amount in (amount, unapproved), in hundreds.
+      let [lo, hi, result] = [amount / 100, unapproved / 100, found];
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        const at = approved(mid * 100, termMonths);
+        if (at) [lo, result] = [mid, at];
+        else hi = mid;
+      }
+      return result;
     }
-  }
-  return null;
+    return undefined;
+  };
+  const terms = [applicant.termMonths, applicant.termMonths === 36 ? 60 : 36] as const;
+  const found = terms.map((t) => best(t)).filter((f) => f !== undefined);
+  if (found.length === 0) return null;
+  const { loan, pd } = found.reduce((a, b) => (b.loan.amount > a.loan.amount ? b : a));
+  const { withinMaxApr: _, ...rest } = loan;
+  return { ...rest, apr: rest.apr, monthlyPayment: rest.monthlyPayment, totalRepayable: rest.totalRepayable, pd, decision: 'approve' };
 }
 
 export function assess(model: LoadedModel, policy: Policy, applicant: Applicant): Assessment {
@@ -183,6 +229,7 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
   const pd = behaviour ? pdOf(applicant) : estimate.pd;
   const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, pd, policy);
   const decision = decisionFor(pd, policy, loan.withinMaxApr);
+  const missing = missingAnswersNotice(model.spec.features, byFeature);
   return {
     pd,
     score: pdToScore(pd),
@@ -190,13 +237,13 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
     decision,
     reasons: topReasons(model.spec.features, byFeature, applicant, 4, model.spec),
     offer: {
-      ...publishedLoan(loan),
+      ...publishedLoan(loan, decision),
       available: decision !== 'decline',
       counterOffer: decision === 'approve' ? null : counterOffer(model, policy, applicant, pdOf),
     },
     behaviour,
     thinFile: thin,
-    notices,
+    notices: missing ? [...notices, missing] : notices,
     modelVersion: model.version,
   };
 }

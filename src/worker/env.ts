@@ -1,3 +1,4 @@
+import { plainRule } from '../applicant/schema.ts';
 import { EnvSchema, type Env } from '../config/env.ts';
 
 /**
@@ -18,7 +19,7 @@ export function workerConfig(bindings: WorkerBindings): WorkerConfig {
   const strings = Object.fromEntries(Object.entries(bindings).filter(([, v]) => typeof v === 'string'));
   const parsed = EnvSchema.safeParse(strings);
   if (!parsed.success) {
-    return { ok: false, error: `invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+    return { ok: false, error: `invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${plainRule(i)}`).join('; ')}` };
   }
   const databaseUrl = bindings.HYPERDRIVE?.connectionString ?? parsed.data.DATABASE_URL;
   return { ok: true, env: parsed.data, ...(databaseUrl ? { databaseUrl } : {}) };
