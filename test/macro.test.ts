@@ -195,7 +195,8 @@ describe.each(ENGINES)('recorded FRED series stored at start-up, on %s', (engine
       expect(risk.stress.relation.slope).toBeCloseTo(0.0673, 4);
       // +3 points of unemployment: PD odds × e^(3 × 0.067) ≈ 1.22, so every figure rises.
       expect(risk.stress.expectedLoss).toBeGreaterThan(risk.monteCarlo.expectedLoss);
-      expect(risk.stress.var999).toBeGreaterThanOrEqual(risk.monteCarlo.var999);
+      // (Not VaR 99.9%: on a handful of loans and 20,000 scenarios it moves in whole-loan steps, and the
+      // stressed and base runs do not share their random draws, so either can come out higher.)
       expect(risk.stress.capital).toBeGreaterThan(risk.basel.capital);
 
       const update = await fetch(`${running.url}/telegram/webhook`, {
