@@ -2,10 +2,9 @@ import { and, desc, eq, gt } from 'drizzle-orm';
 import type { Applicant } from '../src/applicant/schema.ts';
 import type { BehaviourFeatures } from '../src/features/behaviour.ts';
 import type { DecisionRecord, DecisionStore, StatementRecord, StoredDecision } from '../src/app/ports.ts';
-import type { Assessment } from '../src/scoring/assess.ts';
 import type { Db } from './client.ts';
 import { DecisionWriter, decisionRow, applicationRow } from './decision-writer.ts';
-import { currentPolicy } from './repository.ts';
+import { assessmentOf, currentPolicy } from './repository.ts';
 import { applications, decisions, statements } from './schema.ts';
 import { randomUUID } from 'node:crypto';
 
@@ -27,18 +26,8 @@ async function storedDecision(db: Db, where: ReturnType<typeof eq>): Promise<Sto
   if (!row) return undefined;
   const a = row.applications;
   const d = row.decisions;
-  const assessment: Assessment = {
-    pd: d.pd,
-    score: d.score,
-    riskBand: d.riskBand as Assessment['riskBand'],
-    decision: d.decision,
-    reasons: d.reasons as Assessment['reasons'],
-    offer: d.offer as Assessment['offer'],
-    behaviour: (d.behaviour ?? null) as Assessment['behaviour'],
-    thinFile: d.thinFile,
-    notices: d.notices,
-    modelVersion: d.modelVersion,
-  };
+  const assessment = assessmentOf(d);
+
   return {
     applicationId: a.id,
     owner: a.owner,

@@ -108,21 +108,28 @@ export async function getApplication(db: Db, id: string): Promise<StoredApplicat
     applicant: a.applicant as Applicant,
     createdAt: a.createdAt,
     decision: {
-      pd: d.pd,
-      score: d.score,
-      riskBand: d.riskBand,
-      decision: d.decision,
-      reasons: d.reasons as Assessment['reasons'],
-      offer: d.offer as Assessment['offer'],
-      behaviour: (d.behaviour ?? null) as Assessment['behaviour'],
-      thinFile: d.thinFile,
-      notices: d.notices,
-      modelVersion: d.modelVersion,
+      ...assessmentOf(d),
       policyVersion: d.policyVersion,
       reviewedBy: d.reviewedBy,
       reviewedDecision: d.reviewedDecision,
       createdAt: d.createdAt,
     },
+  };
+}
+
+/** A stored decision row as the assessment it recorded. */
+export function assessmentOf(d: typeof decisions.$inferSelect): Assessment {
+  return {
+    pd: d.pd,
+    score: d.score,
+    riskBand: d.riskBand as Assessment['riskBand'],
+    decision: d.decision,
+    reasons: d.reasons as Assessment['reasons'],
+    offer: d.offer as Assessment['offer'],
+    behaviour: (d.behaviour ?? null) as Assessment['behaviour'],
+    thinFile: d.thinFile,
+    notices: d.notices,
+    modelVersion: d.modelVersion,
   };
 }
 

@@ -1,13 +1,8 @@
+import { lendingClubBook } from './support/lendingclub-book.ts';
 import { describe, expect, it } from 'vitest';
 import cdf from '@stdlib/stats-base-dists-normal-cdf';
 import quantile from '@stdlib/stats-base-dists-normal-quantile';
-import { streamLendingClub } from '../src/data/lendingclub.ts';
-import { loadModel } from '../src/model/load.ts';
-import { estimatePd } from '../src/model/model.ts';
-import { SHIPPED_CORRELATIONS } from '../src/portfolio/correlation-table.ts';
-import { priceLoans, type PortfolioLoan } from '../src/portfolio/loans.ts';
 import { simulateLosses, type LossDistribution } from '../src/portfolio/monte-carlo.ts';
-import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import { simulateLossesLoanLevel } from './support/monte-carlo-reference.ts';
 
 /**
@@ -91,30 +86,6 @@ describe('Monte Carlo: exact in distribution', () => {
     expect(Array.from(a.losses)).not.toEqual(Array.from(c.losses));
   });
 });
-
-/** The first `n` loans of the LendingClub file, priced as the portfolio tools price them (PDs from the shipped model). */
-async function lendingClubBook(n: number) {
-  const model = loadModel('models');
-  const loans: PortfolioLoan[] = [];
-  for await (const { line, applicant, rate } of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
-    if (rate === undefined) continue;
-    loans.push({
-      id: `LC-${line}`,
-      amount: applicant.loanAmount,
-      termMonths: applicant.termMonths,
-      rate: rate / 100,
-      pd: estimatePd(model, applicant).pd,
-      purpose: applicant.purpose,
-    });
-    if (loans.length === n) break;
-  }
-  return priceLoans(loans, { lgd: DEFAULT_POLICY.lossGivenDefault, fundingCost: DEFAULT_POLICY.fundingCost }, SHIPPED_CORRELATIONS).map((l) => ({
-    pd: l.pd,
-    lgd: l.lgd,
-    ead: l.amount,
-    rho: l.rho,
-  }));
-}
 
 /** Standard errors of the tail figures: VaR from the spread of order statistics one binomial SD either side of rank N·q; ES from the tail's variance. */
 function tailErrors(r: LossDistribution, q: number) {

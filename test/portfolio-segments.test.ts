@@ -1,14 +1,9 @@
+import { lendingClubBook } from './support/lendingclub-book.ts';
 import { describe, expect, it } from 'vitest';
 import cdf from '@stdlib/stats-base-dists-normal-cdf';
 import quantile from '@stdlib/stats-base-dists-normal-quantile';
-import { streamLendingClub } from '../src/data/lendingclub.ts';
-import { loadModel } from '../src/model/load.ts';
-import { estimatePd } from '../src/model/model.ts';
-import { SHIPPED_CORRELATIONS } from '../src/portfolio/correlation-table.ts';
-import { priceLoans, type PortfolioLoan } from '../src/portfolio/loans.ts';
 import { simulateLosses } from '../src/portfolio/monte-carlo.ts';
 import { asrfExpectedShortfall, asrfLoss, asrfLossDistribution, factorDraws, segmentBook, segmentMonteCarlo, type Segment } from '../src/portfolio/segments.ts';
-import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 
 /**
  * Risk on segments (issue 12): loans with the same PD bucket, LGD and ρ are exchangeable in the
@@ -28,29 +23,6 @@ const PHI = (x: number) => cdf(x, 0, 1);
 const PHI_INV = (p: number) => quantile(p, 0, 1);
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
-/** The first `n` loans of the LendingClub file, priced as the portfolio tools price them (as in portfolio-monte-carlo.test.ts). */
-async function lendingClubBook(n: number) {
-  const model = loadModel('models');
-  const loans: PortfolioLoan[] = [];
-  for await (const { line, applicant, rate } of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
-    if (rate === undefined) continue;
-    loans.push({
-      id: `LC-${line}`,
-      amount: applicant.loanAmount,
-      termMonths: applicant.termMonths,
-      rate: rate / 100,
-      pd: estimatePd(model, applicant).pd,
-      purpose: applicant.purpose,
-    });
-    if (loans.length === n) break;
-  }
-  return priceLoans(loans, { lgd: DEFAULT_POLICY.lossGivenDefault, fundingCost: DEFAULT_POLICY.fundingCost }, SHIPPED_CORRELATIONS).map((l) => ({
-    pd: l.pd,
-    lgd: l.lgd,
-    ead: l.amount,
-    rho: l.rho,
-  }));
-}
 type Book = Awaited<ReturnType<typeof lendingClubBook>>;
 const correlation = (e: object) => (e as Book[number]).rho;
 const expectedLossOf = (book: readonly { pd: number; lgd: number; ead: number }[]) => book.reduce((s, e) => s + e.pd * e.lgd * e.ead, 0);

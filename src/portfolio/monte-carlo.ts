@@ -64,7 +64,7 @@ interface Row {
 const emptyRow = (n: number): Row => ({ scaled: new Float64Array(n), floor: new Int32Array(n), ceil: new Int32Array(n) });
 
 /** xoshiro128** (Blackman & Vigna), its 128-bit state filled from the seed by splitmix32. */
-class Xoshiro128 {
+export class Xoshiro128 {
   s0: number;
   s1: number;
   s2: number;

@@ -1,6 +1,6 @@
 import cdf from '@stdlib/stats-base-dists-normal-cdf';
 import quantile from '@stdlib/stats-base-dists-normal-quantile';
-import { summariseLosses } from './monte-carlo.ts';
+import { summariseLosses, Xoshiro128 } from './monte-carlo.ts';
 
 /**
  * Portfolio risk at book scale, by the structure of the one-factor (Vasicek) model rather than by
@@ -238,34 +238,9 @@ export function asrfLossDistribution(segments: readonly Segment[]): AsrfFigures 
   };
 }
 
-/** xoshiro128** seeded by splitmix32 (as in monte-carlo.ts), with 53-bit uniforms and Box–Muller normals. */
-class Random {
-  private s = new Int32Array(4);
+/** The Monte Carlo's generator (same seeding, so factor draws match it), with 53-bit uniforms and Box–Muller normals. */
+class Random extends Xoshiro128 {
   private spare: number | undefined;
-  constructor(seed: number) {
-    let x = seed >>> 0;
-    for (let i = 0; i < 4; i++) {
-      x = (x + 0x9e3779b9) | 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      this.s[i] = z ^ (z >>> 16);
-    }
-    if (this.s.every((v) => v === 0)) this.s[0] = 1;
-  }
-  next(): number {
-    const s = this.s;
-    const m = Math.imul(s[1], 5);
-    const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-    const t = s[1] << 9;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = (s[3] << 11) | (s[3] >>> 21);
-    return r;
-  }
   /** Uniform on (0, 1), 53 bits. */
   uniform(): number {
     return ((this.next() >>> 5) * 67108864 + (this.next() >>> 6) + 0.5) / 9007199254740992;
