@@ -14,27 +14,12 @@ import { countDecisions, currentPolicy, recordDecision, registerModel } from '..
 import { parseApplicant, type Applicant } from '../src/applicant/schema.ts';
 import { assess } from '../src/scoring/assess.ts';
 import { loadModel } from '../src/model/load.ts';
+import { sampleApplicant } from '../test/helpers.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
 import type { Row } from './forest.ts';
 
 const run = promisify(execFile);
-const applicant: Applicant = {
-  loanAmount: 12_000,
-  termMonths: 36,
-  purpose: 'debt_consolidation',
-  annualIncome: 60_000,
-  employmentYears: 4,
-  homeOwnership: 'RENT',
-  dti: 18,
-  ficoScore: 700,
-  delinquencies2y: 0,
-  inquiries6m: 1,
-  revolvingUtilisation: 55,
-  revolvingBalance: 9_000,
-  openAccounts: 9,
-  totalAccounts: 20,
-  publicRecords: 0,
-};
+const applicant: Applicant = sampleApplicant;
 /** Requests per run: a fixed count (not a duration) so that every request sent is answered and counted. */
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 

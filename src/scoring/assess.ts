@@ -217,7 +217,7 @@ export function counterOffer(model: LoadedModel, policy: Policy, applicant: Appl
   if (found.length === 0) return null;
   const { loan, pd } = found.reduce((a, b) => (b.loan.amount > a.loan.amount ? b : a));
   const { withinMaxApr: _, ...rest } = loan;
-  return { ...rest, apr: rest.apr, monthlyPayment: rest.monthlyPayment, totalRepayable: rest.totalRepayable, pd, decision: 'approve' };
+  return { ...rest, pd, decision: 'approve' };
 }
 
 export function assess(model: LoadedModel, policy: Policy, applicant: Applicant): Assessment {
