@@ -55,7 +55,7 @@ export const BENCH_BOOST: BoostParams = {
 
 const AUC_GAP = 0.005;
 /** Timed runs per booster and setting; the fastest counts (this machine may be shared). */
-const REPEATS = 3;
+const REPEATS = 5;
 const NOT_INSTALLED = 'xgboost not installed (apt-get install python3-xgboost)';
 
 interface XgbRun {
@@ -227,15 +227,20 @@ async function compare(p: Prepared, forestParams: ForestParams, directions: read
       name: `seconds per round, ours boosting${v.name} (1 thread)`,
       value: ms(oursPerRound),
       unit: 'ms',
-      // Against XGBoost's faster thread count here: on 2 shared cores nthread=2 can be the slower one.
-      ...(x1 && x2
-        ? (() => {
-            const best = Math.min(x1.seconds_per_round, x2.seconds_per_round);
-            return { goal: `≤ XGBoost, faster of nthread 1 and 2 (${ms(best)} ms)`, met: oursPerRound <= best };
-          })()
-        : {}),
-      note: `${ours.trees.length} rounds; XGBoost: ${x1 && x2 ? `${ms(x1.seconds_per_round)} ms with nthread=1, ${ms(x2.seconds_per_round)} ms with nthread=2 (rounds 2…${x2.rounds}; its first round, with the binning, took ${ms(x2.first_round_seconds)} ms)` : NOT_INSTALLED}`,
+      // One model trains on one thread here (the pipeline trains several side by side): XGBoost on one
+      // thread is the like-for-like bar; its two-thread time is the next row.
+      ...(x1 ? { goal: `≤ XGBoost on 1 thread (${ms(x1.seconds_per_round)} ms)`, met: oursPerRound <= x1.seconds_per_round } : {}),
+      note: `${ours.trees.length} rounds, best of ${REPEATS}; XGBoost: ${x1 && x2 ? `${ms(x1.seconds_per_round)} ms with nthread=1 (rounds 2…${x1.rounds}; its first round, with the binning, took ${ms(x1.first_round_seconds)} ms)` : NOT_INSTALLED}`,
     });
+    if (x1 && x2)
+      rows.push({
+        name: `seconds per round, XGBoost${v.name} with nthread=2`,
+        value: ms(x2.seconds_per_round),
+        unit: 'ms',
+        goal: `ours on 1 thread ≤ this (${ms(oursPerRound)} ms)`,
+        met: oursPerRound <= x2.seconds_per_round,
+        note: `best of ${REPEATS}; two threads on this machine's ${cpus().length} cores, which the benchmark process shares; its first round took ${ms(x2.first_round_seconds)} ms`,
+      });
   }
 
   // Our forest, on the pool (2 workers here), warmed up first.

@@ -15,7 +15,16 @@ import { germanCredit } from './helpers.ts';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-function referenceBoost(X: number[][], y: number[], rounds: number, eta: number, lambda: number, maxDepth: number): (x: number[]) => number {
+function referenceBoost(
+  X: number[][],
+  y: number[],
+  rounds: number,
+  eta: number,
+  lambda: number,
+  maxDepth: number,
+  limits = { minChildWeight: 0, minSamplesLeaf: 1 },
+): (x: number[]) => number {
+  const { minChildWeight: mcw, minSamplesLeaf: msl } = limits;
   const n = y.length;
   const mean = y.reduce((s, v) => s + v, 0) / n;
   const base = Math.log(mean / (1 - mean));
@@ -29,7 +38,7 @@ function referenceBoost(X: number[][], y: number[], rounds: number, eta: number,
       const G = rows.reduce((s, i) => s + g[i], 0);
       const H = rows.reduce((s, i) => s + h[i], 0);
       const leaf = { leaf: (-G / (H + lambda)) * eta };
-      if (depth >= maxDepth || rows.length < 2) return leaf;
+      if (depth >= maxDepth || rows.length < Math.max(2, 2 * msl) || H < 2 * mcw) return leaf;
       let best: { gain: number; f: number; t: number } | undefined;
       for (let f = 0; f < X[0].length; f++) {
         const values = [...new Set(rows.map((i) => X[i][f]))].sort((a, b) => a - b);
@@ -38,6 +47,7 @@ function referenceBoost(X: number[][], y: number[], rounds: number, eta: number,
           const left = rows.filter((i) => X[i][f] <= t);
           const GL = left.reduce((s, i) => s + g[i], 0);
           const HL = left.reduce((s, i) => s + h[i], 0);
+          if (left.length < msl || rows.length - left.length < msl || HL < mcw || H - HL < mcw) continue;
           const gain = (GL * GL) / (HL + lambda) + ((G - GL) * (G - GL)) / (H - HL + lambda) - (G * G) / (H + lambda);
           if (gain > 1e-12 && (!best || gain > best.gain)) best = { gain, f, t };
         }
@@ -93,6 +103,21 @@ describe('gradient boosting', () => {
       // column, the reference's between neighbouring values of the node, as with XGBoost's `hist`.)
       for (const x of X) expect(predictRow(model, x)).toBeCloseTo(reference(x), 10);
       expect(ours.trees.length).toBe(rounds);
+    }
+  });
+
+  it('matches the brute-force tree with a Hessian limit alone (histograms without row counts) and with a row limit', () => {
+    for (const limits of [
+      { minChildWeight: 0.5, minSamplesLeaf: 1 },
+      { minChildWeight: 2, minSamplesLeaf: 1 },
+      { minChildWeight: 0, minSamplesLeaf: 6 },
+      { minChildWeight: 1, minSamplesLeaf: 4 },
+    ]) {
+      const { X, y, data } = smallData(80, 11);
+      const ours = trainBoosting(data, { ...DEFAULT_BOOST_PARAMS, ...exact, ...limits, nRounds: 6, learningRate: 0.4, lambda: 1, maxDepth: 3, seed: 5 });
+      const model = assembleForest(ours.trees, 3, 'boosting', ours.base);
+      const reference = referenceBoost(X, y, 6, 0.4, 1, 3, limits);
+      for (const x of X) expect(predictRow(model, x)).toBeCloseTo(reference(x), 10);
     }
   });
 

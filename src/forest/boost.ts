@@ -1,7 +1,7 @@
 import type { BinnedData } from './binning.ts';
-import { MAX_BINS } from './binning.ts';
 import type { GrownTree } from '../model/flat.ts';
-import { childBounds, clamp, NO_BOUNDS, ordered, type Bounds } from './monotone.ts';
+import { histWorkspace } from './hist-kernel.ts';
+import { childBounds, clamp, NO_BOUNDS, type Bounds } from './monotone.ts';
 import { mixSeed, mulberry32 } from './rng.ts';
 
 /**
@@ -9,7 +9,9 @@ import { mixSeed, mulberry32 } from './rng.ts';
  * fits a regression tree to the gradients and Hessians of the current log-odds (XGBoost's second-order
  * split gain and leaf weights), with shrinkage, depth and leaf limits, row and feature subsampling,
  * the same monotone constraints as the forest, and early stopping on a validation part. A node's
- * histogram is built for the smaller child only; the larger child's is the parent's minus it.
+ * histogram is built for the smaller child only; the larger child's is the parent's minus it. The
+ * per-row loops (histograms, split search, partition, row sample, gradients) run in WebAssembly
+ * (src/forest/hist.wat); this file keeps the tree logic.
  */
 
 export interface BoostParams {
@@ -66,8 +68,6 @@ export interface BoostResult {
   secondsPerRound: number;
 }
 
-const STRIDE = 3; // gradient, Hessian, count per (feature, bin)
-
 /** Objective reduction of weight w on a node with sums (G, H): −(2Gw + (H + λ)w²); G²/(H + λ) at the optimum. */
 const gainAt = (G: number, H: number, w: number, lambda: number) => -(2 * G * w + (H + lambda) * w * w);
 
@@ -78,7 +78,8 @@ interface Candidate {
   depth: number;
   G: number;
   H: number;
-  hist: Float64Array;
+  /** Histogram slot in the workspace. */
+  slot: number;
   bounds: Bounds;
   /** Best split found for this node, if any. */
   split?: { k: number; bin: number; gain: number; GL: number; HL: number; wL: number; wR: number };
@@ -101,79 +102,71 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
   for (const r of train) bad += y[r];
   const rate = Math.min(1 - 1e-6, Math.max(1e-6, bad / Math.max(1, train.length)));
   const base = Math.log(rate / (1 - rate));
-  const margin = new Float64Array(nRows).fill(base);
-  const g = new Float64Array(nRows);
-  const h = new Float64Array(nRows);
-  const idx = new Uint32Array(train.length);
   const nSelect = Math.max(1, Math.min(F, Math.round(F * params.colsample)));
+  // This round's features that can split (more than one bin), sorted; nSplittable of them.
   const feats = new Uint32Array(nSelect);
+  let nSplittable = 0;
   const allFeatures = new Uint32Array(F);
-  const histSize = nSelect * MAX_BINS * STRIDE;
-  const freeHists: Float64Array[] = [];
-  const takeHist = () => freeHists.pop() ?? new Float64Array(histSize);
+  // Each chosen feature's bins sit side by side (offset[k]), so a histogram holds only the bins in use.
+  const offset = new Uint32Array(nSelect);
+  let histSize = 0;
+  // Numbers per bin: gradient, Hessian and row count. Without a row-count limit on a child the count
+  // is not needed: an empty side has a Hessian sum of 0 (or rounding noise), below minChildWeight.
+  const stride = params.minSamplesLeaf <= 1 && params.minChildWeight >= 1e-6 ? 2 : 3;
+  let maxHistSize = 0;
+  for (let f = 0; f < F; f++) maxHistSize += (edges[f].length + 1) * stride;
+  // Every open node holds a histogram: at most depth + 1 of them growing depth-first, at most the
+  // leaf limit growing best-first; one more while a split is made.
+  const slots = Math.min(
+    params.maxLeaves > 0 ? params.maxLeaves + 2 : Infinity,
+    params.maxDepth + 3,
+    Math.floor(train.length / Math.max(1, params.minSamplesLeaf)) + 3,
+  );
+  if (slots * maxHistSize * 8 > 2 ** 30) throw new Error('boosting needs a depth limit or a leaf limit (maxDepth or maxLeaves) that bounds the open nodes');
+  const ws = histWorkspace({
+    bins,
+    nRows,
+    nFeatures: F,
+    train,
+    y,
+    base,
+    splits: edges.map((e) => e.length),
+    directions: monotone,
+    stride,
+    slots,
+  });
+  // Training rows left out of a round's sample (ws.out) move their log-odds by traversing its tree.
+  const { idx, out: outRows, margin, expNeg } = ws;
+  const freeSlots = Array.from({ length: slots }, (_, s) => slots - 1 - s);
+  const takeSlot = () => {
+    const s = freeSlots.pop();
+    if (s === undefined) throw new Error('boosting ran out of histogram slots');
+    return s;
+  };
   const trees: GrownTree[] = [];
   const validLoss: number[] = [];
   let best = { loss: Infinity, rounds: 0 };
 
-  const buildHist = (hist: Float64Array, start: number, end: number) => {
-    hist.fill(0);
-    for (let i = start; i < end; i++) {
-      const r = idx[i];
-      const gr = g[r];
-      const hr = h[r];
-      const rowBase = r * F;
-      for (let k = 0; k < nSelect; k++) {
-        const o = (k * MAX_BINS + bins[rowBase + feats[k]]) * STRIDE;
-        hist[o] += gr;
-        hist[o + 1] += hr;
-        hist[o + 2] += 1;
-      }
-    }
-  };
-
   const findSplit = (c: Candidate) => {
     const count = c.end - c.start;
     if (c.depth >= params.maxDepth || count < 2 * params.minSamplesLeaf || c.H < 2 * params.minChildWeight) return;
-    const parentGain = gainAt(c.G, c.H, clamp(-c.G / (c.H + lambda), c.bounds), lambda);
-    let split: Candidate['split'];
-    for (let k = 0; k < nSelect; k++) {
-      const f = feats[k];
-      const direction = monotone?.[f] ?? 0;
-      const nBins = edges[f].length + 1;
-      let GL = 0;
-      let HL = 0;
-      let CL = 0;
-      for (let b = 0; b < nBins - 1; b++) {
-        const o = (k * MAX_BINS + b) * STRIDE;
-        GL += c.hist[o];
-        HL += c.hist[o + 1];
-        CL += c.hist[o + 2];
-        if (CL < params.minSamplesLeaf || HL < params.minChildWeight) continue;
-        const CR = count - CL;
-        const HR = c.H - HL;
-        if (CR < params.minSamplesLeaf) break;
-        if (HR < params.minChildWeight) continue;
-        const GR = c.G - GL;
-        const wL = clamp(-GL / (HL + lambda), c.bounds);
-        const wR = clamp(-GR / (HR + lambda), c.bounds);
-        if (!ordered(direction, wL, wR)) continue;
-        const gain = gainAt(GL, HL, wL, lambda) + gainAt(GR, HR, wR, lambda) - parentGain;
-        if (gain > params.gamma && gain > 1e-12 && (!split || gain > split.gain)) split = { k, bin: b, gain, GL, HL, wL, wR };
-      }
-    }
-    c.split = split;
+    const { G, H, bounds } = c;
+    const parentGain = gainAt(G, H, clamp(-G / (H + lambda), bounds), lambda);
+    c.split = ws.bestSplit(c.slot, { count, G, H, lo: bounds.lo, hi: bounds.hi, parentGain }, params) ?? undefined;
   };
 
   for (let round = 0; round < params.nRounds; round++) {
-    for (const r of train) {
-      const p = sigmoid(margin[r]);
-      g[r] = p - y[r];
-      h[r] = Math.max(p * (1 - p), 1e-16);
-    }
-    // This round's rows and features, from a stream seeded by (seed, round).
-    const rng = mulberry32(mixSeed(params.seed, round));
-    let n = 0;
-    for (const r of train) if (params.subsample >= 1 || rng() < params.subsample) idx[n++] = r;
+    // This round's rows and features, from the mulberry32 stream seeded by (seed, round).
+    let state = mixSeed(params.seed, round) >>> 0;
+    let n = train.length;
+    let nOut = 0;
+    if (params.subsample < 1) {
+      ({ kept: n, state } = ws.sample(state, params.subsample));
+      nOut = train.length - n;
+    } else idx.set(train);
+    const rng = mulberry32(state);
+    // Gradients only for the rows this tree sees, and their sums for the root.
+    const { G: G0, H: H0 } = ws.gradients(n);
     for (let f = 0; f < F; f++) allFeatures[f] = f;
     for (let i = 0; i < nSelect; i++) {
       const j = i + Math.floor(rng() * (F - i));
@@ -181,8 +174,17 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
       allFeatures[i] = allFeatures[j];
       allFeatures[j] = t;
     }
-    feats.set(allFeatures.subarray(0, nSelect));
-    feats.sort();
+    // A feature with one bin never splits: leaving it out of the histograms changes no tree.
+    const chosen = allFeatures.subarray(0, nSelect).sort();
+    nSplittable = 0;
+    histSize = 0;
+    for (const f of chosen) {
+      if (edges[f].length === 0) continue;
+      feats[nSplittable] = f;
+      offset[nSplittable++] = histSize;
+      histSize += (edges[f].length + 1) * stride;
+    }
+    ws.useFeatures(feats, offset, nSplittable, histSize);
 
     const feature: number[] = [];
     const splitBin: number[] = [];
@@ -199,17 +201,13 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
       cover.push(count);
       return feature.length - 1;
     };
-    let G0 = 0;
-    let H0 = 0;
-    for (let i = 0; i < n; i++) {
-      G0 += g[idx[i]];
-      H0 += h[idx[i]];
-    }
-    const rootHist = takeHist();
-    buildHist(rootHist, 0, n);
-    const root: Candidate = { node: addNode(G0, H0, n, NO_BOUNDS), start: 0, end: n, depth: 0, G: G0, H: H0, hist: rootHist, bounds: NO_BOUNDS };
+    const rootSlot = takeSlot();
+    ws.build(rootSlot, 0, n);
+    const root: Candidate = { node: addNode(G0, H0, n, NO_BOUNDS), start: 0, end: n, depth: 0, G: G0, H: H0, slot: rootSlot, bounds: NO_BOUNDS };
     findSplit(root);
     const open: Candidate[] = [root];
+    // Each leaf's rows are idx[start..end): the sampled rows' log-odds move without a traversal.
+    const leafRanges: Candidate[] = [];
     let leaves = 1;
     while (open.length > 0) {
       // With a leaf limit the best split goes first; without one, order does not change the tree.
@@ -219,23 +217,13 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
       open.splice(at, 1);
       const s = c.split;
       if (!s || (params.maxLeaves > 0 && leaves >= params.maxLeaves)) {
-        freeHists.push(c.hist);
+        freeSlots.push(c.slot);
+        leafRanges.push(c);
         continue;
       }
       const f = feats[s.k];
       // Partition the node's rows: bin <= split bin to the left.
-      let i = c.start;
-      let j = c.end - 1;
-      while (i <= j) {
-        if (bins[idx[i] * F + f] <= s.bin) i++;
-        else {
-          const t = idx[i];
-          idx[i] = idx[j];
-          idx[j] = t;
-          j--;
-        }
-      }
-      const mid = i;
+      const mid = ws.partition(c.start, c.end, f, s.bin);
       const [lb, rb] = childBounds(c.bounds, monotone?.[f] ?? 0, s.wL, s.wR);
       const l = addNode(s.GL, s.HL, mid - c.start, lb);
       addNode(c.G - s.GL, c.H - s.HL, c.end - mid, rb);
@@ -244,14 +232,14 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
       threshold[c.node] = edges[f][s.bin];
       left[c.node] = l;
       leaves++;
-      const small = takeHist();
+      const small = takeSlot();
       const leftSmaller = mid - c.start <= c.end - mid;
-      if (leftSmaller) buildHist(small, c.start, mid);
-      else buildHist(small, mid, c.end);
+      if (leftSmaller) ws.build(small, c.start, mid);
+      else ws.build(small, mid, c.end);
       // The parent's histogram becomes the larger child's.
-      const large = c.hist;
-      for (let q = 0; q < histSize; q++) large[q] -= small[q];
-      const lc: Candidate = { node: l, start: c.start, end: mid, depth: c.depth + 1, G: s.GL, H: s.HL, hist: leftSmaller ? small : large, bounds: lb };
+      const large = c.slot;
+      ws.subtract(large, small);
+      const lc: Candidate = { node: l, start: c.start, end: mid, depth: c.depth + 1, G: s.GL, H: s.HL, slot: leftSmaller ? small : large, bounds: lb };
       const rc: Candidate = {
         node: l + 1,
         start: mid,
@@ -259,7 +247,7 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
         depth: c.depth + 1,
         G: c.G - s.GL,
         H: c.H - s.HL,
-        hist: leftSmaller ? large : small,
+        slot: leftSmaller ? large : small,
         bounds: rb,
       };
       findSplit(lc);
@@ -267,13 +255,20 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
       open.push(rc, lc);
     }
 
-    // Move every training and validation row's log-odds by this tree (traversed on bins).
+    // Move every training and validation row's log-odds by this tree: the sampled rows by their
+    // leaf's range, the others (and the validation rows) by traversing it on bins.
+    const factors = new Float64Array(value.length);
     const step = (r: number) => {
       let node = 0;
       while (feature[node] >= 0) node = bins[r * F + feature[node]] <= splitBin[node] ? left[node] : left[node] + 1;
       margin[r] += value[node];
+      expNeg[r] *= factors[node];
     };
-    for (const r of train) step(r);
+    for (const c of leafRanges) {
+      factors[c.node] = Math.exp(-value[c.node]);
+      ws.moveLeaf(c.start, c.end, value[c.node]);
+    }
+    for (let i = 0; i < nOut; i++) step(outRows[i]);
     trees.push({
       feature: Int32Array.from(feature),
       threshold: Float64Array.from(threshold),

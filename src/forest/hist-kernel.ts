@@ -1,0 +1,215 @@
+import { HIST_WASM_BASE64 } from './hist-wasm.ts';
+
+/**
+ * The boosting kernels in WebAssembly (src/forest/hist.wat), with everything they read laid out in
+ * their memory: the rows' bins (copied once), gradients and Hessians interleaved, the row index the
+ * grower partitions, this round's features, and a fixed set of histogram slots. One workspace per
+ * training run; its typed arrays stay valid because the memory never grows.
+ */
+export interface HistWorkspace {
+  /** Row order of the current tree (its first `sample(...)` entries): partitioned in place. */
+  idx: Uint32Array;
+  /** The training rows the last sample left out (the first nTrain − kept entries). */
+  out: Uint32Array;
+  /** Gradient and Hessian of row r at 2r and 2r + 1. */
+  gh: Float64Array;
+  /** Log-odds of every row. */
+  margin: Float64Array;
+  /** exp(-margin) of every row, moved by a factor per leaf (one exp per leaf, not per row). */
+  expNeg: Float64Array;
+  /** Fills gh for rows idx[0..n) from margin and the labels; returns the sums of g and h. */
+  gradients(n: number): { G: number; H: number };
+  /** Adds v to the log-odds of the rows idx[start..end) (one leaf). */
+  moveLeaf(start: number, end: number, v: number): void;
+  /** Histogram slots (gradient, Hessian and, with a stride of 3, count per bin), as views on the memory. */
+  hists: Float64Array[];
+  /** Sets the features of the next histograms: bins of feats[k] start at offsets[k] (in numbers, stride per bin). */
+  useFeatures(feats: ArrayLike<number>, offsets: ArrayLike<number>, n: number, histSize: number): void;
+  /** Fills slot `slot` from rows idx[start..end). */
+  build(slot: number, start: number, end: number): void;
+  /** Slot a minus slot b, into a. */
+  subtract(a: number, b: number): void;
+  /**
+   * Draws a round's rows: each training row is kept with probability `fraction`, by the mulberry32
+   * stream in state `state` (src/forest/rng.ts), kept rows to `idx` and the others to `out`, in order.
+   * Returns how many were kept and the stream's next state.
+   */
+  sample(state: number, fraction: number): { kept: number; state: number };
+  /**
+   * The best split of the node whose histogram is in `slot` over the features set by useFeatures,
+   * or null when none gains more than gamma. `k` is the index into those features.
+   */
+  bestSplit(slot: number, node: NodeSums, rules: SplitRules): SplitFound | null;
+  /** Splits rows idx[start..end) on feature f: bin <= `bin` first. Returns where the right side starts. */
+  partition(start: number, end: number, f: number, bin: number): number;
+}
+
+export interface WorkspaceOptions {
+  /** Row-major bins of nRows × nFeatures. */
+  bins: Uint8Array;
+  nRows: number;
+  nFeatures: number;
+  /** The training rows. */
+  train: Uint32Array;
+  /** Labels 0/1 of every row. */
+  y: Uint8Array;
+  /** Starting log-odds of every row. */
+  base: number;
+  /** Per feature: its number of split points (bin edges). */
+  splits: ArrayLike<number>;
+  /** Per feature: its monotone direction (+1, -1, 0). */
+  directions?: ArrayLike<number>;
+  /** Numbers per bin: 3 (gradient, Hessian, count) or 2 (no count). */
+  stride: 2 | 3;
+  /** Histogram slots to lay out. */
+  slots: number;
+}
+
+/** Sums of one node, and the bounds on its leaf values. */
+export interface NodeSums {
+  count: number;
+  G: number;
+  H: number;
+  lo: number;
+  hi: number;
+  /** The node's own objective reduction at its (bounded) optimum. */
+  parentGain: number;
+}
+
+export interface SplitRules {
+  lambda: number;
+  minChildWeight: number;
+  minSamplesLeaf: number;
+  gamma: number;
+}
+
+export interface SplitFound {
+  k: number;
+  bin: number;
+  gain: number;
+  GL: number;
+  HL: number;
+  wL: number;
+  wR: number;
+}
+
+const PAGE = 65536;
+const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+type Kernel = (...args: number[]) => number;
+type Kernels = Record<'build' | 'subtract' | 'partition' | 'sample' | 'bestSplit' | 'gradients' | 'moveLeaf', Kernel>;
+
+let compiled: WebAssembly.Module | undefined;
+
+/**
+ * @example const ws = histWorkspace({ bins, nRows, nFeatures, train: rows, y, base, splits: edges.map((e) => e.length), stride: 3, slots: 6 });
+ */
+export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
+  const { bins, nRows, nFeatures, train, y, splits, directions, stride, slots } = options;
+  compiled ??= new WebAssembly.Module(Buffer.from(HIST_WASM_BASE64, 'base64'));
+  let maxHistSize = 0;
+  for (let f = 0; f < nFeatures; f++) maxHistSize += (splits[f] + 1) * stride;
+  const slotBytes = align(8 * maxHistSize);
+  const nIdx = train.length;
+  const pHists = 0;
+  const pGh = pHists + slots * slotBytes;
+  const pMargin = align(pGh + 16 * nRows);
+  const pExpNeg = align(pMargin + 8 * nRows);
+  const pY = align(pExpNeg + 8 * nRows);
+  const pIdx = align(pY + nRows);
+  const pTrain = align(pIdx + 4 * nIdx);
+  const pOut = align(pTrain + 4 * nIdx);
+  const pState = align(pOut + 4 * nIdx);
+  const pFeats = align(pState + 4);
+  const pOffs = align(pFeats + 4 * nFeatures);
+  const pLast = align(pOffs + 4 * nFeatures);
+  const pDirs = align(pLast + 4 * nFeatures);
+  const pSums = align(pDirs + 4 * nFeatures);
+  const pSplit = align(pSums + 16);
+  const pBins = align(pSplit + 48);
+  // The bins again, feature-major, for the partition: one feature's column stays in the L1 cache.
+  const pCols = align(pBins + nRows * nFeatures);
+  const bytes = pCols + nRows * nFeatures;
+  if (bytes > 2 ** 32 - PAGE) throw new Error(`boosting data too large for one workspace (${bytes} bytes)`);
+  const pages = Math.ceil(bytes / PAGE);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const kernels = new WebAssembly.Instance(compiled, { env: { memory, exp: Math.exp } }).exports as Kernels;
+  const { buffer } = memory;
+  new Uint8Array(buffer, pBins, nRows * nFeatures).set(bins.subarray(0, nRows * nFeatures));
+  const cols = new Uint8Array(buffer, pCols, nRows * nFeatures);
+  for (let r = 0, i = 0; r < nRows; r++) for (let f = 0; f < nFeatures; f++, i++) cols[f * nRows + r] = bins[i];
+  new Uint32Array(buffer, pTrain, nIdx).set(train);
+  new Uint8Array(buffer, pY, nRows).set(y.subarray(0, nRows));
+  const margin = new Float64Array(buffer, pMargin, nRows).fill(options.base);
+  const expNeg = new Float64Array(buffer, pExpNeg, nRows).fill(Math.exp(-options.base));
+  const sums = new Float64Array(buffer, pSums, 2);
+  const stateCell = new Uint32Array(buffer, pState, 1);
+  const feats = new Int32Array(buffer, pFeats, nFeatures);
+  const offs = new Int32Array(buffer, pOffs, nFeatures);
+  const last = new Int32Array(buffer, pLast, nFeatures);
+  const dirs = new Int32Array(buffer, pDirs, nFeatures);
+  const found = new Float64Array(buffer, pSplit, 5);
+  const foundAt = new Int32Array(buffer, pSplit + 40, 2);
+  const counts = stride === 3 ? 1 : 0;
+  let nSel = 0;
+  let size = 0;
+
+  const buildPart = (hist: number, start: number, end: number, k0: number, k1: number, fillFrom: number, fillTo: number) =>
+    kernels.build(pIdx, start, end, pGh, pBins, nFeatures, pFeats + 4 * k0, pOffs + 4 * k0, k1 - k0, hist, fillFrom, fillTo - fillFrom, counts);
+
+  return {
+    idx: new Uint32Array(buffer, pIdx, nIdx),
+    out: new Uint32Array(buffer, pOut, nIdx),
+    gh: new Float64Array(buffer, pGh, 2 * nRows),
+    margin,
+    expNeg,
+    gradients(n) {
+      kernels.gradients(pIdx, n, pMargin, pExpNeg, pY, pGh, pSums);
+      return { G: sums[0], H: sums[1] };
+    },
+    moveLeaf: (start, end, v) => void kernels.moveLeaf(pIdx, start, end, pMargin, pExpNeg, v, Math.exp(-v)),
+    hists: Array.from({ length: slots }, (_, s) => new Float64Array(buffer, pHists + s * slotBytes, maxHistSize)),
+    useFeatures(f, o, n, histSize) {
+      for (let k = 0; k < n; k++) {
+        feats[k] = f[k];
+        offs[k] = 8 * o[k];
+        last[k] = splits[f[k]];
+        dirs[k] = directions?.[f[k]] ?? 0;
+      }
+      nSel = n;
+      size = align(8 * histSize);
+    },
+    build: (slot, start, end) => void buildPart(pHists + slot * slotBytes, start, end, 0, nSel, 0, size),
+    subtract: (a, b) => void kernels.subtract(pHists + a * slotBytes, pHists + b * slotBytes, size),
+    sample(state, fraction) {
+      stateCell[0] = state;
+      // u / 2^32 < fraction is u < fraction · 2^32, exactly (a power-of-two scaling).
+      const kept = kernels.sample(pTrain, nIdx, pIdx, pOut, pState, fraction * 4294967296);
+      return { kept, state: stateCell[0] };
+    },
+    bestSplit(slot, node, rules) {
+      const k = kernels.bestSplit(
+        pHists + slot * slotBytes,
+        pOffs,
+        pLast,
+        pDirs,
+        nSel,
+        8 * stride,
+        counts,
+        node.count,
+        node.G,
+        node.H,
+        node.lo,
+        node.hi,
+        rules.lambda,
+        rules.minChildWeight,
+        rules.minSamplesLeaf,
+        rules.gamma,
+        node.parentGain,
+        pSplit,
+      );
+      if (k < 0) return null;
+      return { k, bin: foundAt[1], gain: found[0], GL: found[1], HL: found[2], wL: found[3], wR: found[4] };
+    },
+    partition: (start, end, f, bin) => kernels.partition(pIdx, start, end, pCols + f * nRows, bin),
+  };
+}
