@@ -1,6 +1,10 @@
 import { Bot, session, type BotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { claimUpdate, isBotAdmin } from '../db/bot-repository.ts';
+import { databasePortfolioJobs } from '../db/portfolio-jobs.ts';
+import { inProcessRunner } from '../src/app/portfolio-jobs.ts';
+import { storedMacroRelation } from '../src/macro/refresh.ts';
+import { SHIPPED_CORRELATIONS } from '../src/portfolio/correlation-table.ts';
 import type { BotDeps } from './deps.ts';
 import { accountFeature } from './features/account.ts';
 import { adminFeature } from './features/admin.ts';
@@ -18,12 +22,23 @@ export interface CreateBotOptions {
 }
 
 /** Builds the Lendwise bot: dedupe → private-chat rule → session → features → fallback. */
-export function createBot(deps: Omit<BotDeps, 'downloadFile'> & Partial<Pick<BotDeps, 'downloadFile'>>, options: CreateBotOptions): Bot<BotContext> {
+export function createBot(
+  deps: Omit<BotDeps, 'downloadFile' | 'portfolioJobs'> & Partial<Pick<BotDeps, 'downloadFile' | 'portfolioJobs'>>,
+  options: CreateBotOptions,
+): Bot<BotContext> {
   const apiRoot = options.apiRoot ?? 'https://api.telegram.org';
   const config: BotConfig<BotContext> = { client: { apiRoot }, ...(options.botInfo ? { botInfo: options.botInfo } : {}) };
   const bot = new Bot<BotContext>(options.token, config);
   const full: BotDeps = {
     ...deps,
+    portfolioJobs:
+      deps.portfolioJobs ??
+      databasePortfolioJobs(deps.db, {
+        policy: deps.decisions.policy,
+        correlations: SHIPPED_CORRELATIONS,
+        runner: inProcessRunner(),
+        macroRelation: () => storedMacroRelation(deps.db()),
+      }),
     downloadFile:
       deps.downloadFile ??
       (async (filePath) => {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { DecisionService } from '../src/app/decide.ts';
 import type { LoadedModel } from '../src/model/model.ts';
-import type { FrontierSolver } from '../src/portfolio/service.ts';
+import type { PortfolioJobs } from '../src/app/portfolio-jobs.ts';
 
 /** What the bot's features need from the outside world. */
 export interface BotDeps {
@@ -13,6 +13,6 @@ export interface BotDeps {
   admins: readonly number[];
   /** Downloads a file Telegram holds, by its file_path. */
   downloadFile: (filePath: string) => Promise<string>;
-  /** Frontier solver (a thread pool on Node); in-process when absent. */
-  frontier?: FrontierSolver;
+  /** The process's portfolio jobs, shared with the API (threads on Node); in-process when absent. */
+  portfolioJobs: PortfolioJobs;
 }

@@ -181,3 +181,32 @@ export const macroObservations = pgTable(
   },
   (t) => [primaryKey({ columns: [t.seriesId, t.date] })],
 );
+
+/**
+ * Portfolio computations (risk, frontier, optimisation) run as jobs off the request thread. A job's
+ * result is kept with the book version it was computed on (the last decision and the last audited
+ * action), so the same question on an unchanged book is answered from here.
+ */
+export const portfolioJobs = pgTable(
+  'portfolio_jobs',
+  {
+    id: uuid('id').primaryKey(),
+    kind: text('kind', { enum: ['risk', 'frontier', 'optimise'] }).notNull(),
+    params: jsonb('params').notNull(),
+    bookVersion: text('book_version').notNull(),
+    /** kind + params + book version + policy version, hashed: equal keys give equal results. */
+    cacheKey: text('cache_key').notNull(),
+    /** refused: the book and constraints admit no answer (the error says why), not a fault. */
+    status: text('status', { enum: ['queued', 'running', 'done', 'refused', 'failed', 'cancelled'] }).notNull(),
+    /** Share of the work done, 0 to 1. */
+    progress: doublePrecision('progress').notNull().default(0),
+    result: jsonb('result'),
+    error: text('error'),
+    requestedBy: text('requested_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    deadlineAt: timestamp('deadline_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('portfolio_jobs_cache_idx').on(t.cacheKey, t.createdAt)],
+);

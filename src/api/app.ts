@@ -24,7 +24,9 @@ import { statementRoutes } from './routes/statements.ts';
 import { portfolioRoutes } from './routes/portfolio.ts';
 import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
 import type { CorrelationTable } from '../portfolio/loans.ts';
-import type { FrontierSolver } from '../portfolio/service.ts';
+import { inProcessRunner, type PortfolioJobs } from '../app/portfolio-jobs.ts';
+import { databasePortfolioJobs } from '../../db/portfolio-jobs.ts';
+import { storedMacroRelation } from '../macro/refresh.ts';
 import { embedScript, widgetPage } from './widget.ts';
 
 /**
@@ -53,8 +55,8 @@ export interface AppOptions {
   widgetRatePerMinute?: number;
   /** Asset correlations for the portfolio tools; the table shipped in models/ by default. */
   correlations?: CorrelationTable;
-  /** Frontier solver (Node passes a thread pool); in-process by default. */
-  frontier?: FrontierSolver;
+  /** The process's portfolio jobs (Node runs them on threads); made here, in-process, when absent. */
+  portfolioJobs?: PortfolioJobs;
 }
 
 /** An application with up to a few hundred transactions fits. */
@@ -106,10 +108,15 @@ export function createApp(options: AppOptions) {
   app.route('/', applicationRoutes({ db, decisions }));
   app.route('/', policyRoutes({ db, policy }));
   app.route('/', statementRoutes({ decisions }));
-  app.route(
-    '/',
-    portfolioRoutes({ db, policy, correlations: options.correlations ?? SHIPPED_CORRELATIONS, ...(options.frontier ? { frontier: options.frontier } : {}) }),
-  );
+  const portfolioJobs =
+    options.portfolioJobs ??
+    databasePortfolioJobs(db, {
+      policy,
+      correlations: options.correlations ?? SHIPPED_CORRELATIONS,
+      runner: inProcessRunner(),
+      macroRelation: () => storedMacroRelation(db()),
+    });
+  app.route('/', portfolioRoutes({ jobs: portfolioJobs }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -30,6 +30,8 @@ export const EnvSchema = z
     /** The public origin of this server when it is behind a proxy, e.g. https://loans.example.com. */
     PUBLIC_URL: z.url().optional(),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** Longest a portfolio job (risk, frontier, optimisation) may run before it is stopped. */
+    PORTFOLIO_JOB_DEADLINE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
     /** Runs the Telegram bot too: by webhook when TELEGRAM_WEBHOOK_URL is set, else by long polling. */
     TELEGRAM_BOT_TOKEN: z
       .string()

@@ -15,7 +15,10 @@ import { databaseStore } from '../../db/decision-store.ts';
 import { fredClient } from '../macro/fred.ts';
 import { refreshMacro } from '../macro/refresh.ts';
 import { seedRecordedMacro } from '../macro/recorded.ts';
-import { FrontierPool } from '../portfolio/frontier-pool.ts';
+import { databasePortfolioJobs } from '../../db/portfolio-jobs.ts';
+import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
+import { storedMacroRelation } from '../macro/refresh.ts';
+import { threadRunner } from './portfolio-threads.ts';
 
 export interface Running {
   url: string;
@@ -41,17 +44,22 @@ export async function start(env: Env): Promise<Running> {
   // A refresh from FRED (below, with FRED_API_KEY) runs after this and overwrites or extends them.
   await seedRecordedMacro(database.db);
   const db = () => database.db;
-  // Frontier threads start on the first frontier asked for, not with every server.
-  let pool: FrontierPool | undefined;
   // One decision service per process: the API, the widget and the bot share its policy cache and writer.
   const decisions = decisionService({ model, store: databaseStore(db) });
-  const frontier = (book: Parameters<FrontierPool['frontier']>[0], points: number) => {
-    pool ??= FrontierPool.create();
-    return pool.frontier(book, points);
-  };
+  // Portfolio jobs run on a thread of their own (started on the first job), shared by the API and the bot.
+  const runner = threadRunner();
+  const portfolioJobs = databasePortfolioJobs(db, {
+    policy: decisions.policy,
+    correlations: SHIPPED_CORRELATIONS,
+    runner,
+    macroRelation: () => storedMacroRelation(db()),
+    deadlineMs: env.PORTFOLIO_JOB_DEADLINE_SECONDS * 1000,
+  });
+  const interrupted = await portfolioJobs.recover();
+  if (interrupted > 0) console.log(`${interrupted} portfolio job(s) left unfinished by the last run marked as interrupted`);
   const bot = env.TELEGRAM_BOT_TOKEN
     ? createBot(
-        { db, model, decisions, admins: env.BOT_ADMIN_IDS, frontier },
+        { db, model, decisions, admins: env.BOT_ADMIN_IDS, portfolioJobs },
         { token: env.TELEGRAM_BOT_TOKEN, ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}) },
       )
     : undefined;
@@ -60,7 +68,7 @@ export async function start(env: Env): Promise<Running> {
     model,
     db,
     decisions,
-    frontier,
+    portfolioJobs,
     widgetOrigins: widgetOrigins(env),
     docsAssets: swaggerAssets(),
     ...(genericModel ? { genericModel } : {}),
@@ -98,7 +106,7 @@ export async function start(env: Env): Promise<Running> {
         // Keep-alive connections would hold close() open until they time out.
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      await pool?.close();
+      await runner.close();
       await database.close();
     },
   };

@@ -1,5 +1,6 @@
 import { renderSvg } from '../evaluation/charts.ts';
-import type { FrontierResult, RiskReport } from './service.ts';
+import type { RiskReport } from './book.ts';
+import type { FrontierResult } from './service.ts';
 
 /** Portfolio charts, drawn by Vega-Lite like the model report. */
 

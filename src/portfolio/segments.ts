@@ -26,6 +26,9 @@ export interface SegmentLoan {
   lgd: number;
   rho: number;
   ead: number;
+  /** For an entry that is already a group of loans: how many, and Σ EAD² of them (default: one loan). */
+  count?: number;
+  eadSq?: number;
 }
 
 export interface Segment {
@@ -98,8 +101,8 @@ export function segmentBook(loans: readonly SegmentLoan[], options: SegmentOptio
     }
     pdEad[s] += l.pd * l.ead;
     ead[s] += l.ead;
-    eadSq[s] += l.ead * l.ead;
-    count[s] += 1;
+    eadSq[s] += l.eadSq ?? l.ead * l.ead;
+    count[s] += l.count ?? 1;
   }
   const order = ead.map((_, s) => s).sort((x, y) => bucket[x] - bucket[y] || lgd[x] - lgd[y] || rho[x] - rho[y]);
   return order.map((s) => ({
@@ -343,6 +346,8 @@ export interface SegmentSimulationOptions {
    * 'count' takes the number of loans, as if they were all of the same size.
    */
   granularity?: 'effective' | 'count';
+  /** Called with the share of scenarios done, about every 1% (for a job's progress). */
+  onProgress?: (share: number) => void;
 }
 
 export interface SegmentSimulation {
@@ -356,6 +361,8 @@ export interface SegmentSimulation {
   /** Standard errors of VaR (order statistics one binomial SD either side of rank N·q) and ES (from the tail's variance). */
   varStandardError: TailFigures;
   esStandardError: TailFigures;
+  /** The simulated losses, sorted ascending (for a histogram). */
+  losses: Float64Array;
 }
 
 /** Monte Carlo on segments: per scenario a factor Z, then the defaults of each segment ~ Binomial(n_s, p_s(Z)). */
@@ -376,7 +383,9 @@ export function segmentMonteCarlo(segments: readonly Segment[], options: Segment
   const rng = new Random(options.seed ?? 42);
   const factor = drawFactors(rng, scenarios);
   const losses = new Float64Array(scenarios);
+  const tick = Math.max(1, Math.ceil(scenarios / 100));
   for (let t = 0; t < scenarios; t++) {
+    if (options.onProgress && t % tick === 0) options.onProgress(t / scenarios);
     const z = factor[t];
     let loss = c.certain;
     for (let k = 0; k < names.length; k++) {
@@ -408,5 +417,6 @@ export function segmentMonteCarlo(segments: readonly Segment[], options: Segment
     es: { 0.99: r.es99, 0.999: r.es999 },
     varStandardError: { 0.99: varSe(0.99), 0.999: varSe(0.999) },
     esStandardError: { 0.99: esSe(0.99), 0.999: esSe(0.999) },
+    losses: sorted,
   };
 }

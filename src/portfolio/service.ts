@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Policy } from '../scoring/policy.ts';
+import type { BookGroup } from './book.ts';
 import { portfolioCapital } from './basel.ts';
 import { quadraticForm } from './covariance.ts';
 import { priceLoans, PortfolioLoanSchema, type CorrelationTable, type PortfolioLoan, type PricedLoan } from './loans.ts';
@@ -15,13 +16,12 @@ import {
   type Book,
   type FrontierPoint,
 } from './markowitz.ts';
-import { simulateLosses } from './monte-carlo.ts';
 import { DEFAULT_NOTES, toNotes, type NoteRules } from './notes.ts';
-import { stressPd, type MacroRelation } from '../macro/stress.ts';
 
 /**
  * What the API and the chat ask of the portfolio tools, on a book of candidate loans: the best
- * allocation of a budget, the efficient frontier with the current book on it, and risk figures.
+ * allocation of a budget and the efficient frontier with the current book on it (risk figures of
+ * the whole book: book.ts).
  * Pure: the adapters bring the loans (stored decisions or an uploaded book) and the policy.
  */
 
@@ -34,6 +34,8 @@ export interface BookInput {
   loans: PortfolioLoan[];
   /** The loans as currently lent (ids among `loans`, funded in full); the frontier marks this book. */
   currentIds?: readonly string[];
+  /** The existing book, held fixed: the new money's risk is counted together with it. */
+  fixed?: readonly BookGroup[];
 }
 
 export const OptimiseOptionsSchema = z.object({
@@ -143,9 +145,15 @@ export interface FrontierResult {
   current: { expectedReturn: number; risk: number; amount: number } | null;
 }
 
+export interface FrontierOptions {
+  budget?: number;
+  limits?: z.input<typeof LimitsSchema>;
+  points?: number;
+}
+
 export async function frontierOfBook(
   input: BookInput,
-  options: { budget?: number; limits?: z.input<typeof LimitsSchema>; points?: number },
+  options: FrontierOptions,
   policy: Policy,
   correlations: CorrelationTable,
   solver: FrontierSolver = inProcess,
@@ -165,94 +173,4 @@ export async function frontierOfBook(
         }
       : null;
   return { budget: book.budget, points, current };
-}
-
-export const RiskOptionsSchema = z.object({
-  scenarios: z.coerce.number().int().min(1_000).max(1_000_000).default(100_000),
-  seed: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .default(42),
-});
-export type RiskOptions = z.infer<typeof RiskOptionsSchema>;
-
-/** PD shift applied before the figures (a macro stress scenario); identity when absent. */
-export type PdShift = (pd: number) => number;
-
-export function riskOfBook(input: BookInput, options: RiskOptions, policy: Policy, correlations: CorrelationTable, shift?: PdShift) {
-  const ids = new Set(input.currentIds ?? input.loans.map((l) => l.id));
-  const loans = priced({ loans: input.loans.filter((l) => ids.has(l.id)).map((l) => (shift ? { ...l, pd: shift(l.pd) } : l)) }, policy, correlations);
-  if (loans.length === 0) throw new PortfolioError('the book is empty: no approved loans yet');
-  const exposures = loans.map((l) => ({ pd: l.pd, lgd: l.lgd, ead: l.amount, rho: l.rho }));
-  const capital = portfolioCapital(exposures);
-  const simulation = simulateLosses(exposures, { scenarios: options.scenarios, seed: options.seed, correlation: (e) => (e as (typeof exposures)[number]).rho });
-  const exposure = capital.ead;
-  return {
-    horizon: 'one year',
-    loans: loans.length,
-    exposure,
-    expectedReturn: round(loans.reduce((s, l) => s + l.expectedReturn * l.amount, 0) / exposure, 6),
-    basel: {
-      rwa: round(capital.rwa, 2),
-      capital: round(capital.capital, 2),
-      expectedLoss: round(capital.expectedLoss, 2),
-      perLoan: loans.map((l, i) => ({
-        id: l.id,
-        pd: round(capital.loans[i].pd, 6),
-        correlation: round(capital.loans[i].correlation, 6),
-        k: round(capital.loans[i].k, 6),
-        rwa: round(capital.loans[i].rwa, 2),
-        expectedLoss: round(capital.loans[i].expectedLoss, 2),
-      })),
-    },
-    monteCarlo: {
-      scenarios: simulation.scenarios,
-      seed: options.seed,
-      expectedLoss: round(simulation.expectedLoss, 2),
-      standardError: round(simulation.standardError, 2),
-      analyticExpectedLoss: round(simulation.analyticExpectedLoss, 2),
-      var99: round(simulation.var99, 2),
-      var999: round(simulation.var999, 2),
-      es99: round(simulation.es99, 2),
-      es999: round(simulation.es999, 2),
-      histogram: histogram(simulation.losses, 40),
-    },
-  };
-}
-export type RiskReport = ReturnType<typeof riskOfBook>;
-
-export type StressResult =
-  | { unemploymentShock: number; unavailable: string }
-  | { unemploymentShock: number; relation: MacroRelation; expectedLoss: number; var999: number; capital: number };
-
-/** The book's figures with PDs under an unemployment shock (percentage points), or why there are none. */
-export function stressOfBook(
-  input: BookInput,
-  options: RiskOptions,
-  policy: Policy,
-  correlations: CorrelationTable,
-  relation: MacroRelation | { unavailable: string },
-  shock: number,
-): StressResult {
-  if ('unavailable' in relation) return { unemploymentShock: shock, unavailable: relation.unavailable };
-  const stressed = riskOfBook(input, options, policy, correlations, stressPd(relation, shock));
-  return {
-    unemploymentShock: shock,
-    relation,
-    expectedLoss: stressed.monteCarlo.expectedLoss,
-    var999: stressed.monteCarlo.var999,
-    capital: stressed.basel.capital,
-  };
-}
-
-/** Equal-width bins over the simulated losses (sorted ascending). */
-export function histogram(sorted: Float64Array, bins: number): { from: number; to: number; count: number }[] {
-  const lo = sorted[0];
-  const hi = sorted[sorted.length - 1];
-  const width = hi > lo ? (hi - lo) / bins : 1;
-  const out = Array.from({ length: hi > lo ? bins : 1 }, (_, b) => ({ from: round(lo + b * width, 2), to: round(lo + (b + 1) * width, 2), count: 0 }));
-  for (const v of sorted) out[Math.min(out.length - 1, Math.floor((v - lo) / width))].count += 1;
-  return out;
 }
