@@ -1,5 +1,5 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../db/client.ts';
 import { databaseStore } from '../db/decision-store.ts';
 import { databaseJobStore, databasePortfolioJobs } from '../db/portfolio-jobs.ts';
 import { bookGroups } from '../db/portfolio-repository.ts';
@@ -198,9 +198,7 @@ describe('a large book on PostgreSQL (synthetic replicas of 200 real scored appl
     expect(groups.length).toBeLessThan(2_000);
     // 1,501 copies of each approved loan: totals are 1,501 times the original book's.
     const original = await s.database.db.execute(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: SQL, not a template
-      (await import('drizzle-orm'))
-        .sql`select count(*)::int as n, sum((d.offer->>'amount')::float8) as ead from decisions d join applications a on a.id = d.application_id where a.owner is distinct from 'synthetic-replica' and d.decision = 'approve'`,
+      sql`select count(*)::int as n, sum((d.offer->>'amount')::float8) as ead from decisions d join applications a on a.id = d.application_id where a.owner is distinct from 'synthetic-replica' and d.decision = 'approve'`,
     );
     const row = (Array.isArray(original) ? original[0] : (original as any).rows[0]) as { n: number; ead: string };
     expect(loans).toBe(1_501 * row.n);
