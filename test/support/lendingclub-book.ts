@@ -5,8 +5,8 @@ import { SHIPPED_CORRELATIONS } from '../../src/portfolio/correlation-table.ts';
 import { priceLoans, type PortfolioLoan } from '../../src/portfolio/loans.ts';
 import { DEFAULT_POLICY } from '../../src/scoring/policy.ts';
 
-/** The first `n` loans of the LendingClub file as risk exposures, priced as the portfolio tools price them (PDs from the shipped model). */
-export async function lendingClubBook(n: number) {
+/** The first `n` loans of the LendingClub file as the portfolio tools take them: amount, term, APR, term PD (the shipped model's), purpose. */
+export async function lendingClubLoans(n: number): Promise<PortfolioLoan[]> {
   const model = loadModel('models');
   const loans: PortfolioLoan[] = [];
   for await (const { line, applicant, rate } of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
@@ -21,6 +21,12 @@ export async function lendingClubBook(n: number) {
     });
     if (loans.length === n) break;
   }
+  return loans;
+}
+
+/** The first `n` loans of the LendingClub file as risk exposures, priced as the portfolio tools price them (PDs from the shipped model). */
+export async function lendingClubBook(n: number) {
+  const loans = await lendingClubLoans(n);
   return priceLoans(loans, { lgd: DEFAULT_POLICY.lossGivenDefault, fundingCost: DEFAULT_POLICY.fundingCost }, SHIPPED_CORRELATIONS).map((l) => ({
     pd: l.pd,
     lgd: l.lgd,
