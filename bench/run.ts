@@ -1,6 +1,7 @@
 import { benchForest, markdownTable, writeResults } from './forest.ts';
 import { benchModels } from './models.ts';
 import { benchPortfolio } from './portfolio.ts';
+import { benchPortfolioScale } from './portfolio-scale.ts';
 
 const args = process.argv.slice(2);
 const only = args.find((a) => !a.startsWith('--'));
@@ -20,4 +21,10 @@ if (!only || only === 'portfolio') {
   const rows = await benchPortfolio();
   writeResults('portfolio', 'Portfolio: optimiser and Monte Carlo', rows);
   process.stdout.write(markdownTable('Portfolio: optimiser and Monte Carlo', rows));
+}
+if (!only || only === 'portfolio-scale') {
+  const title = 'Portfolio at book scale: 1,000,000 loans on PostgreSQL 15, scoring while a job runs';
+  const rows = await benchPortfolioScale();
+  writeResults('portfolio-scale', title, rows);
+  process.stdout.write(markdownTable(title, rows));
 }

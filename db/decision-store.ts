@@ -80,6 +80,8 @@ export function databaseStore(db: () => Db, options: { batchWrites?: boolean } =
             const [row] = await tx.select({ by: applications.supersededBy }).from(applications).where(eq(applications.id, originalId));
             return { kind: 'already' as const, id: row?.by ?? null };
           }
+          // The original's loan leaves the book: the new application carries the accepted one.
+          await tx.update(decisions).set({ live: false }).where(eq(decisions.applicationId, originalId));
           await tx.insert(applications).values(applicationRow(id, record));
           await tx.insert(decisions).values(decisionRow(id, record));
           return { kind: 'accepted' as const, id };

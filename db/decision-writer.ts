@@ -33,6 +33,10 @@ export function decisionRow(id: string, r: DecisionRecord): typeof decisions.$in
     notices: a.notices,
     modelVersion: a.modelVersion,
     policyVersion: r.policyVersion,
+    purpose: r.applicant.purpose,
+    amount: a.offer.amount,
+    termMonths: a.offer.termMonths,
+    apr: a.offer.apr,
   };
 }
 

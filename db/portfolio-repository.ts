@@ -1,62 +1,18 @@
-import { desc, eq, sql } from 'drizzle-orm';
-import type { Applicant } from '../src/applicant/schema.ts';
-import type { Assessment } from '../src/scoring/assess.ts';
+import { sql } from 'drizzle-orm';
 import type { BookSource } from '../src/app/portfolio-jobs.ts';
 import { BookGroupSchema, PD_BUCKET_FLOOR, PD_BUCKETS_PER_LOG, type BookGroup } from '../src/portfolio/book.ts';
 import type { BookInput, OptimiseOptions } from '../src/portfolio/service.ts';
 import { FrontierJobParamsSchema, OptimiseJobParamsSchema, RiskJobParamsSchema, startOfDay, type StressRelation } from '../src/portfolio/tasks.ts';
 import { RISK_BANDS } from '../src/scoring/policy.ts';
 import type { Db } from './client.ts';
-import { applications, auditLog, decisions } from './schema.ts';
+import { auditLog, decisions } from './schema.ts';
 
-/**
- * The lender's book from stored decisions: each application's latest decision, a reviewer's
- * decision taking precedence. Approved loans are the current book; approved and referred ones are
- * the candidates an optimiser may fund, at the offered amount, term and APR.
- */
-export async function storedBook(db: Db): Promise<BookInput> {
-  const rows = await db
-    .selectDistinctOn([decisions.applicationId], {
-      id: applications.id,
-      applicant: applications.applicant,
-      pd: decisions.pd,
-      decision: decisions.decision,
-      reviewedDecision: decisions.reviewedDecision,
-      offer: decisions.offer,
-    })
-    .from(decisions)
-    .innerJoin(applications, eq(decisions.applicationId, applications.id))
-    // A superseded application's loan is its accepted counter-offer, which is in the book itself.
-    .where(eq(applications.status, 'live'))
-    .orderBy(decisions.applicationId, desc(decisions.id));
-  const loans: BookInput['loans'] = [];
-  const currentIds: string[] = [];
-  for (const row of rows) {
-    const decision = row.reviewedDecision ?? row.decision;
-    const offer = row.offer as Assessment['offer'];
-    if ((decision !== 'approve' && decision !== 'refer') || !offer || offer.apr === null || !(offer.apr > 0)) continue;
-    const applicant = row.applicant as Applicant;
-    loans.push({ id: row.id, amount: offer.amount, termMonths: offer.termMonths, rate: offer.apr, pd: row.pd, purpose: applicant.purpose });
-    if (decision === 'approve') currentIds.push(row.id);
-  }
-  return { loans, currentIds };
-}
-
-/** Each live application's latest decision with its offer (a reviewer's decision taking precedence), as SQL. */
-const latestDecisions = sql`
-  select distinct on (d.application_id)
-    d.application_id as id,
-    d.pd as pd,
-    coalesce(d.reviewed_decision, d.decision) as decision,
-    (d.offer->>'amount')::float8 as amount,
-    (d.offer->>'termMonths')::int as term,
-    (d.offer->>'apr')::float8 as apr,
-    coalesce(a.applicant->>'purpose', 'other') as purpose,
-    d.created_at as decided_at
-  from ${decisions} d
-  join ${applications} a on a.id = d.application_id
-  where a.status = 'live'
-  order by d.application_id, d.id desc`;
+/** Each live application's decision (a reviewer's taking precedence) with its offer, from the decisions table alone. */
+const liveDecisions = sql`
+  select application_id as id, pd, coalesce(reviewed_decision, decision) as decision,
+    amount, term_months as term, apr, coalesce(purpose, 'other') as purpose, created_at as decided_at
+  from ${decisions}
+  where live`;
 
 const bandCase = sql.raw(
   `case ${RISK_BANDS.filter((b) => Number.isFinite(b.below))
@@ -72,7 +28,7 @@ const bandCase = sql.raw(
 export async function bookGroups(db: Db, options: { before?: Date } = {}): Promise<BookGroup[]> {
   const before = options.before ? sql`and decided_at < ${options.before.toISOString()}` : sql``;
   const result = await db.execute(sql`
-    with latest as (${latestDecisions})
+    with latest as (${liveDecisions})
     select term as "termMonths", purpose, ${bandCase} as band,
       floor(ln(greatest(pd, ${PD_BUCKET_FLOOR})) * ${PD_BUCKETS_PER_LOG})::int as "pdBucket",
       count(*)::int as count, sum(amount) as ead, sum(amount * amount) as "eadSq",
@@ -91,7 +47,7 @@ export async function bookGroups(db: Db, options: { before?: Date } = {}): Promi
  */
 export async function candidateBook(db: Db, since: Date, limit = 10_000): Promise<BookInput & { truncated: boolean }> {
   const result = await db.execute(sql`
-    with latest as (${latestDecisions})
+    with latest as (${liveDecisions})
     select id, pd, decision, amount, term, apr, purpose from latest
     where decision in ('approve', 'refer') and apr > 0 and amount > 0 and decided_at >= ${since.toISOString()}
     order by decided_at desc

@@ -136,8 +136,17 @@ export const decisions = pgTable(
     reviewedBy: text('reviewed_by'),
     reviewedDecision: text('reviewed_decision'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // The book's columns, copied from the offer and the answers when written: the portfolio's SQL
+    // aggregates then read this one table, without JSON or a join (1,000,000 loans in well under a second).
+    purpose: text('purpose'),
+    amount: doublePrecision('amount'),
+    termMonths: integer('term_months'),
+    apr: doublePrecision('apr'),
+    /** False once the application's counter-offer was accepted: that loan is the new application's. */
+    live: boolean('live').notNull().default(true),
   },
-  (t) => [index('decisions_application_idx').on(t.applicationId), index('decisions_created_idx').on(t.createdAt)],
+  // One decision per application (a review changes it in place; a counter-offer is a new application).
+  (t) => [uniqueIndex('decisions_application_idx').on(t.applicationId), index('decisions_created_idx').on(t.createdAt)],
 );
 
 /** Append-only: a trigger (migration 0001) refuses UPDATE and DELETE. */

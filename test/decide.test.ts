@@ -4,7 +4,7 @@ import type { Database } from '../db/client.ts';
 import { applications, decisions } from '../db/schema.ts';
 import { createKey, registerModel, setPolicy } from '../db/repository.ts';
 import { nextReferral, reviewDecision } from '../db/bot-repository.ts';
-import { storedBook } from '../db/portfolio-repository.ts';
+import { bookGroups, candidateBook } from '../db/portfolio-repository.ts';
 import { createApp } from '../src/api/app.ts';
 import { loadModel } from '../src/model/load.ts';
 import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
@@ -165,9 +165,12 @@ describe.each(ENGINES)('decision service on %s', (engine) => {
     }
     const [originalDecision] = await database.db.select().from(decisions).where(eq(decisions.applicationId, original.applicationId));
     expect(await reviewDecision(database.db, originalDecision.id, 'test', 'approve')).toBe(false);
-    const book = await storedBook(database.db);
+    // In the book once: the accepted counter-offer, never the original as well.
+    const book = await candidateBook(database.db, new Date(0));
     expect(book.loans.map((l) => l.id)).not.toContain(original.applicationId);
     expect(book.currentIds).toContain(a.applicationId);
+    const groups = await bookGroups(database.db);
+    expect(groups.reduce((n, g) => n + g.count, 0)).toBe(book.currentIds!.length);
     const stored = await json(await tight.request(`/v1/applications/${original.applicationId}`, { headers: { authorization: `Bearer ${key}` } }));
     expect(stored).toMatchObject({ status: 'superseded', supersededBy: a.applicationId });
   });

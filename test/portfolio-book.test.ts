@@ -50,7 +50,7 @@ describe('the book as groups, against loan by loan (1,000 real LendingClub loans
     // The segment check against the loan-level sampler; the answer names its source by the 5% rule.
     const loanLevel = simulateLosses(
       priced.map((l) => ({ pd: l.pd, lgd: l.lgd, ead: l.amount, rho: l.rho })),
-      { scenarios: 20_000, seed: 42, correlation: (e) => (e as { rho: number }).rho },
+      { scenarios: 20_000, seed: 42, correlation: (e) => (e as unknown as { rho: number }).rho },
     );
     expect(relative(report.monteCarlo.var999, loanLevel.var999)).toBeLessThan(0.05);
     expect(report.losses.source).toBe(report.monteCarlo.var999 > report.largePool.var999 * 1.05 ? 'monteCarlo' : 'largePool');

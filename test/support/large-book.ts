@@ -16,7 +16,8 @@ export async function replicateBook(
   const decidedAt = (options.decidedAt ?? new Date()).toISOString();
   const result = await db.execute(sql`
     with src as (
-      select a.applicant, d.pd, d.score, d.risk_band, d.decision, d.reasons, d.offer, d.model_version, d.policy_version
+      select a.applicant, d.pd, d.score, d.risk_band, d.decision, d.reasons, d.offer, d.model_version, d.policy_version,
+        d.purpose, d.amount, d.term_months, d.apr
       from decisions d join applications a on a.id = d.application_id
       where a.owner is distinct from 'synthetic-replica' and d.decision in ${sql.raw(`(${(options.decisions ?? ['approve', 'refer', 'decline']).map((d) => `'${d}'`).join(', ')})`)}
     ),
@@ -26,8 +27,10 @@ export async function replicateBook(
       select id, 'api', applicant, 'synthetic-replica', 'live', ${decidedAt} from gen
       returning id
     )
-    insert into decisions (application_id, pd, score, risk_band, decision, reasons, offer, model_version, policy_version, created_at)
-    select gen.id, pd, score, risk_band, decision, reasons, offer, model_version, policy_version, ${decidedAt}
+    insert into decisions (application_id, pd, score, risk_band, decision, reasons, offer, model_version, policy_version,
+      purpose, amount, term_months, apr, created_at)
+    select gen.id, pd, score, risk_band, decision, reasons, offer, model_version, policy_version,
+      purpose, amount, term_months, apr, ${decidedAt}
     from gen join apps on apps.id = gen.id`);
   const count = (result as unknown as { count?: number; rowCount?: number; affectedRows?: number }) ?? {};
   return Number(count.count ?? count.rowCount ?? count.affectedRows ?? 0);
