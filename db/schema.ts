@@ -146,7 +146,12 @@ export const decisions = pgTable(
     live: boolean('live').notNull().default(true),
   },
   // One decision per application (a review changes it in place; a counter-offer is a new application).
-  (t) => [uniqueIndex('decisions_application_idx').on(t.applicationId), index('decisions_created_idx').on(t.createdAt)],
+  (t) => [
+    uniqueIndex('decisions_application_idx').on(t.applicationId),
+    index('decisions_created_idx').on(t.createdAt),
+    // The few decisions out of the book, counted for the book's version.
+    index('decisions_retired_idx').on(t.live).where(sql`not ${t.live}`),
+  ],
 );
 
 /** Append-only: a trigger (migration 0001) refuses UPDATE and DELETE. */

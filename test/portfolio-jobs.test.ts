@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseStore } from '../db/decision-store.ts';
 import { databaseJobStore, databasePortfolioJobs } from '../db/portfolio-jobs.ts';
-import { bookGroups } from '../db/portfolio-repository.ts';
+import { bookGroups, incrementalGroups } from '../db/portfolio-repository.ts';
+import { nextReferral, reviewDecision } from '../db/bot-repository.ts';
+import type { BookGroup } from '../src/portfolio/book.ts';
 import { createKey, registerModel } from '../db/repository.ts';
 import { portfolioJobs as jobsTable } from '../db/schema.ts';
 import { createApp } from '../src/api/app.ts';
@@ -132,6 +134,30 @@ describe.each(ENGINES)('portfolio jobs on %s', (engine) => {
     expect(issues).toEqual(expect.arrayContaining(['scenarios', 'wait']));
     expect((await s.app.request('/v1/portfolio/jobs/7d9f2f1e-8a47-4a5e-9d9b-3c2a1f0e9b8c', { headers: s.admin })).status).toBe(404);
     expect((await s.app.request('/v1/portfolio/jobs/not-a-job', { headers: s.admin })).status).toBe(400);
+  });
+
+  it('keeps the settled part of the book and sums only what is new, until an audited change', async () => {
+    const groups = incrementalGroups(() => s.database.db, 0);
+    const same = async () => {
+      const [fast, full] = await Promise.all([groups(), bookGroups(s.database.db)]);
+      const key = (g: BookGroup) => `${g.termMonths}|${g.purpose}|${g.band}|${g.pdBucket}`;
+      const sorted = (list: BookGroup[]) => [...list].sort((x, y) => key(x).localeCompare(key(y)));
+      expect(sorted(fast).map(key)).toEqual(sorted(full).map(key));
+      sorted(fast).forEach((g, i) => {
+        const f = sorted(full)[i];
+        expect(g.count).toBe(f.count);
+        for (const k of ['ead', 'eadSq', 'eadPd', 'eadRate'] as const) expect(g[k]).toBeCloseTo(f[k], 6);
+      });
+      return full.reduce((n, g) => n + g.count, 0);
+    };
+    const before = await same();
+    for (const applicant of s.applicants.slice(0, 30)) await s.app.request('/v1/score', { method: 'POST', headers: s.scorer, body: JSON.stringify(applicant) });
+    const after = await same();
+    expect(after).toBeGreaterThan(before);
+    const referral = await nextReferral(s.database.db);
+    expect(referral).toBeDefined();
+    await reviewDecision(s.database.db, referral!.decisionId, 'test', 'approve');
+    expect(await same()).toBe(after + 1);
   });
 
   it('marks the jobs a stopped server left unfinished as interrupted', async () => {

@@ -8,6 +8,7 @@ import { priceLoans, type PricedLoan } from '../src/portfolio/loans.ts';
 import { denseCovariance, factorCovariance, quadraticForm } from '../src/portfolio/covariance.ts';
 import { FrontierPool } from '../src/portfolio/frontier-pool.ts';
 import { buildBook, efficientFrontier, maximumReturn, minimumVariance, optimise, PortfolioError, type Book, type Limits } from '../src/portfolio/markowitz.ts';
+import { solveQp, type Constraint, type QpProblem } from '../src/portfolio/qp.ts';
 
 // Real loans: the latest LendingClub loans in datasets/, PDs from the shipped model, rates as LendingClub set them.
 let history: HistoricalLoan[];
@@ -198,6 +199,14 @@ describe('efficient frontier', () => {
     }
   });
 
+  it('is at every point the optimum of a solve over every loan (working sets change the cost, not the answer)', () => {
+    for (const k of [1, 12, 25, 37, 48]) {
+      const whole = minimumVariance(book, frontier[k].expectedReturn);
+      expect(Math.abs(frontier[k].risk - whole.risk)).toBeLessThan(1e-9 * whole.risk);
+      expect(frontier[k].expectedReturn).toBeGreaterThanOrEqual(whole.expectedReturn - 1e-12);
+    }
+  });
+
   it('gives the same frontier on a pool of worker threads', async () => {
     const pool = FrontierPool.create(2);
     try {
@@ -217,5 +226,47 @@ describe('efficient frontier', () => {
     expect(() => buildBook(loans, budgetOf(loans, 0.9), { purpose: 0.2 })).toThrow(PortfolioError);
     expect(() => buildBook(loans, budgetOf(loans, 0.9), { purpose: 0.2 })).toThrow(/purpose limits let at most/);
     expect(() => buildBook(loans, budgetOf(loans, 1.1))).toThrow(/more than the 200 loans ask for/);
+  });
+});
+
+/** The least-variance problem for a target return, as markowitz.ts poses it. */
+function leastVarianceProblem(book: Book, target: number): QpProblem {
+  const returnRow: Constraint = { row: { index: book.loans.map((_, i) => i), value: Array.from(book.mu, (m) => -m) }, rhs: -target * book.budget };
+  return {
+    cov: book.cov,
+    linear: new Float64Array(book.loans.length),
+    upper: book.upper,
+    equalities: [book.budgetRow],
+    inequalities: [...book.caps, returnRow],
+  };
+}
+
+describe('working-set solves from a neighbouring solution', () => {
+  const limits: Limits = { purpose: 0.3, riskBand: { D: 0.3, E: 0.1 } };
+
+  it('reach the same optimum as quadprog (20 loans, the target raised from a solved one)', () => {
+    const loans = smallBook(20, 400);
+    const book = buildBook(loans, budgetOf(loans, 0.4), { purpose: 0.4, riskBand: 0.45 });
+    const low = minimumVariance(book).expectedReturn;
+    const high = maximumReturn(book).expectedReturn;
+    const before = solveQp(leastVarianceProblem(book, low + 0.5 * (high - low)));
+    const target = low + 0.6 * (high - low);
+    const ours = solveQp({ ...leastVarianceProblem(book, target), near: before });
+    const ref = referenceSolve(book, 1, target);
+    expect(Math.abs(objectiveOf(ref.Sigma, ref.c, ours.x) - ref.objective)).toBeLessThan(1e-7 * ref.objective);
+  });
+
+  it('get out of held sets that leave no feasible subproblem: through a feasible allocation, or by solving over every loan', () => {
+    const loans = price(history.slice(0, 1000));
+    const book = buildBook(loans, budgetOf(loans, 0.3), limits);
+    const low = minimumVariance(book);
+    const high = maximumReturn(book);
+    // The least-variance allocation holds its loans where no allocation earns 90% of the way to the highest return.
+    const problem = leastVarianceProblem(book, low.expectedReturn + 0.9 * (high.expectedReturn - low.expectedReturn));
+    const whole = solveQp(problem);
+    for (const near of [{ x: low.funded, feasible: high.funded }, { x: low.funded }]) {
+      const ours = solveQp({ ...problem, near });
+      expect(Math.abs(ours.objective - whole.objective)).toBeLessThan(1e-9 * whole.objective);
+    }
   });
 });

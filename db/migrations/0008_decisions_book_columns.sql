@@ -12,4 +12,5 @@ UPDATE "decisions" d SET
   "apr" = (d."offer"->>'apr')::float8,
   "live" = (a."status" = 'live')
 FROM "applications" a WHERE a."id" = d."application_id";--> statement-breakpoint
+CREATE INDEX "decisions_retired_idx" ON "decisions" USING btree ("live") WHERE not "decisions"."live";--> statement-breakpoint
 CREATE UNIQUE INDEX "decisions_application_idx" ON "decisions" USING btree ("application_id");

@@ -23,10 +23,13 @@ let frontier: FrontierPool | undefined;
 parentPort!.on('message', async ({ id, task }: ThreadMessage) => {
   const post = (reply: ThreadReply) => parentPort!.postMessage(reply);
   try {
-    frontier ??= FrontierPool.create();
     const result = await runTask(task, {
       onProgress: (progress) => post({ id, progress }),
-      frontier: (book, points) => frontier!.frontier(book, points),
+      // Its threads start with the first frontier: a risk job needs none.
+      frontier: (book, points) => {
+        frontier ??= FrontierPool.create();
+        return frontier.frontier(book, points);
+      },
     });
     post({ id, result });
   } catch (error) {

@@ -9,9 +9,9 @@ import type { ThreadMessage, ThreadReply } from './portfolio-thread.ts';
  * (cancelled, or past its deadline) terminates its thread, which stops the work at once, and the
  * next job starts a fresh one.
  *
- * @example const jobs = new PortfolioJobs({ ..., runner: threadRunner() });
+ * @example const jobs = new PortfolioJobs({ ..., runner: threadRunner({ warm: true }) });
  */
-export function threadRunner(): TaskRunner & { close(): Promise<void> } {
+export function threadRunner(options: { warm?: boolean } = {}): TaskRunner & { close(): Promise<void> } {
   const idle: Worker[] = [];
   const all = new Set<Worker>();
   let next = 0;
@@ -22,6 +22,8 @@ export function threadRunner(): TaskRunner & { close(): Promise<void> } {
     worker.once('exit', () => all.delete(worker));
     return worker;
   };
+  // A server starts its thread at once: loading it takes about half a second, not the first job's to pay.
+  if (options.warm) idle.push(spawn());
   return {
     run(task, { signal, onProgress }) {
       signal.throwIfAborted();

@@ -47,7 +47,7 @@ export async function start(env: Env): Promise<Running> {
   // One decision service per process: the API, the widget and the bot share its policy cache and writer.
   const decisions = decisionService({ model, store: databaseStore(db) });
   // Portfolio jobs run on a thread of their own (started on the first job), shared by the API and the bot.
-  const runner = threadRunner();
+  const runner = threadRunner({ warm: true });
   const portfolioJobs = databasePortfolioJobs(db, {
     policy: decisions.policy,
     correlations: SHIPPED_CORRELATIONS,
