@@ -1,22 +1,14 @@
-import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { FrontierPool } from '../portfolio/frontier-pool.ts';
 import { PortfolioError } from '../portfolio/markowitz.ts';
 import { runTask, type PortfolioTask } from '../portfolio/tasks.ts';
 
 /**
- * One portfolio job at a time, on a thread of its own (src/node/portfolio-threads.ts). The thread
- * runs at the lowest CPU priority: on Linux a thread's nice value is its own, so the thread that
- * answers requests keeps its core when both compete. Threads it starts (the frontier's) inherit it.
+ * One portfolio job at a time, on a thread of its own (src/node/portfolio-threads.ts), at the
+ * lowest CPU priority (set first thing by portfolio-thread-boot.mjs).
  */
 export type ThreadMessage = { id: number; task: PortfolioTask };
 export type ThreadReply = { id: number; progress: number } | { id: number; result: unknown } | { id: number; refused: string } | { id: number; error: string };
-
-try {
-  setPriority(19);
-} catch {
-  // Not allowed here: the thread keeps the default priority.
-}
 
 let frontier: FrontierPool | undefined;
 
