@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -8,6 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
+import { z } from 'zod';
 import * as schema from './schema.ts';
 
 /**
@@ -33,13 +35,34 @@ export interface OpenOptions {
   dataDir?: string;
   /** Connection pool size for a server. */
   max?: number;
+  /** Server: seconds to wait for a connection (default 5). */
+  connectTimeoutSeconds?: number;
+  /** Server: the server cancels statements running longer than this (default 15 s). */
+  statementTimeoutMs?: number;
+  /**
+   * Server: where migrations run, as the role that owns the tables. Then `url` connects as the
+   * application's role, which holds only the grants it needs (db/roles.ts) and runs no DDL.
+   */
+  migrationUrl?: string;
 }
 
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
   if (options.url) {
-    const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {} });
+    const client = postgres(options.url, {
+      max: options.max ?? 10,
+      onnotice: () => {},
+      connect_timeout: options.connectTimeoutSeconds ?? 5,
+      connection: { statement_timeout: options.statementTimeoutMs ?? 15_000 },
+    });
     const db = drizzlePostgres({ client, schema });
-    await migratePostgres(db, { migrationsFolder: MIGRATIONS });
+    if (options.migrationUrl) {
+      const owner = postgres(options.migrationUrl, { max: 1, onnotice: () => {}, connect_timeout: options.connectTimeoutSeconds ?? 5 });
+      try {
+        await migratePostgres(drizzlePostgres({ client: owner, schema }), { migrationsFolder: MIGRATIONS });
+      } finally {
+        await owner.end({ timeout: 5 });
+      }
+    } else await migratePostgres(db, { migrationsFolder: MIGRATIONS });
     return { db: db as unknown as Db, engine: 'postgres', url: options.url, close: () => client.end({ timeout: 5 }) };
   }
   const dataDir = options.dataDir ?? './data';
@@ -62,26 +85,155 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
   }
 }
 
+/** What a lock file says about the process holding the directory (JSON). */
+const LockHolderSchema = z.object({
+  pid: z.number().int().positive(),
+  /** Start time in clock ticks since boot (/proc/<pid>/stat field 22); null where there is no /proc. */
+  started: z.string().nullable(),
+  /** /proc/sys/kernel/random/boot_id: after a reboot every pid and start time is someone else's. */
+  boot: z.string().nullable(),
+  /** This lock, so a process only ever removes its own. */
+  token: z.string().min(1),
+});
+type LockHolder = z.infer<typeof LockHolderSchema>;
+
+/** Data directories (real paths) this process holds: a second open here would be a second writer too. */
+const held = new Set<string>();
+
 /**
  * PGlite keeps the database in this process's memory and writes it back to the directory: two
- * processes on one directory would overwrite each other. A lock file with our pid keeps it to one.
+ * processes on one directory would overwrite each other. A lock file names the process holding it,
+ * by pid and by what a pid alone cannot tell: when that process started and in which boot (Linux,
+ * /proc). A crashed server's lock whose pid now belongs to another process is therefore seen as
+ * stale, and start-up goes on; only the process that wrote the lock, still running, holds it.
+ * Elsewhere (no /proc) a live pid is taken as the holder, as before.
  */
 function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
-  const lock = join(dataDir, 'lendwise.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => rmSync(lock, { force: true });
-    } catch {
-      const owner = Number(readFileSync(lock, 'utf8'));
-      if (owner && owner !== process.pid && isAlive(owner)) {
-        throw new Error(`${dataDir} is in use by process ${owner}: the embedded database allows one process at a time (stop it, or use DATABASE_URL)`);
-      }
-      rmSync(lock, { force: true }); // left by a process that is gone
+  const dir = realpathSync(dataDir);
+  const lock = join(dir, 'lendwise.lock');
+  const inUse = (pid: number, note = '') =>
+    new Error(`${dataDir} is in use by process ${pid}${note}: the embedded database allows one process at a time (stop it, or use DATABASE_URL)`);
+  if (held.has(dir)) throw inUse(process.pid, ' (this process, opened earlier and not closed)');
+  const me: LockHolder = { pid: process.pid, started: processStart(process.pid) ?? null, boot: bootId() ?? null, token: randomUUID() };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (createLock(lock, JSON.stringify(me))) {
+      held.add(dir);
+      return () => {
+        held.delete(dir);
+        removeIfOurs(lock, me.token);
+      };
     }
+    let seen: string;
+    try {
+      seen = readFileSync(lock, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile: try again
+      throw error;
+    }
+    const holder = readHolder(seen);
+    if (holder && holds(holder)) throw inUse(holder.pid);
+    breakStaleLock(lock, seen);
   }
-  throw new Error(`${dataDir}: could not take the database lock`);
+  throw new Error(`${dataDir}: could not take the database lock (other processes kept taking it; try again)`);
+}
+
+/** Creates the lock whole or not at all: a reader never sees it half written (link fails if it exists). */
+function createLock(lock: string, content: string): boolean {
+  const draft = `${lock}.${randomUUID()}.new`;
+  writeFileSync(draft, content, { flag: 'wx' });
+  try {
+    linkSync(draft, lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+}
+
+/** The lock's holder; a bare pid is a lock written by an earlier version; undefined when unreadable (a torn write). */
+function readHolder(text: string): (LockHolder & { legacy?: true }) | undefined {
+  if (/^[1-9]\d*$/.test(text.trim())) return { pid: Number(text.trim()), started: null, boot: null, token: 'legacy', legacy: true };
+  try {
+    const parsed = LockHolderSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process the lock names is the one that wrote it, and still runs. */
+function holds(holder: LockHolder & { legacy?: true }): boolean {
+  // Our own pid, and not a directory we hold (checked first): written by an earlier process that had
+  // this pid (a container's server is often pid 1 every time), or left behind by this one.
+  if (holder.pid === process.pid) return false;
+  if (!isAlive(holder.pid)) return false;
+  if (holder.legacy) return looksLikeNode(holder.pid);
+  const boot = bootId();
+  if (holder.boot !== null && boot !== undefined && holder.boot !== boot) return false;
+  if (holder.started === null) return true; // written where there is no /proc: the pid is all we know
+  const started = processStart(holder.pid);
+  return started === undefined || started === holder.started;
+}
+
+/**
+ * Moves a stale lock aside, only if it is still the one judged stale: another process may have
+ * replaced it between our read and our move, and then it goes back.
+ */
+function breakStaleLock(lock: string, seen: string): void {
+  const aside = `${lock}.${randomUUID()}.stale`;
+  try {
+    renameSync(lock, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    if (readFileSync(aside, 'utf8') !== seen) linkSync(aside, lock);
+  } catch {
+    // EEXIST: a third process took the lock meanwhile; it holds it now.
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+function removeIfOurs(lock: string, token: string): void {
+  try {
+    if (readHolder(readFileSync(lock, 'utf8'))?.token === token) rmSync(lock, { force: true });
+  } catch {
+    // Already gone.
+  }
+}
+
+/** A process's start time (clock ticks since boot), from /proc; undefined where there is none. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2, the command name, is in brackets and may hold spaces: count from after its closing one.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** For a lock from an earlier version (a bare pid): does that pid run Node, as the server does? True where /proc cannot tell. */
+function looksLikeNode(pid: number): boolean {
+  try {
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    return /(^|\/)node(js)?$/.test(argv0);
+  } catch {
+    return !existsSync('/proc/self/cmdline');
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -4,6 +4,7 @@ import type { BehaviourFeatures } from '../src/features/behaviour.ts';
 import type { DecisionRecord, DecisionStore, StatementRecord, StoredDecision } from '../src/app/ports.ts';
 import type { Db } from './client.ts';
 import { DecisionWriter, decisionRow, applicationRow } from './decision-writer.ts';
+import { DeadlinePassed, type Deadline } from '../src/app/deadline.ts';
 import { assessmentOf, currentPolicy } from './repository.ts';
 import { applications, decisions, statements } from './schema.ts';
 import { randomUUID } from 'node:crypto';
@@ -47,19 +48,23 @@ export function databaseStore(db: () => Db, options: { batchWrites?: boolean } =
   return {
     currentPolicy: () => currentPolicy(db()),
 
-    async write(record: DecisionRecord) {
+    async write(record: DecisionRecord, deadline?: Deadline) {
       // Keyed writes go alone: a duplicate key must not fail a whole group commit.
-      if (writer && !record.idempotencyKey) return { kind: 'stored', id: await writer.write(record) };
+      if (writer && !record.idempotencyKey) return { kind: 'stored', id: await writer.write(record, deadline) };
       const id = randomUUID();
       try {
         await db().transaction(async (tx) => {
           await tx.insert(applications).values(applicationRow(id, record));
           await tx.insert(decisions).values(decisionRow(id, record));
+          // Past the request's deadline it was answered 503: roll back rather than store it.
+          if (deadline && !deadline.enterCommit()) throw new DeadlinePassed();
         });
         return { kind: 'stored', id };
       } catch (error) {
         if (record.idempotencyKey && isUniqueViolation(error)) return { kind: 'duplicate' };
         throw error;
+      } finally {
+        deadline?.leaveCommit();
       }
     },
 

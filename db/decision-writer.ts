@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { inArray } from 'drizzle-orm';
+import { DeadlinePassed, type Deadline } from '../src/app/deadline.ts';
 import type { DecisionRecord } from '../src/app/ports.ts';
 import type { Db } from './client.ts';
 import { applications, decisions } from './schema.ts';
@@ -48,6 +50,7 @@ export function decisionRow(id: string, r: DecisionRecord): typeof decisions.$in
 interface Pending {
   id: string;
   record: DecisionRecord;
+  deadline?: Deadline;
   resolve: (id: string) => void;
   reject: (error: unknown) => void;
 }
@@ -62,9 +65,9 @@ export class DecisionWriter {
     private readonly options: { maxBatch?: number; maxInFlight?: number } = {},
   ) {}
 
-  write(record: DecisionRecord): Promise<string> {
+  write(record: DecisionRecord, deadline?: Deadline): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: randomUUID(), record, resolve, reject });
+      this.queue.push({ id: randomUUID(), record, ...(deadline ? { deadline } : {}), resolve, reject });
       this.schedule();
     });
   }
@@ -80,18 +83,37 @@ export class DecisionWriter {
   }
 
   private async flush(): Promise<void> {
-    const batch = this.queue.splice(0, this.options.maxBatch ?? 500);
+    // Requests already answered by their deadline are not written at all.
+    const batch: Pending[] = [];
+    for (const p of this.queue.splice(0, this.options.maxBatch ?? 500)) {
+      if (p.deadline?.expired) p.reject(new DeadlinePassed());
+      else batch.push(p);
+    }
     if (batch.length === 0) return;
     this.inFlight++;
+    let kept = batch;
     try {
       await this.db().transaction(async (tx) => {
         await tx.insert(applications).values(batch.map((p) => applicationRow(p.id, p.record)));
         await tx.insert(decisions).values(batch.map((p) => decisionRow(p.id, p.record)));
+        // The point of no return: whoever's deadline passed meanwhile leaves the batch before COMMIT.
+        const late = batch.filter((p) => p.deadline && !p.deadline.enterCommit());
+        if (late.length > 0) {
+          await tx.delete(applications).where(
+            inArray(
+              applications.id,
+              late.map((p) => p.id),
+            ),
+          );
+          for (const p of late) p.reject(new DeadlinePassed());
+          kept = batch.filter((p) => !late.includes(p));
+        }
       });
-      for (const p of batch) p.resolve(p.id);
+      for (const p of kept) p.resolve(p.id);
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      for (const p of kept) p.reject(error);
     } finally {
+      for (const p of kept) p.deadline?.leaveCommit();
       this.inFlight--;
       this.schedule();
     }

@@ -154,7 +154,11 @@ export const decisions = pgTable(
   ],
 );
 
-/** Append-only: a trigger (migration 0001) refuses UPDATE and DELETE. */
+/**
+ * Append-only: triggers refuse UPDATE, DELETE (migration 0001) and TRUNCATE (0009). Tamper-evident:
+ * a trigger chains each row to the one written before it (`hash` = SHA-256 of the previous hash and
+ * the row), so `npm run audit:verify` finds a changed, removed or inserted row.
+ */
 export const auditLog = pgTable('audit_log', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
@@ -162,6 +166,10 @@ export const auditLog = pgTable('audit_log', {
   action: text('action').notNull(),
   subject: text('subject'),
   detail: jsonb('detail').notNull().default(sql`'{}'::jsonb`),
+  /** Place in the chain (commit order, which id order need not be), the hash of the row before ('' for the first) and this row's: set by the trigger. */
+  seq: bigint('seq', { mode: 'number' }),
+  prevHash: text('prev_hash'),
+  hash: text('hash'),
 });
 
 /** A chat's conversation with the bot (grammY session), so a restart resumes at the same question. */

@@ -10,6 +10,7 @@ import { loadModel } from '../src/model/load.ts';
 import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import { sampleApplicant } from './helpers.ts';
 import { ENGINES, openTestDatabase } from './support/databases.ts';
+import { widgetSession } from './support/widget-session.ts';
 
 const model = loadModel('models');
 const WIDGET = 'https://widget.example';
@@ -81,10 +82,13 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     expect(await json(missing)).toMatchObject({ error: 'not found' });
   });
 
-  it('requires a valid, unrevoked key; the keyless widget only from an allowed origin', async () => {
+  it('requires a valid, unrevoked key; the keyless widget only with its page’s session, from that page’s origin', async () => {
     expect((await score(sampleApplicant, {})).status).toBe(401);
     expect((await score(sampleApplicant, { authorization: 'Bearer lw_0000000000_nope-nope-nope-nope-nope-nope-nope' })).status).toBe(401);
-    const widget = await score(sampleApplicant, { origin: WIDGET });
+    // The Origin header alone is not enough (test/widget-security.test.ts has the attacks).
+    expect((await score(sampleApplicant, { origin: WIDGET })).status).toBe(401);
+    const session = await widgetSession(app, `${WIDGET}/`);
+    const widget = await score(sampleApplicant, { origin: WIDGET, 'x-widget-session': session });
     expect(widget.status).toBe(200);
     expect(widget.headers.get('access-control-allow-origin')).toBe(WIDGET);
     const id = (await json(widget)).applicationId;
@@ -248,14 +252,17 @@ describe('when the database is down', () => {
     await registerModel(database.db, model);
     const app = createApp({ model, db: () => database.db, widgetOrigins: [WIDGET] });
     await database.close();
+    const session = await widgetSession(app, `${WIDGET}/`);
     const res = await app.request('/v1/score', {
       method: 'POST',
       body: JSON.stringify(sampleApplicant),
-      headers: { 'content-type': 'application/json', origin: WIDGET },
+      headers: { 'content-type': 'application/json', origin: WIDGET, 'x-widget-session': session },
     });
     expect(res.status).toBe(503);
     expect((await json(res)).error).toMatch(/storage unavailable: nothing was stored/);
-    expect((await app.request('/healthz')).status).toBe(503);
+    // Alive (a restart would not bring the database back), not ready.
+    expect(await json(await app.request('/healthz'))).toMatchObject({ ok: true, database: 'down' });
+    expect((await app.request('/readyz')).status).toBe(503);
   });
 
   it('answers 503 when the PostgreSQL server cannot be reached', async () => {

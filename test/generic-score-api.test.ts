@@ -13,6 +13,7 @@ import { riskBand } from '../src/scoring/policy.ts';
 import { pdToScore } from '../src/scoring/scale.ts';
 import { germanRecords, tempModels, writeGenericModel } from './support/generic-model.ts';
 import { openTestDatabase } from './support/databases.ts';
+import { widgetSession } from './support/widget-session.ts';
 
 /**
  * POST /v1/models/generic/score against a generic model written without the trainer (the
@@ -119,10 +120,12 @@ describe('generic model scoring over HTTP', () => {
     expect(notAnObject.status).toBe(400);
   });
 
-  it('takes the same keys as /v1/score: none → 401, the widget only from its origin', async () => {
+  it('takes the same keys as /v1/score: none → 401, the widget only with its page’s session, from its origin', async () => {
     expect((await post(app, body(sample[0]), {})).status).toBe(401);
     expect((await post(app, body(sample[0]), { authorization: 'Bearer lw_0000000000_nope-nope-nope-nope-nope-nope-nope' })).status).toBe(401);
-    expect((await post(app, body(sample[0]), { origin: WIDGET })).status).toBe(200);
+    expect((await post(app, body(sample[0]), { origin: WIDGET })).status).toBe(401);
+    const session = await widgetSession(app, `${WIDGET}/`);
+    expect((await post(app, body(sample[0]), { origin: WIDGET, 'x-widget-session': session })).status).toBe(200);
     expect((await post(app, body(sample[0]), { origin: 'https://evil.example' })).status).toBe(401);
     const { key: widgetKey } = await createKey(database.db, { name: 'site', scope: 'widget', allowedOrigins: ['https://lender.example'] }, 'test');
     expect((await post(app, body(sample[0]), { 'x-api-key': widgetKey })).status).toBe(403);

@@ -69,7 +69,34 @@ describe.each(ENGINES)('portfolio API on %s', (engine) => {
     expect(chart.headers.get('content-type')).toContain('image/svg+xml');
     const svg = await chart.text();
     expect(svg).toContain('<svg');
-    expect(svg).toContain('current book');
+    expect(svg).toContain('approvals');
+  });
+
+  it("allocates today's candidates with the book approved before held fixed: the whole book's risk is what is minimised", async () => {
+    // The approvals so far are the existing book; the candidates are those decided since now.
+    await new Promise((r) => setTimeout(r, 20));
+    const since = new Date().toISOString();
+    const existing = approved.reduce((s, v) => s + v, 0);
+    for (const applicant of (await realApplicants(90)).slice(60)) {
+      const scored = await json(await app.request('/v1/score', { method: 'POST', headers: scorer, body: JSON.stringify(applicant) }));
+      if (scored.decision === 'approve') approved.push(scored.offer.amount);
+    }
+    const frontier = await json(await app.request(`/v1/portfolio/frontier?points=10&since=${encodeURIComponent(since)}`, { headers: admin }));
+    expect(frontier.fixedExposure).toBeCloseTo(existing, 0);
+    expect(frontier.points).toHaveLength(10);
+    for (const p of frontier.points) {
+      // The whole book is larger than the new money: its risk per unit is not the new money's.
+      expect(p.bookRisk).not.toBeCloseTo(p.risk, 6);
+      expect(p.bookRisk).toBeGreaterThan(0);
+    }
+    // Along the frontier, more return never comes with less whole-book risk.
+    for (let i = 1; i < frontier.points.length; i++) expect(frontier.points[i].bookRisk).toBeGreaterThanOrEqual(frontier.points[i - 1].bookRisk - 1e-9);
+    const res = await app.request('/v1/portfolio/optimise', { method: 'POST', headers: admin, body: JSON.stringify({ since, limits: {} }) });
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.book.exposure).toBeCloseTo(body.budget + frontier.fixedExposure, 0);
+    // Candidates are today's applications only.
+    expect(body.loans).toBeLessThanOrEqual(30);
   });
 
   it('optimises the stored book under limits, spending the budget', async () => {

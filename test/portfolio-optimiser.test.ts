@@ -256,7 +256,7 @@ describe('working-set solves from a neighbouring solution', () => {
     expect(Math.abs(objectiveOf(ref.Sigma, ref.c, ours.x) - ref.objective)).toBeLessThan(1e-7 * ref.objective);
   });
 
-  it('get out of held sets that leave no feasible subproblem: through a feasible allocation, or by solving over every loan', () => {
+  it('get out of held sets that leave no feasible subproblem: by releasing more, through a feasible allocation, or by solving over every loan', () => {
     const loans = price(history.slice(0, 1000));
     const book = buildBook(loans, budgetOf(loans, 0.3), limits);
     const low = minimumVariance(book);
@@ -264,7 +264,9 @@ describe('working-set solves from a neighbouring solution', () => {
     // The least-variance allocation holds its loans where no allocation earns 90% of the way to the highest return.
     const problem = leastVarianceProblem(book, low.expectedReturn + 0.9 * (high.expectedReturn - low.expectedReturn));
     const whole = solveQp(problem);
-    for (const near of [{ x: low.funded, feasible: high.funded }, { x: low.funded }]) {
+    const lowest = solveQp({ ...problem, inequalities: book.caps });
+    const multipliers = Float64Array.of(...lowest.multipliers, 0);
+    for (const near of [{ x: low.funded, multipliers, feasible: high.funded }, { x: low.funded, feasible: high.funded }, { x: low.funded }]) {
       const ours = solveQp({ ...problem, near });
       expect(Math.abs(ours.objective - whole.objective)).toBeLessThan(1e-9 * whole.objective);
     }

@@ -33,7 +33,7 @@ describe('bank statement CSV', () => {
     const t = parseStatement(csv);
     expect(t).toHaveLength(5);
     expect(t[3]).toMatchObject({ amount: -5000, balance: -277, description: 'withdrawal in cash' });
-    expect(() => parseStatement(csv.replace('5123.00', 'x'))).toThrow('row 3: column "amount": "x" is not a number');
+    expect(() => parseStatement(csv.replace('5123.00', 'x'))).toThrow('row 3, column "amount": not an amount');
   });
 
   it('names the row and the column of a bad value, and refuses files it cannot use', () => {

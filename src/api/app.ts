@@ -1,10 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { webhookCallback, type Bot } from 'grammy';
+import type { Bot } from 'grammy';
 import type { BotContext } from '../../bot/session.ts';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
-import { secureHeaders } from 'hono/secure-headers';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { describeIssues } from '../applicant/schema.ts';
@@ -25,21 +24,31 @@ import { portfolioRoutes } from './routes/portfolio.ts';
 import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
 import type { CorrelationTable } from '../portfolio/loans.ts';
 import { inProcessRunner, type PortfolioJobs } from '../app/portfolio-jobs.ts';
+import { requestDeadline } from './deadline.ts';
+import { telegramWebhook } from './telegram-webhook.ts';
 import { databasePortfolioJobs } from '../../db/portfolio-jobs.ts';
 import { storedMacroRelation } from '../macro/refresh.ts';
-import { embedScript, widgetPage } from './widget.ts';
+import { widgetRoutes } from './widget.ts';
+import { securityHeaders } from './security-headers.ts';
+import { addressBucket } from './client-address.ts';
+import { KEY_CACHE_MS } from './auth.ts';
+import { widgetSecurity } from './widget-security.ts';
+import { widgetSettingsFromEnvironment, type WidgetSettings } from './widget-settings.ts';
 
 /**
  * The Hono app: the same for Node and Workers. Adapters hand it a loaded model, a database
- * handle and the few settings below; nothing here reads files or the environment.
+ * handle and the few settings below; nothing here reads files, nor the environment except the
+ * widget's three variables when an adapter passes no `widget` settings.
  */
 export interface AppOptions {
   model: LoadedModel;
   /** The promoted generic model, served at POST /v1/models/generic/score (404 without one). */
   genericModel?: LoadedModel;
   db: () => Db;
-  /** Origins allowed to call the API from a browser (CORS) and to use the keyless widget. */
+  /** Origins allowed to call the API from a browser (CORS), to frame the widget, and to serve its page. */
   widgetOrigins?: string[];
+  /** The keyless widget's session secret, public URL and client addresses; from the process environment when absent (Node). */
+  widget?: WidgetSettings;
   /** Swagger UI assets for /docs; without them /docs loads them from the unpkg CDN. */
   docsAssets?: { css: string; js: string };
   bodyLimitBytes?: number;
@@ -55,9 +64,15 @@ export interface AppOptions {
   widgetRatePerMinute?: number;
   /** Asset correlations for the portfolio tools; the table shipped in models/ by default. */
   correlations?: CorrelationTable;
+  /** The Telegram bot's state for /readyz, when this process runs one. */
+  botHealth?: () => 'up' | 'down';
+  /** Longest a request may take before it is answered 503 (default 10 s); nothing of it is stored then. */
+  requestDeadlineMs?: number;
   /** The process's portfolio jobs (Node runs them on threads); made here, in-process, when absent. */
   portfolioJobs?: PortfolioJobs;
 }
+
+export const REQUEST_DEADLINE_MS = 10_000;
 
 /** An application with up to a few hundred transactions fits. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -74,10 +89,18 @@ export function createApp(options: AppOptions) {
     },
   });
 
-  app.use('*', secureHeaders());
+  // The keyless widget: sessions signed for its own page, real client addresses, and the origins
+  // (configured, and listed by widget keys) that may frame it and call from a browser.
+  const widget = widgetSecurity({
+    settings: options.widget ?? widgetSettingsFromEnvironment(),
+    widgetOrigins,
+    db,
+    cacheMs: options.keyCacheMs ?? KEY_CACHE_MS,
+  });
+  app.use('*', securityHeaders());
   app.use(
     '/v1/*',
-    cors({ origin: (origin) => (widgetOrigins.includes(origin) ? origin : null), allowHeaders: ['content-type', 'authorization', 'x-api-key'], maxAge: 600 }),
+    cors({ origin: (origin) => widget.partners.allowedOrigin(origin), allowHeaders: ['content-type', 'authorization', 'x-api-key'], maxAge: 600 }),
   );
   const limit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES;
   // Statements and transaction lists are larger than an application alone.
@@ -88,21 +111,26 @@ export function createApp(options: AppOptions) {
   const large = new Set(['/v1/statements', '/v1/portfolio/optimise']);
   app.use('/v1/*', (c, next) => (large.has(c.req.path) ? statementBody(c, next) : otherBody(c, next)));
 
-  const callers = rateLimit((c) => {
+  // Every request is answered within the deadline (portfolio routes wait by their own `wait`).
+  const deadline = requestDeadline(options.requestDeadlineMs ?? REQUEST_DEADLINE_MS);
+  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/portfolio/') ? next() : deadline(c, next)));
+
+  const callers = rateLimit<AuthEnv>((c) => {
     const caller = c.get('caller');
     return caller.kind === 'key'
-      ? { id: `key:${caller.key.id}`, perMinute: caller.key.ratePerMinute }
-      : { id: `ip:${caller.address}`, perMinute: options.widgetRatePerMinute ?? WIDGET_RATE_PER_MINUTE };
+      ? { kind: 'key', id: String(caller.key.id), perMinute: caller.key.ratePerMinute }
+      : { kind: 'address', id: addressBucket(caller.address), perMinute: options.widgetRatePerMinute ?? WIDGET_RATE_PER_MINUTE };
   });
   const cacheMs = options.keyCacheMs;
-  app.use('/v1/score', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widgetOrigins, cacheMs }), callers);
-  app.use('/v1/models/generic/score', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widgetOrigins, cacheMs }), callers);
-  app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widgetOrigins, cacheMs }), callers);
+  const keyless = { sessions: widget.sessions, clientAddress: widget.clientAddress };
+  app.use('/v1/score', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
+  app.use('/v1/models/generic/score', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
+  app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
   app.use('/v1/policy', authenticate({ db, scopes: ['admin', 'score'], cacheMs }), callers);
-  app.use('/v1/statements', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widgetOrigins, cacheMs }), callers);
+  app.use('/v1/statements', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
   app.use('/v1/portfolio/*', authenticate({ db, scopes: ['admin'], cacheMs }), callers);
 
-  app.route('/', healthRoutes({ model, ping: async () => void (await db().execute(sql`select 1`)) }));
+  app.route('/', healthRoutes({ model, ping: async () => void (await db().execute(sql`select 1`)), ...(options.botHealth ? { bot: options.botHealth } : {}) }));
   app.route('/', scoreRoutes({ decisions }));
   app.route('/', genericRoutes({ ...(options.genericModel ? { model: options.genericModel } : {}) }));
   app.route('/', applicationRoutes({ db, decisions }));
@@ -141,19 +169,20 @@ export function createApp(options: AppOptions) {
   }
 
   if (options.telegram) {
-    app.post('/telegram/webhook', webhookCallback(options.telegram.bot, 'hono', { secretToken: options.telegram.secretToken }));
+    app.post('/telegram/webhook', telegramWebhook(options.telegram));
   }
 
-  const page = widgetPage();
-  app.get('/', (c) => c.html(page));
-  app.get('/embed.js', (c) => c.body(embedScript(new URL(c.req.url).origin), 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  app.route('/', widgetRoutes(widget));
 
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
     if (error instanceof DecisionRefused) return c.json(refusalBody(error), error.status);
     if (error instanceof StorageUnavailable) {
-      console.error(`storage unavailable: ${error.message}`);
-      return c.json({ error: 'storage unavailable: nothing was stored, try again shortly' }, 503);
+      // The class and code only: a driver's message may hold the query's parameters (an application).
+      console.error(`${c.req.method} ${c.req.routePath}: ${error.message}`);
+      if (error.kind === 'connection' || error.kind === 'timeout')
+        return c.json({ error: 'storage unavailable: nothing was stored, try again shortly' }, 503, { 'retry-after': '5' });
+      return c.json({ error: 'internal error: nothing was stored' }, 500);
     }
     if (error instanceof HTTPException) return c.json({ error: error.message || 'bad request' }, error.status);
     console.error(error);

@@ -2,12 +2,14 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/client.ts';
 import { verifyKey, type ApiKey, type KeyScope } from '../../db/repository.ts';
 import { withStorage } from './errors.ts';
+import { WIDGET_SESSION_HEADER, type SessionSigner } from './widget-session.ts';
 
 /**
  * Who is calling: an API key (Authorization: Bearer … or X-API-Key), or the public widget, which
- * has no key and is recognised by its Origin being on the widget allow-list.
+ * has no key and is recognised by the session its page was issued (src/api/widget-session.ts), used
+ * from the origin it was issued to. An Origin header alone proves nothing: any script can send one.
  */
-export type Caller = { kind: 'key'; key: ApiKey } | { kind: 'widget'; origin: string; address: string };
+export type Caller = { kind: 'key'; key: ApiKey } | { kind: 'widget'; origin: string; address: string; session: string };
 
 export type AuthEnv = { Variables: { caller: Caller } };
 
@@ -17,23 +19,27 @@ function presentedKey(c: Context): string | undefined {
   return c.req.header('x-api-key')?.trim() || undefined;
 }
 
-export function clientAddress(c: Context): string {
-  const forwarded = c.req.header('cf-connecting-ip') ?? c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-  const info = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
-  return forwarded || info || 'unknown';
+/** What an endpoint that also serves the keyless widget needs to accept it. */
+export interface KeylessWidget {
+  sessions: SessionSigner;
+  /** The caller's real address, for its rate limit (src/api/client-address.ts). */
+  clientAddress: (c: Context) => string;
 }
 
 export interface AuthOptions {
   db: () => Db;
   scopes: readonly KeyScope[];
-  /** Origins whose pages may call without a key (the widget). Empty: keys only. */
-  widgetOrigins?: readonly string[];
+  /** Accept the keyless widget (with its session) here. Absent: keys only. */
+  widget?: KeylessWidget;
   /** How long a verified key is trusted without asking the database again (revocation delay). */
   cacheMs?: number;
 }
 
 export const KEY_CACHE_MS = 5_000;
 
+/**
+ * @example app.use('/v1/score', authenticate({ db, scopes: ['score'], widget: { sessions, clientAddress: addressOf } }));
+ */
 export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
   const cacheMs = options.cacheMs ?? KEY_CACHE_MS;
   const verified = new Map<string, { key: ApiKey; at: number }>();
@@ -51,11 +57,11 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
     const presented = presentedKey(c);
     const origin = c.req.header('origin');
     if (!presented) {
-      if (origin && options.widgetOrigins?.includes(origin)) {
-        c.set('caller', { kind: 'widget', origin, address: clientAddress(c) });
-        return next();
-      }
-      return c.json({ error: 'an API key is required (Authorization: Bearer <key>)' }, 401);
+      if (!options.widget) return c.json({ error: 'an API key is required (Authorization: Bearer <key>)' }, 401);
+      const check = options.widget.sessions.verify(c.req.header(WIDGET_SESSION_HEADER), origin);
+      if (!check.ok) return c.json({ error: check.error }, 401);
+      c.set('caller', { kind: 'widget', origin: check.session.origin, address: options.widget.clientAddress(c), session: check.session.id });
+      return next();
     }
     const key = await lookup(presented);
     if (!key) return c.json({ error: 'unknown or revoked API key' }, 401);

@@ -1,10 +1,14 @@
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApplicantSchema, PURPOSE_LABELS } from '../applicant/schema.ts';
+import { widgetPageCsp } from './security-headers.ts';
+import { SESSION_META, WIDGET_SCRIPT, WIDGET_STYLE } from './widget-assets.ts';
+import type { WidgetSecurity } from './widget-security.ts';
 
 /**
  * The public web widget: a plain, accessible form generated from the applicant schema (labels,
  * units, ranges) that posts to /v1/score and shows the decision, its reasons and the offer.
- * Served at `/`; `/embed.js` puts it on a lender's page in an iframe.
+ * Served at `/` with a session of its own; `/embed.js` puts it on a lender's page in an iframe.
  */
 
 interface JsonField {
@@ -38,127 +42,95 @@ function fieldHtml(name: string, f: JsonField, required: boolean): string {
   return `<div class="field">${label}<input id="${id}" name="${name}" type="number" inputmode="decimal" step="any" data-kind="number"${range} ${required ? 'required' : ''} aria-describedby="${id}-err">${error}</div>`;
 }
 
-export function widgetPage(): string {
+let form: string | undefined;
+
+/** The form's fields, from the applicant schema: the same for every page, so made once. */
+function formFields(): string {
+  if (form) return form;
   // Bank-account evidence is collected by the bot and the API, not by this short form.
   const schema = z.toJSONSchema(ApplicantSchema.omit({ alternativeData: true }), { io: 'input', unrepresentable: 'any' }) as {
     properties: Record<string, JsonField>;
     required: string[];
   };
-  const fields = Object.entries(schema.properties)
+  form = Object.entries(schema.properties)
     .map(([name, f]) => fieldHtml(name, f, schema.required.includes(name)))
     .join('\n');
+  return form;
+}
+
+/**
+ * The widget page, carrying `session` for its script (none: it says it cannot check a loan here).
+ * No inline script or style: its CSP allows only /widget.js and /widget.css.
+ *
+ * @example c.html(widgetPage(widget.sessions.issue('https://loans.example')))
+ */
+export function widgetPage(session?: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="${SESSION_META}" content="${escapeHtml(session ?? '')}">
 <title>Lendwise — check a loan</title>
-<style>
-  body { font: 16px/1.5 system-ui, sans-serif; margin: 0; padding: 1rem; color: #1a1a1a; background: #fafafa; }
-  main { max-width: 40rem; margin: 0 auto; }
-  form { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 0.75rem 1rem; }
-  .field { display: flex; flex-direction: column; }
-  label { font-weight: 600; }
-  .opt { font-weight: 400; color: #555; font-size: 0.875rem; }
-  input, select { font: inherit; padding: 0.5rem; border: 1px solid #767676; border-radius: 4px; background: #fff; }
-  input:focus, select:focus, button:focus { outline: 3px solid #1d4ed8; outline-offset: 1px; }
-  [aria-invalid="true"] { border-color: #b91c1c; }
-  .err { color: #b91c1c; margin: 0.25rem 0 0; font-size: 0.875rem; }
-  button { grid-column: 1 / -1; font: inherit; font-weight: 600; padding: 0.75rem; border: 0; border-radius: 4px; background: #1d4ed8; color: #fff; cursor: pointer; }
-  #result { margin-top: 1.5rem; padding: 1rem; border-radius: 6px; background: #fff; border: 1px solid #ddd; }
-  .approve { border-left: 6px solid #15803d !important; } .refer { border-left: 6px solid #b45309 !important; } .decline { border-left: 6px solid #b91c1c !important; }
-</style>
+<link rel="stylesheet" href="/widget.css">
+<script src="/widget.js" defer></script>
 </head>
 <body>
 <main>
 <h1>Check a loan</h1>
 <p>Answer a few questions and see at once whether we could lend, at what price, and why. Nothing here asks for your name or address.</p>
 <form id="apply" novalidate>
-${fields}
+${formFields()}
 <button type="submit">See my decision</button>
 </form>
 <section id="result" aria-live="polite" hidden></section>
 </main>
-<script>
-(() => {
-  const form = document.getElementById('apply');
-  const out = document.getElementById('result');
-  const pct = (v) => (v * 100).toFixed(1) + '%';
-  const money = (v) => v.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
-  const text = (tag, content) => { const el = document.createElement(tag); el.textContent = content; return el; };
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const body = {};
-    for (const el of form.querySelectorAll('input, select')) {
-      el.removeAttribute('aria-invalid');
-      document.getElementById(el.id + '-err').hidden = true;
-      if (el.value === '') continue;
-      body[el.name] = el.dataset.kind === 'number' ? Number(el.value) : el.value;
-    }
-    out.hidden = false;
-    out.className = '';
-    out.replaceChildren(text('p', 'Checking…'));
-    let res;
-    try {
-      res = await fetch('/v1/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    } catch {
-      out.replaceChildren(text('p', 'We could not reach the server. Please try again.'));
-      return;
-    }
-    const data = await res.json().catch(() => ({}));
-    if (res.status === 400 && data.issues) {
-      out.replaceChildren(text('p', 'Please check the highlighted answers.'));
-      let first;
-      for (const issue of data.issues) {
-        const el = document.getElementById('f-' + issue.field);
-        if (!el) continue;
-        el.setAttribute('aria-invalid', 'true');
-        const err = document.getElementById(el.id + '-err');
-        err.textContent = issue.rule;
-        err.hidden = false;
-        first ??= el;
-      }
-      first?.focus();
-      return;
-    }
-    if (!res.ok) {
-      out.replaceChildren(text('p', data.error ? 'Sorry: ' + data.error + '.' : 'Sorry, something went wrong.'));
-      return;
-    }
-    const word = { approve: 'Approved', refer: 'Referred to a person for review', decline: 'Declined' }[data.decision];
-    out.className = data.decision;
-    const parts = [text('h2', word), text('p', 'Risk score ' + data.score + ' (band ' + data.riskBand + '), estimated chance of default ' + pct(data.pd) + '.')];
-    if (data.offer.available) {
-      parts.push(text('p', 'Offer: ' + money(data.offer.amount) + ' over ' + data.offer.termMonths + ' months at ' + pct(data.offer.apr) + ' APR — ' + money(data.offer.monthlyPayment) + ' a month.'));
-    }
-    if (data.reasons.length) {
-      parts.push(text('h3', 'What raised the risk most'));
-      const list = document.createElement('ul');
-      for (const r of data.reasons) list.append(text('li', r.text));
-      parts.push(list);
-    }
-    const c = data.offer.counterOffer;
-    if (c) parts.push(text('p', 'We could approve ' + money(c.amount) + ' over ' + c.termMonths + ' months at ' + pct(c.apr) + ' APR (' + money(c.monthlyPayment) + ' a month).'));
-    parts.push(text('p', 'Reference: ' + data.applicationId));
-    out.replaceChildren(...parts);
-    out.querySelector('h2').setAttribute('tabindex', '-1');
-    out.querySelector('h2').focus();
-  });
-})();
-</script>
 </body>
 </html>`;
 }
 
-/** `<script src=".../embed.js" async></script>` on a lender's page adds the widget in an iframe. */
-export function embedScript(origin: string): string {
+/**
+ * `<script src=".../embed.js" async></script>` on a lender's page adds the widget in an iframe. The
+ * iframe's address is PUBLIC_URL when configured, else the origin this script was itself loaded
+ * from, as the browser saw it: nothing here comes from the request's Host header, so the script is
+ * the same for every request.
+ *
+ * @example embedScript('https://loans.example') // frame.src = "https://loans.example/"
+ */
+export function embedScript(publicUrl?: string): string {
+  const base = publicUrl ? JSON.stringify(`${new URL(publicUrl).origin}/`) : "new URL('/', s.src).href";
   return `(() => {
   const s = document.currentScript;
   const frame = document.createElement('iframe');
-  frame.src = ${JSON.stringify(`${origin}/`)};
+  frame.src = ${base};
   frame.title = 'Lendwise loan check';
   frame.style.cssText = 'width:100%;max-width:42rem;min-height:60rem;border:0';
   s.parentNode.insertBefore(frame, s.nextSibling);
 })();
 `;
+}
+
+const TEXT = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+
+/**
+ * The widget's routes: the page (a session issued to the origin it is served at, and the CSP that
+ * says who may frame it), embed.js, and the page's script and style.
+ *
+ * @example app.route('/', widgetRoutes(widget));
+ */
+export function widgetRoutes(widget: WidgetSecurity) {
+  const app = new Hono();
+  app.get('/', async (c) => {
+    const origin = widget.pageOrigin(c);
+    const frameAncestors = await widget.partners.list();
+    return c.html(widgetPage(origin ? widget.sessions.issue(origin) : undefined), 200, {
+      'content-security-policy': widgetPageCsp(frameAncestors),
+      // Each page carries its own session: never from a cache.
+      'cache-control': 'no-store',
+    });
+  });
+  app.get('/embed.js', (c) => c.body(embedScript(widget.publicUrl), 200, { 'content-type': TEXT.js, 'cache-control': 'public, max-age=300' }));
+  app.get('/widget.js', (c) => c.body(WIDGET_SCRIPT, 200, { 'content-type': TEXT.js, 'cache-control': 'public, max-age=300' }));
+  app.get('/widget.css', (c) => c.body(WIDGET_STYLE, 200, { 'content-type': TEXT.css, 'cache-control': 'public, max-age=300' }));
+  return app;
 }

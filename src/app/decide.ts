@@ -6,6 +6,7 @@ import type { LoadedModel } from '../model/model.ts';
 import { assess, type Assessment } from '../scoring/assess.ts';
 import { reduceTransactions, sha256 } from '../scoring/evidence.ts';
 import type { PolicyVersion } from '../scoring/policy.ts';
+import type { Deadline } from './deadline.ts';
 import { PolicyCache } from './policy-cache.ts';
 import type { Caller, DecisionStore, StoredDecision } from './ports.ts';
 
@@ -117,7 +118,7 @@ export function decisionService(deps: DecisionServiceDeps) {
     policy,
 
     /** Scores, decides, prices and stores one application; a retry with the same idempotency key gets the stored answer. */
-    async decide(request: { applicant: Applicant; caller: Caller; idempotencyKey?: string; now?: Date }): Promise<DecisionAnswer> {
+    async decide(request: { applicant: Applicant; caller: Caller; idempotencyKey?: string; now?: Date; deadline?: Deadline }): Promise<DecisionAnswer> {
       const { caller, idempotencyKey } = request;
       const now = request.now ?? new Date();
       if (idempotencyKey) {
@@ -131,7 +132,10 @@ export function decisionService(deps: DecisionServiceDeps) {
       const current = await policy.get();
       const applicant = await intake(request.applicant, caller, now, current);
       const assessment = assess(model, current.policy, applicant);
-      const written = await store.write({ applicant, caller, assessment, policyVersion: current.version, ...(idempotencyKey ? { idempotencyKey } : {}) });
+      const written = await store.write(
+        { applicant, caller, assessment, policyVersion: current.version, ...(idempotencyKey ? { idempotencyKey } : {}) },
+        request.deadline,
+      );
       if (written.kind === 'stored') return { applicationId: written.id, assessment, policyVersion: current.version, replayed: false };
       // Two requests with the same key raced: the other one was stored first.
       const earlier = await store.byIdempotencyKey(caller.owner, idempotencyKey!);

@@ -2,6 +2,7 @@ import type { Applicant } from '../applicant/schema.ts';
 import type { BehaviourFeatures } from '../features/behaviour.ts';
 import type { Assessment } from '../scoring/assess.ts';
 import type { PolicyVersion } from '../scoring/policy.ts';
+import type { Deadline } from './deadline.ts';
 
 /**
  * What the decision service needs from storage, as an interface the database adapter implements:
@@ -57,7 +58,8 @@ export type SupersedeResult = { kind: 'accepted'; id: string } | { kind: 'alread
 export interface DecisionStore {
   currentPolicy(): Promise<PolicyVersion>;
   /** Stores an application and its decision; `duplicate` when the owner already used this idempotency key. */
-  write(record: DecisionRecord): Promise<{ kind: 'stored'; id: string } | { kind: 'duplicate' }>;
+  /** `deadline`: commit only if the request has not been answered already (else reject with DeadlinePassed). */
+  write(record: DecisionRecord, deadline?: Deadline): Promise<{ kind: 'stored'; id: string } | { kind: 'duplicate' }>;
   byIdempotencyKey(owner: string, key: string): Promise<StoredDecision | undefined>;
   get(applicationId: string): Promise<StoredDecision | undefined>;
   /** In one transaction: marks `originalId` superseded (if still live) and stores `record` in its place. */

@@ -12,6 +12,26 @@ const origins = z
   )
   .pipe(z.array(z.url().refine((u) => new URL(u).origin === u, 'must be an origin like https://example.com (no path or trailing slash)')));
 
+/** Every way zod spells an address or a range; a host name is not one (it would be resolved, and could change). */
+const IP_FORMATS = [z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()];
+
+const ipRanges = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .refine((r) => IP_FORMATS.some((format) => format.safeParse(r).success), 'must be IP addresses or CIDR ranges, like 10.0.0.0/8 or 2001:db8::/32'),
+    ),
+  );
+
 /** Environment variables the Node server reads, validated once at start-up. */
 export const EnvSchema = z
   .object({
@@ -23,13 +43,36 @@ export const EnvSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
       .optional(),
+    /** Migrations run through this URL (the role owning the tables) when set; DATABASE_URL is then the application's role (db/roles.ts). */
+    DATABASE_MIGRATION_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
     /** Where the embedded PGlite database lives. */
     DATA_DIR: z.string().min(1).default('./data'),
     /** Extra origins (comma-separated) whose pages may embed the widget and call the API from a browser. */
     WIDGET_ORIGINS: origins,
     /** The public origin of this server when it is behind a proxy, e.g. https://loans.example.com. */
     PUBLIC_URL: z.url().optional(),
+    /**
+     * Proxies (comma-separated IP addresses or CIDR ranges) whose X-Forwarded-For is believed. Without
+     * it the client address is the connection's: a header a client sends for itself proves nothing.
+     */
+    TRUSTED_PROXIES: ipRanges,
+    /** Signs the keyless widget's sessions; without it a key is made at start-up and sessions end on restart. */
+    WIDGET_SESSION_SECRET: z
+      .string()
+      .refine((s) => s.length >= 32, 'must be at least 32 characters: make one with `openssl rand -base64 32`')
+      .optional(),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** Longest a request may take: past it the answer is 503 with Retry-After, and nothing of it is stored. */
+    REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    /** PostgreSQL: give up connecting after this long (the request then gets its 503 within the deadline). */
+    DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(5),
+    /** PostgreSQL: the server cancels any statement running longer than this. */
+    DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+    /** On SIGTERM, how long in-flight requests may finish before connections are cut. */
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
     /** Longest a portfolio job (risk, frontier, optimisation) may run before it is stopped. */
     PORTFOLIO_JOB_DEADLINE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
     /** Runs the Telegram bot too: by webhook when TELEGRAM_WEBHOOK_URL is set, else by long polling. */

@@ -63,7 +63,10 @@ export function behaviourFeatures(all: readonly Transaction[], asOf: Date, month
     throw new RangeError(`window of ${months} months: 1 to ${MAX_WINDOW_MONTHS} whole months`);
   if (!Number.isFinite(asOf.getTime())) throw new BehaviourError('the application date is not a valid date');
   const end = asOf.getTime();
-  const from = Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth() - months, asOf.getUTCDate());
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
+  const start = new Date(0);
+  start.setUTCFullYear(asOf.getUTCFullYear(), asOf.getUTCMonth() - months, asOf.getUTCDate());
+  const from = start.getTime();
   // Strictly before the application date: nothing on or after it may leak into the evidence.
   const tx: Transaction[] = [];
   all.forEach((t, i) => {
@@ -144,7 +147,7 @@ export function behaviourFeatures(all: readonly Transaction[], asOf: Date, month
   }
 
   const currency = (v: number) => clamp(v, -AMOUNT_LIMIT, AMOUNT_LIMIT);
-  return {
+  return withinBounds({
     monthsObserved: Math.min(monthly.length, MONTHS_LIMIT),
     regularIncomeShare: monthly.length ? regular / monthly.length : 0,
     regularIncome: currency(typical),
@@ -160,7 +163,23 @@ export function behaviourFeatures(all: readonly Transaction[], asOf: Date, month
     penaltyCharges: Math.min(penalties, COUNT_LIMIT),
     loanPayments: currency(loans / Math.max(1, monthly.length)),
     cashWithdrawalShare: debitShare(cash),
-  };
+  });
+}
+
+/**
+ * The features, checked against their schema before anyone sees them: the clamps above keep each one
+ * finite and in bounds, and this says so in plain words, rather than answering NaN (null in JSON), if
+ * a change to them ever does not.
+ */
+function withinBounds(features: BehaviourFeatures): BehaviourFeatures {
+  for (const name of BEHAVIOUR_FEATURE_NAMES) {
+    const v = features[name];
+    const { min, max, integer } = BEHAVIOUR_FEATURE_BOUNDS[name];
+    if (!Number.isFinite(v)) throw new BehaviourError(`the statement's figures give no finite ${name}: the file cannot be used`);
+    if (v < min || v > max || (integer && !Number.isInteger(v)))
+      throw new BehaviourError(`the statement's figures give ${name} = ${v}, outside ${min} to ${max}: the file cannot be used`);
+  }
+  return features;
 }
 
 /**

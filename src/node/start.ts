@@ -19,6 +19,7 @@ import { databasePortfolioJobs } from '../../db/portfolio-jobs.ts';
 import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
 import { storedMacroRelation } from '../macro/refresh.ts';
 import { threadRunner } from './portfolio-threads.ts';
+import { nodeWidgetSettings } from '../api/widget-settings.ts';
 
 export interface Running {
   url: string;
@@ -37,7 +38,17 @@ export async function start(env: Env): Promise<Running> {
   const model = loadModel(env.MODELS_DIR);
   // The generic model promoted with `npm run score -- --promote VERSION`, if any: POST /v1/models/generic/score.
   const genericModel = loadPromotedGeneric(env.MODELS_DIR);
-  const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL, max: env.DB_POOL_SIZE } : { dataDir: env.DATA_DIR });
+  const database = await openDatabase(
+    env.DATABASE_URL
+      ? {
+          url: env.DATABASE_URL,
+          max: env.DB_POOL_SIZE,
+          connectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_SECONDS,
+          statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+          ...(env.DATABASE_MIGRATION_URL ? { migrationUrl: env.DATABASE_MIGRATION_URL } : {}),
+        }
+      : { dataDir: env.DATA_DIR },
+  );
   await registerModel(database.db, model);
   await currentPolicy(database.db);
   // The recorded FRED series shipped in datasets/fred/, where not stored yet: the stress test works offline.
@@ -63,12 +74,16 @@ export async function start(env: Env): Promise<Running> {
         { token: env.TELEGRAM_BOT_TOKEN, ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}) },
       )
     : undefined;
+  let botMode: Running['botMode'] = 'off';
   const webhook = bot && env.TELEGRAM_WEBHOOK_URL ? { bot, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : undefined;
   const app = createApp({
     model,
     db,
     decisions,
     portfolioJobs,
+    requestDeadlineMs: env.REQUEST_DEADLINE_MS,
+    widget: nodeWidgetSettings(env),
+    ...(bot ? { botHealth: () => (botMode === 'webhook' || bot.isRunning() ? ('up' as const) : ('down' as const)) } : {}),
     widgetOrigins: widgetOrigins(env),
     docsAssets: swaggerAssets(),
     ...(genericModel ? { genericModel } : {}),
@@ -78,7 +93,6 @@ export async function start(env: Env): Promise<Running> {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
   });
   const macroTimer = scheduleMacroRefresh(env, db);
-  let botMode: Running['botMode'] = 'off';
   if (bot) {
     await bot.api.setMyCommands([...APPLICANT_COMMANDS]);
     if (webhook) {
@@ -101,10 +115,16 @@ export async function start(env: Env): Promise<Running> {
     async stop() {
       if (macroTimer) clearInterval(macroTimer);
       if (botMode === 'polling') await bot!.stop();
+      // Drain: no new connections, idle keep-alive ones closed now, requests in flight given the grace
+      // period to finish (their decisions are stored or not, never half), then the rest cut.
+      const http = server as ServerType & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Keep-alive connections would hold close() open until they time out.
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        const cut = setTimeout(() => http.closeAllConnections?.(), env.SHUTDOWN_GRACE_SECONDS * 1000);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        http.closeIdleConnections?.();
       });
       await runner.close();
       await database.close();

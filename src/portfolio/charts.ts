@@ -8,19 +8,22 @@ const SIZE = { width: 460, height: 340 } as const;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 export function frontierChart(frontier: FrontierResult): Promise<string> {
-  const points = frontier.points.map((p) => ({ ...p, kind: 'efficient frontier' }));
-  const current = frontier.current ? [{ risk: frontier.current.risk, expectedReturn: frontier.current.expectedReturn, kind: 'current book' }] : [];
+  // What the frontier minimises: the whole book's risk (the existing book held fixed plus the new
+  // money); with no existing book it is the new money's own.
+  const whole = frontier.fixedExposure > 0;
+  const points = frontier.points.map((p) => ({ risk: p.bookRisk, expectedReturn: p.bookExpectedReturn, kind: 'efficient frontier' }));
+  const current = frontier.current ? [{ risk: frontier.current.bookRisk, expectedReturn: frontier.current.bookExpectedReturn, kind: "today's approvals" }] : [];
   const x = {
     field: 'risk',
     type: 'quantitative',
-    title: 'Risk: standard deviation of yearly return',
+    title: `Risk${whole ? ' of the whole book' : ''}: standard deviation of yearly return`,
     axis: { format: '.1%' },
     scale: { zero: false },
   } as const;
   const y = {
     field: 'expectedReturn',
     type: 'quantitative',
-    title: 'Expected yearly return (net of loss and funding)',
+    title: `Expected yearly return${whole ? ' of the whole book' : ''} (net of loss and funding)`,
     axis: { format: '.1%' },
     scale: { zero: false },
   } as const;
@@ -28,11 +31,12 @@ export function frontierChart(frontier: FrontierResult): Promise<string> {
     field: 'kind',
     type: 'nominal',
     title: null,
-    scale: { domain: ['efficient frontier', 'current book'], range: ['#2b83ba', '#d7191c'] },
+    scale: { domain: ['efficient frontier', "today's approvals"], range: ['#2b83ba', '#d7191c'] },
   } as const;
+  const fixed = whole ? `, existing book of ${Math.round(frontier.fixedExposure).toLocaleString('en-US')} held fixed` : '';
   return renderSvg({
     $schema: SCHEMA,
-    title: `Efficient frontier, budget ${Math.round(frontier.budget).toLocaleString('en-US')}`,
+    title: `Efficient frontier, budget ${Math.round(frontier.budget).toLocaleString('en-US')}${fixed}`,
     ...SIZE,
     layer: [
       { data: { values: points }, mark: { type: 'line', point: true }, encoding: { x, y, color } },

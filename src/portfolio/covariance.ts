@@ -120,3 +120,15 @@ export function denseCovariance(loans: readonly RiskExposure[]): number[][] {
     }),
   );
 }
+
+/**
+ * Rows [from, to) of a factor covariance, in the same factors: a covariance built on a union (loans
+ * and the segments of a fixed book) keeps the cross covariances of its parts exact.
+ *
+ * @example
+ * const union = factorCovariance([...loans, ...segments]);
+ * const loansOnly = factorRows(union, 0, loans.length);
+ */
+export function factorRows(cov: FactorCovariance, from: number, to: number): FactorCovariance {
+  return { n: to - from, rank: cov.rank, diag: cov.diag.slice(from, to), factors: cov.factors.slice(from * cov.rank, to * cov.rank) };
+}

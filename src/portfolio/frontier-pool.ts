@@ -1,17 +1,19 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { efficientFrontier, frontierEnds, type Book, type FrontierPoint } from './markowitz.ts';
+import { efficientFrontier, frontierEnds, type Book, type FrontierEnds, type FrontierPoint, type SolverBook } from './markowitz.ts';
 
 /**
  * The efficient frontier on several cores (Node): the ends are solved here, the points between are
- * cut into contiguous runs, one per worker thread, each run warm-started along the frontier. The
- * answer is the same as `efficientFrontier` up to solver tolerance. Workers stay up between calls.
+ * cut into contiguous runs, one per worker thread, each run solved in order from the least-variance
+ * allocation (working sets along the frontier, see `frontierSegment`). The answer is the same as
+ * `efficientFrontier` up to solver tolerance. Workers stay up between calls; each request carries the
+ * book's numbers, fixed part included (structured clone: typed arrays and plain objects).
  */
 export interface SegmentRequest {
   id: number;
-  book: Book;
+  book: SolverBook;
   targets: number[];
-  start: Float64Array;
+  ends: Omit<FrontierEnds, 'targets'>;
 }
 
 export class FrontierPool {
@@ -42,18 +44,17 @@ export class FrontierPool {
 
   async frontier(book: Book, points = 50): Promise<FrontierPoint[]> {
     if (this.workers.length < 2) return efficientFrontier(book, points);
-    const { low, high, targets } = frontierEnds(book, points);
+    const { targets, ...ends } = frontierEnds(book, points);
     if (targets.length === 0) return efficientFrontier(book, points);
+    // The threads get the numbers only: the loan records would be most of the copy.
+    const { loans: _, ...numbers } = book;
     const per = Math.ceil(targets.length / this.workers.length);
     const runs = this.workers.map((w, k) => {
       const slice = targets.slice(k * per, (k + 1) * per);
       if (slice.length === 0) return Promise.resolve([]);
-      // Each run starts from the allocation that mixes the ends in the proportion of its first target.
-      const share = (slice[0] - low.expectedReturn) / (high.expectedReturn - low.expectedReturn);
-      const start = low.funded.map((v, i) => (1 - share) * v + share * high.funded[i]);
-      return this.run(w, { book, targets: slice, start });
+      return this.run(w, { book: numbers, targets: slice, ends });
     });
-    return [low, ...(await Promise.all(runs)).flat(), high];
+    return [ends.low, ...(await Promise.all(runs)).flat(), ends.high];
   }
 
   async close(): Promise<void> {

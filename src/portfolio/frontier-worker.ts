@@ -5,7 +5,7 @@ import { frontierSegment } from './markowitz.ts';
 /** One run of frontier targets, for FrontierPool. */
 parentPort!.on('message', (request: SegmentRequest) => {
   try {
-    parentPort!.postMessage({ id: request.id, points: frontierSegment(request.book, request.targets, request.start) });
+    parentPort!.postMessage({ id: request.id, points: frontierSegment(request.book, request.targets, request.ends) });
   } catch (error) {
     parentPort!.postMessage({ id: request.id, error: (error as Error).message });
   }

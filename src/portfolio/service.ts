@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Policy } from '../scoring/policy.ts';
-import type { BookGroup } from './book.ts';
+import { priceGroups, type BookGroup } from './book.ts';
 import { portfolioCapital } from './basel.ts';
-import { quadraticForm } from './covariance.ts';
 import { priceLoans, PortfolioLoanSchema, type CorrelationTable, type PortfolioLoan, type PricedLoan } from './loans.ts';
 import {
   allocation,
@@ -14,6 +13,7 @@ import {
   PortfolioError,
   type Allocation,
   type Book,
+  type FixedExposure,
   type FrontierPoint,
 } from './markowitz.ts';
 import { DEFAULT_NOTES, toNotes, type NoteRules } from './notes.ts';
@@ -59,6 +59,20 @@ function priced(input: BookInput, policy: Policy, correlations: CorrelationTable
   return priceLoans(input.loans, { lgd: policy.lossGivenDefault, fundingCost: policy.fundingCost }, correlations);
 }
 
+/** The existing book's groups as fixed exposures for the optimiser (its segments' one-year figures). */
+function fixedOf(input: BookInput, policy: Policy, correlations: CorrelationTable): FixedExposure[] {
+  if (!input.fixed?.length) return [];
+  return priceGroups(input.fixed, { lgd: policy.lossGivenDefault, fundingCost: policy.fundingCost }, correlations).map((g) => ({
+    pd: g.pd,
+    lgd: g.lgd,
+    rho: g.rho,
+    lossIfDefault: g.rate + g.lgd,
+    exposure: g.ead,
+    hhi: g.eadSq / (g.ead * g.ead),
+    expectedReturn: g.expectedReturn,
+  }));
+}
+
 function defaultBudget(input: BookInput): number {
   const current = new Set(input.currentIds ?? input.loans.map((l) => l.id));
   const total = input.loans.filter((l) => current.has(l.id)).reduce((s, l) => s + l.amount, 0);
@@ -99,6 +113,12 @@ function summarise(book: Book, optimum: Allocation, objective: string, notes: No
     funded: a.funded.reduce((s, v) => s + (v > book.budget * 1e-9 ? 1 : 0), 0),
     expectedReturn: round(a.expectedReturn, 6),
     risk: round(a.risk, 6),
+    // With the existing book held fixed: the whole book's figures, new money included.
+    book: {
+      exposure: round(book.budget + (book.fixed?.exposure ?? 0), 2),
+      expectedReturn: round(a.bookExpectedReturn, 6),
+      risk: round(a.bookRisk, 6),
+    },
     expectedLoss: round(capital.expectedLoss, 2),
     capital: round(capital.capital, 2),
     rwa: round(capital.rwa, 2),
@@ -128,7 +148,7 @@ export async function optimiseBook(
   correlations: CorrelationTable,
   solver: FrontierSolver = inProcess,
 ): Promise<OptimiseResult> {
-  const book = buildBook(priced(input, policy, correlations), options.budget ?? defaultBudget(input), options.limits);
+  const book = buildBook(priced(input, policy, correlations), options.budget ?? defaultBudget(input), options.limits, fixedOf(input, policy, correlations));
   const notes = { note: options.note ?? DEFAULT_NOTES.note, minimumTicket: options.minimumTicket ?? DEFAULT_NOTES.minimumTicket };
   if (options.targetReturn !== undefined)
     return summarise(book, minimumVariance(book, options.targetReturn), `least risk for an expected return of ${options.targetReturn}`, notes);
@@ -138,11 +158,22 @@ export async function optimiseBook(
   return summarise(book, { ...best, budget: book.budget, iterations: 0 }, 'highest expected return per unit of risk on the 50-point efficient frontier', notes);
 }
 
+export interface FrontierView {
+  /** The new money's expected yearly return and risk, as fractions of the budget. */
+  expectedReturn: number;
+  risk: number;
+  /** The whole book's (the existing book held fixed, plus the new money), as fractions of its exposure: what the frontier minimises. */
+  bookExpectedReturn: number;
+  bookRisk: number;
+}
+
 export interface FrontierResult {
   budget: number;
-  points: { expectedReturn: number; risk: number }[];
-  /** The current book's own return and risk (its loans funded in full), when it spends this budget. */
-  current: { expectedReturn: number; risk: number; amount: number } | null;
+  /** The existing book held fixed (0 when none). */
+  fixedExposure: number;
+  points: FrontierView[];
+  /** Today's approvals (funded in full), when they spend this budget. */
+  current: (FrontierView & { amount: number }) | null;
 }
 
 export interface FrontierOptions {
@@ -159,18 +190,18 @@ export async function frontierOfBook(
   solver: FrontierSolver = inProcess,
 ): Promise<FrontierResult> {
   const loans = priced(input, policy, correlations);
-  const book = buildBook(loans, options.budget ?? defaultBudget(input), LimitsSchema.parse(options.limits ?? {}));
-  const points = (await solver(book, options.points ?? 50)).map((p) => ({ expectedReturn: round(p.expectedReturn, 6), risk: round(p.risk, 6) }));
+  const book = buildBook(loans, options.budget ?? defaultBudget(input), LimitsSchema.parse(options.limits ?? {}), fixedOf(input, policy, correlations));
+  const view = (p: Pick<FrontierView, 'expectedReturn' | 'risk' | 'bookExpectedReturn' | 'bookRisk'>) => ({
+    expectedReturn: round(p.expectedReturn, 6),
+    risk: round(p.risk, 6),
+    bookExpectedReturn: round(p.bookExpectedReturn, 6),
+    bookRisk: round(p.bookRisk, 6),
+  });
+  const points = (await solver(book, options.points ?? 50)).map(view);
   const currentIds = new Set(input.currentIds ?? []);
-  const funded = loans.map((l) => (currentIds.has(l.id) ? l.amount : 0));
+  const funded = Float64Array.from(loans, (l) => (currentIds.has(l.id) ? l.amount : 0));
   const amount = funded.reduce((s, v) => s + v, 0);
-  const current =
-    amount > 0
-      ? {
-          amount,
-          expectedReturn: round(loans.reduce((s, l, i) => s + l.expectedReturn * funded[i], 0) / amount, 6),
-          risk: round(Math.sqrt(quadraticForm(book.cov, funded)) / amount, 6),
-        }
-      : null;
-  return { budget: book.budget, points, current };
+  // Figures per unit of what today's approvals lend (the frontier's are per unit of the budget).
+  const current = amount > 0 ? { amount, ...view(allocation({ ...book, budget: amount }, funded)) } : null;
+  return { budget: book.budget, fixedExposure: round(book.fixed?.exposure ?? 0, 2), points, current };
 }

@@ -1,5 +1,6 @@
 import { plainRule } from '../applicant/schema.ts';
 import { EnvSchema, type Env } from '../config/env.ts';
+import type { WidgetSettings } from '../api/widget-settings.ts';
 
 /**
  * The Worker's configuration, checked by the same schema as the Node server's: its string
@@ -28,4 +29,21 @@ export function workerConfig(bindings: WorkerBindings): WorkerConfig {
 /** Origins allowed to use the widget on a Worker: its own, PUBLIC_URL's and WIDGET_ORIGINS. */
 export function workerWidgetOrigins(requestUrl: string, env: Env): string[] {
   return [...new Set([new URL(requestUrl).origin, ...(env.PUBLIC_URL ? [new URL(env.PUBLIC_URL).origin] : []), ...env.WIDGET_ORIGINS])];
+}
+
+/**
+ * The widget's settings on a Worker: client addresses from CF-Connecting-IP, which Cloudflare sets
+ * itself (TRUSTED_PROXIES is for Node behind a proxy and is not read here), and the request's host,
+ * which Cloudflare routed to this Worker, as the page's origin. Without WIDGET_SESSION_SECRET each
+ * isolate makes its own, and a page's session works only on the isolate that issued it: set the secret.
+ *
+ * @example createApp({ model, db, widget: workerWidgetSettings(config.env) })
+ */
+export function workerWidgetSettings(env: Env): WidgetSettings {
+  return {
+    addresses: { kind: 'cloudflare' },
+    trustRequestHost: true,
+    ...(env.WIDGET_SESSION_SECRET ? { sessionSecret: env.WIDGET_SESSION_SECRET } : {}),
+    ...(env.PUBLIC_URL ? { publicUrl: new URL(env.PUBLIC_URL).origin } : {}),
+  };
 }

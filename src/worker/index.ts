@@ -11,7 +11,7 @@ import { fredClient } from '../macro/fred.ts';
 import { refreshMacro } from '../macro/refresh.ts';
 import { seedRecordedMacro } from '../macro/recorded.ts';
 import { BUNDLED_VERSION, bundledArtefacts } from './bundled-model.ts';
-import { workerConfig, workerWidgetOrigins, type WorkerBindings } from './env.ts';
+import { workerConfig, workerWidgetOrigins, workerWidgetSettings, type WorkerBindings } from './env.ts';
 import type { Env } from '../config/env.ts';
 
 /**
@@ -41,6 +41,7 @@ function appFor(request: Request, env: Env) {
     },
     batchWrites: false,
     widgetOrigins: workerWidgetOrigins(request.url, env),
+    widget: workerWidgetSettings(env),
   });
   return app;
 }

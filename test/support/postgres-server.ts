@@ -13,6 +13,14 @@ export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 export interface PostgresServer {
   url: string;
   stop(): void;
+  /** Stops the server at once (as a crash would), keeping its data. */
+  pause(): void;
+  /** Starts it again on the same data and port. */
+  resume(): void;
+  /** Freezes every process of the server (SIGSTOP): connections stay open and nothing answers, as in a network partition. */
+  freeze(): void;
+  /** Lets it run again (SIGCONT). */
+  thaw(): void;
 }
 
 async function freePort(): Promise<number> {
@@ -46,18 +54,35 @@ export async function startPostgres(): Promise<PostgresServer> {
     chownSync(sock, uid, gid);
   }
   asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  asPostgres('pg_ctl', [
-    '-D',
-    data,
-    '-w',
-    '-l',
-    join(dir, 'server.log'),
-    '-o',
-    `-p ${port} -k ${sock} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
-    'start',
-  ]);
+  /** The postmaster and its children. */
+  const signalAll = (signal: NodeJS.Signals) => {
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)])
+      .toString()
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+    for (const p of [pid, ...children]) process.kill(p, signal);
+  };
+  const startServer = () =>
+    asPostgres('pg_ctl', [
+      '-D',
+      data,
+      '-w',
+      '-l',
+      join(dir, 'server.log'),
+      '-o',
+      `-p ${port} -k ${sock} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      'start',
+    ]);
+  startServer();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause: () => asPostgres('pg_ctl', ['-D', data, '-w', '-m', 'immediate', 'stop']),
+    resume: startServer,
+    freeze: () => signalAll('SIGSTOP'),
+    thaw: () => signalAll('SIGCONT'),
     stop() {
       const pidFile = join(data, 'postmaster.pid');
       if (existsSync(pidFile)) {

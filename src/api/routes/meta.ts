@@ -10,11 +10,27 @@ import type { PolicyCache } from '../../app/policy-cache.ts';
 export const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
-  summary: 'Liveness, model and database',
+  summary: 'Liveness: the process answers (200 even when the database is down: restarting would not help)',
   responses: {
-    200: jsonContent(z.object({ ok: z.literal(true), modelVersion: z.string(), database: z.literal('up') }), 'Healthy'),
-    503: jsonContent(z.object({ ok: z.literal(false), modelVersion: z.string(), database: z.literal('down') }), 'Database unreachable'),
+    200: jsonContent(
+      z.object({ ok: z.literal(true), modelVersion: z.string(), database: z.enum(['up', 'down']) }),
+      'Alive; the database state for information',
+    ),
   },
+});
+
+const Ready = z.object({
+  ready: z.boolean(),
+  modelVersion: z.string(),
+  database: z.enum(['up', 'down']),
+  bot: z.enum(['off', 'up', 'down']).meta({ description: 'The Telegram bot, when this process runs one' }),
+});
+
+export const readyRoute = createRoute({
+  method: 'get',
+  path: '/readyz',
+  summary: 'Readiness: model loaded, database answering within 2 s, bot running (when configured)',
+  responses: { 200: jsonContent(Ready, 'Ready for traffic'), 503: jsonContent(Ready, 'Not ready: send traffic elsewhere') },
 });
 
 export const currentModelRoute = createRoute({
@@ -58,15 +74,37 @@ export const putPolicyRoute = createRoute({
   },
 });
 
-export function healthRoutes(deps: { model: LoadedModel; ping: () => Promise<void> }) {
+export interface HealthDeps {
+  model: LoadedModel;
+  /** Answers when the database does. */
+  ping: () => Promise<void>;
+  /** The bot's state, when this process runs one. */
+  bot?: () => 'up' | 'down';
+}
+
+/** Resolves true when `work` settles successfully within `ms`. */
+const within = (work: Promise<unknown>, ms: number) =>
+  new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const settle = (ok: boolean) => {
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    work.then(
+      () => settle(true),
+      () => settle(false),
+    );
+  });
+
+export function healthRoutes(deps: HealthDeps) {
   const app = new OpenAPIHono();
-  app.openapi(healthRoute, async (c) => {
-    try {
-      await deps.ping();
-      return c.json({ ok: true as const, modelVersion: deps.model.version, database: 'up' as const }, 200);
-    } catch {
-      return c.json({ ok: false as const, modelVersion: deps.model.version, database: 'down' as const }, 503);
-    }
+  const database = async () => ((await within(deps.ping(), 2_000)) ? ('up' as const) : ('down' as const));
+  app.openapi(healthRoute, async (c) => c.json({ ok: true as const, modelVersion: deps.model.version, database: await database() }, 200));
+  app.openapi(readyRoute, async (c) => {
+    const db = await database();
+    const bot: 'off' | 'up' | 'down' = deps.bot?.() ?? 'off';
+    const body = { ready: db === 'up' && bot !== 'down', modelVersion: deps.model.version, database: db, bot };
+    return c.json(body, body.ready ? 200 : 503);
   });
   app.openapi(currentModelRoute, (c) =>
     c.json({ version: deps.model.version, kind: deps.model.spec.kind, features: deps.model.spec.features, metrics: deps.model.metrics }, 200),

@@ -14,6 +14,9 @@ const OptimiseResultSchema = z.object({
   funded: z.number().int().meta({ description: 'Loans given any money' }),
   expectedReturn: z.number().meta({ description: 'Expected yearly return on the budget, net of expected loss and funding' }),
   risk: z.number().meta({ description: 'Standard deviation of the yearly return (one-factor default model)' }),
+  book: z
+    .object({ exposure: z.number(), expectedReturn: z.number(), risk: z.number() })
+    .meta({ description: 'The whole book: the existing book held fixed plus this allocation (what is optimised)' }),
   expectedLoss: z.number(),
   capital: z.number().meta({ description: 'Basel IRB retail capital requirement (K × EAD)' }),
   rwa: z.number(),
@@ -24,10 +27,17 @@ const OptimiseResultSchema = z.object({
   ),
 });
 
+const FrontierPointSchema = z.object({
+  expectedReturn: z.number().meta({ description: "The new money's expected yearly return (fraction of the budget)" }),
+  risk: z.number().meta({ description: "The new money's own risk (fraction of the budget)" }),
+  bookExpectedReturn: z.number().meta({ description: 'The whole book’s (existing book held fixed + new money), per unit of its exposure' }),
+  bookRisk: z.number().meta({ description: 'The whole book’s risk: what the frontier minimises for each return' }),
+});
 const FrontierSchema = z.object({
   budget: z.number(),
-  points: z.array(z.object({ expectedReturn: z.number(), risk: z.number() })),
-  current: z.object({ expectedReturn: z.number(), risk: z.number(), amount: z.number() }).nullable(),
+  fixedExposure: z.number().meta({ description: 'The existing book held fixed (loans approved before `since`)' }),
+  points: z.array(FrontierPointSchema),
+  current: FrontierPointSchema.extend({ amount: z.number() }).nullable().meta({ description: "Today's approvals, funded in full" }),
 });
 
 const Figures = { expectedLoss: z.number(), var99: z.number(), var999: z.number(), es99: z.number(), es999: z.number() };

@@ -45,7 +45,13 @@ export function scoreRoutes(deps: { decisions: DecisionService }) {
   app.openapi(scoreRoute, async (c) => {
     const { 'idempotency-key': idempotencyKey } = c.req.valid('header');
     const answer = await withStorage(() =>
-      deps.decisions.decide({ applicant: c.req.valid('json'), caller: callerOf(c), ...(idempotencyKey ? { idempotencyKey } : {}) }),
+      deps.decisions.decide({
+        applicant: c.req.valid('json'),
+        caller: callerOf(c),
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+        // Stored only if the request is still unanswered when it commits (src/api/deadline.ts).
+        deadline: c.get('deadline'),
+      }),
     );
     if (answer.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json({ applicationId: answer.applicationId, ...answer.assessment, policyVersion: answer.policyVersion }, 200);

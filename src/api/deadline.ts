@@ -1,0 +1,44 @@
+import { createMiddleware } from 'hono/factory';
+import { Deadline } from '../app/deadline.ts';
+
+// Every handler may read its request's deadline (c.get('deadline')), whatever its own env type.
+declare module 'hono' {
+  interface ContextVariableMap {
+    deadline?: Deadline;
+  }
+}
+
+/**
+ * Answers every request within `ms`: past it, a 503 with Retry-After, unless the request's decision
+ * is being committed (then its own answer, once the commit settles, within `graceMs` more). The
+ * handler's work goes on in the background and stores nothing (see Deadline), so a client that
+ * retries does not get a second decision. Handlers pass `c.get('deadline')` to the decision service.
+ *
+ * @example app.use('/v1/score', requestDeadline(10_000));
+ */
+export function requestDeadline(ms: number, graceMs = 5_000, retryAfterSeconds = 5) {
+  return createMiddleware(async (c, next) => {
+    const deadline = new Deadline();
+    c.set('deadline', deadline);
+    const work = next().then(() => 'done' as const);
+    // Whatever the handler does after we answered must not surface as an unhandled rejection.
+    work.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = (wait: number) =>
+      new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), wait);
+      });
+    try {
+      if ((await Promise.race([work, late(ms)])) === 'done') return;
+      if (!deadline.expire() && (await Promise.race([work, late(graceMs)])) === 'done') return;
+    } finally {
+      clearTimeout(timer);
+    }
+    c.res = undefined;
+    c.res = c.json(
+      { error: `no answer within ${Math.round(ms / 1000)} s: the service or its database is unavailable; nothing was stored, try again later` },
+      503,
+      { 'retry-after': String(retryAfterSeconds) },
+    );
+  });
+}
