@@ -50,9 +50,11 @@ async function main(): Promise<Row[]> {
   const key = /: (lw_\S+)/.exec(created.stdout)![1];
   let server = await startServer(env);
   let diedOnItsOwn = false;
+  /** Set just before we stop the server ourselves; any other exit is a death on its own. */
+  let stopping = false;
   const watch = (child: ChildProcess) =>
-    child.once('exit', (_code, signal) => {
-      if (signal !== 'SIGKILL' && signal !== 'SIGTERM') diedOnItsOwn = true;
+    child.once('exit', () => {
+      if (!stopping) diedOnItsOwn = true;
     });
   watch(server);
   const tally: Tally = { ok: 0, status5xx: 0, networkErrors: 0, retries: 0, longestDuringOutageMs: 0 };
@@ -99,13 +101,16 @@ async function main(): Promise<Row[]> {
   outage = false;
   await sleep(5_000);
   // (2) The server is killed outright, and started again.
+  stopping = true;
   server.kill('SIGKILL');
   await sleep(1_000);
+  stopping = false;
   server = await startServer(env);
   watch(server);
   await sleep(5_000);
   stop = true;
   await Promise.all(clients);
+  stopping = true;
   server.kill('SIGTERM');
   await sleep(1_000);
 

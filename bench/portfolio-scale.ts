@@ -68,7 +68,8 @@ export async function benchPortfolioScale(): Promise<Row[]> {
   const rows: Row[] = [];
   const pg = await startPostgres();
   const model = loadModel('models');
-  const database = await openDatabase({ url: pg.url, max: 8 });
+  // Building the book copies a million rows in one statement: more than the server's default statement timeout.
+  const database = await openDatabase({ url: pg.url, max: 8, statementTimeoutMs: 600_000 });
   const db = () => database.db;
   const runner = threadRunner({ warm: true });
   try {
