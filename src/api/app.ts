@@ -25,6 +25,7 @@ import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
 import type { CorrelationTable } from '../portfolio/loans.ts';
 import { inProcessRunner, type PortfolioJobs } from '../app/portfolio-jobs.ts';
 import { requestDeadline } from './deadline.ts';
+import { consoleLogger, requestLog, type RequestLogger } from './request-log.ts';
 import { telegramWebhook } from './telegram-webhook.ts';
 import { databasePortfolioJobs } from '../../db/portfolio-jobs.ts';
 import { storedMacroRelation } from '../macro/refresh.ts';
@@ -66,6 +67,8 @@ export interface AppOptions {
   correlations?: CorrelationTable;
   /** The Telegram bot's state for /readyz, when this process runs one. */
   botHealth?: () => 'up' | 'down';
+  /** Where request lines go (pino on Node); JSON lines on the console by default. */
+  logger?: RequestLogger;
   /** Longest a request may take before it is answered 503 (default 10 s); nothing of it is stored then. */
   requestDeadlineMs?: number;
   /** The process's portfolio jobs (Node runs them on threads); made here, in-process, when absent. */
@@ -88,6 +91,9 @@ export function createApp(options: AppOptions) {
       if (!result.success) return c.json({ error: 'invalid input', issues: describeIssues(result.error) }, 400);
     },
   });
+
+  const logger = options.logger ?? consoleLogger;
+  app.use('*', requestLog(logger));
 
   // The keyless widget: sessions signed for its own page, real client addresses, and the origins
   // (configured, and listed by widget keys) that may frame it and call from a browser.
@@ -179,13 +185,14 @@ export function createApp(options: AppOptions) {
     if (error instanceof DecisionRefused) return c.json(refusalBody(error), error.status);
     if (error instanceof StorageUnavailable) {
       // The class and code only: a driver's message may hold the query's parameters (an application).
-      console.error(`${c.req.method} ${c.req.routePath}: ${error.message}`);
+      logger.error({ reqId: c.get('requestId'), route: c.req.routePath, errorClass: `database.${error.kind}`, code: error.code }, 'database error');
       if (error.kind === 'connection' || error.kind === 'timeout')
         return c.json({ error: 'storage unavailable: nothing was stored, try again shortly' }, 503, { 'retry-after': '5' });
       return c.json({ error: 'internal error: nothing was stored' }, 500);
     }
     if (error instanceof HTTPException) return c.json({ error: error.message || 'bad request' }, error.status);
-    console.error(error);
+    // The error's name and where it came from, not its message (it may quote input).
+    logger.error({ reqId: c.get('requestId'), route: c.req.routePath, errorClass: (error as Error).name, stack: (error as Error).stack?.split('\n').slice(1, 4).join(' | ') }, 'internal error');
     return c.json({ error: 'internal error' }, 500);
   });
   return app;

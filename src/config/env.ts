@@ -65,6 +65,8 @@ export const EnvSchema = z
       .refine((s) => s.length >= 32, 'must be at least 32 characters: make one with `openssl rand -base64 32`')
       .optional(),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** The request log's level (pino): one JSON line per request at info. */
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Longest a request may take: past it the answer is 503 with Retry-After, and nothing of it is stored. */
     REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     /** PostgreSQL: give up connecting after this long (the request then gets its 503 within the deadline). */

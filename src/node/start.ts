@@ -20,6 +20,7 @@ import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
 import { storedMacroRelation } from '../macro/refresh.ts';
 import { threadRunner } from './portfolio-threads.ts';
 import { nodeWidgetSettings } from '../api/widget-settings.ts';
+import { requestLogger } from './logger.ts';
 
 export interface Running {
   url: string;
@@ -82,6 +83,7 @@ export async function start(env: Env): Promise<Running> {
     decisions,
     portfolioJobs,
     requestDeadlineMs: env.REQUEST_DEADLINE_MS,
+    logger: requestLogger(env.LOG_LEVEL),
     widget: nodeWidgetSettings(env),
     ...(bot ? { botHealth: () => (botMode === 'webhook' || bot.isRunning() ? ('up' as const) : ('down' as const)) } : {}),
     widgetOrigins: widgetOrigins(env),
