@@ -192,7 +192,15 @@ export function createApp(options: AppOptions) {
     }
     if (error instanceof HTTPException) return c.json({ error: error.message || 'bad request' }, error.status);
     // The error's name and where it came from, not its message (it may quote input).
-    logger.error({ reqId: c.get('requestId'), route: c.req.routePath, errorClass: (error as Error).name, stack: (error as Error).stack?.split('\n').slice(1, 4).join(' | ') }, 'internal error');
+    logger.error(
+      {
+        reqId: c.get('requestId'),
+        route: c.req.routePath,
+        errorClass: (error as Error).name,
+        stack: (error as Error).stack?.split('\n').slice(1, 4).join(' | '),
+      },
+      'internal error',
+    );
     return c.json({ error: 'internal error' }, 500);
   });
   return app;
