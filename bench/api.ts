@@ -53,9 +53,10 @@ export async function benchApi(): Promise<Row[]> {
   const rows: Row[] = [];
   const pg = await startPostgres();
   try {
-    for (const engine of ['embedded PGlite', 'PostgreSQL 15'] as const) {
-      const env: Record<string, string> =
-        engine === 'PostgreSQL 15' ? { DATABASE_URL: pg.url, DB_POOL_SIZE: '16' } : { DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-bench-')) };
+    for (const engine of ['embedded PGlite', 'PostgreSQL 15', 'PostgreSQL 15, 2 processes (WEB_CONCURRENCY=2)'] as const) {
+      const env: Record<string, string> = engine.startsWith('PostgreSQL')
+        ? { DATABASE_URL: pg.url, DB_POOL_SIZE: '16', LOG_LEVEL: 'warn', ...(engine.includes('2 processes') ? { WEB_CONCURRENCY: '2' } : {}) }
+        : { DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-bench-')), LOG_LEVEL: 'warn' };
       const port = String(18_700 + rows.length);
       const created = await run(
         process.execPath,
@@ -63,6 +64,16 @@ export async function benchApi(): Promise<Row[]> {
         { env: { ...process.env, ...env } },
       );
       const key = /: (lw_\S+)/.exec(created.stdout)![1];
+      // The PostgreSQL runs share one database: count this run's decisions from what was there before.
+      const countNow = async () => {
+        const database = await openDatabase(engine.startsWith('PostgreSQL') ? { url: pg.url, max: 1 } : { dataDir: env.DATA_DIR });
+        try {
+          return await countDecisions(database.db);
+        } finally {
+          await database.close();
+        }
+      };
+      const before = await countNow();
       const server = await startServer({ ...env, PORT: port });
       let ok = 0;
       try {
@@ -70,7 +81,8 @@ export async function benchApi(): Promise<Row[]> {
           const r = await load(`http://127.0.0.1:${port}`, key, connections);
           ok += r['2xx'];
           const perSecond = r['2xx'] / r.duration;
-          const goal = connections === 64 ? { goal: 'thousands/s, p99 < 10 ms', met: perSecond >= 1000 && r.latency.p99 < 10 } : {};
+          // Issue 14: twice the single process's 2,350 req/s measured before, with p99 ≤ 30 ms.
+          const goal = connections === 64 ? { goal: '≥ 4,700 req/s (2× 2,350) with p99 ≤ 30 ms', met: perSecond >= 4_700 && r.latency.p99 <= 30 } : {};
           rows.push({
             name: `POST /v1/score, ${engine}, ${connections} connection${connections > 1 ? 's' : ''}`,
             value: Math.round(perSecond),
@@ -82,9 +94,7 @@ export async function benchApi(): Promise<Row[]> {
       } finally {
         await stop(server);
       }
-      const database = await openDatabase(engine === 'PostgreSQL 15' ? { url: pg.url, max: 1 } : { dataDir: env.DATA_DIR });
-      const stored = await countDecisions(database.db);
-      await database.close();
+      const stored = (await countNow()) - before;
       rows.push({ name: `stored decisions = 200 answers (${engine})`, value: stored, unit: 'rows', goal: `= ${ok}`, met: stored === ok });
     }
 

@@ -13,6 +13,9 @@ import type { PolicyCache } from './policy-cache.ts';
  * it; past that it gets the job to poll. Cancelling a job, or its deadline, stops its thread.
  */
 
+/** What a job left unfinished by a stopped server says. */
+export const INTERRUPTED = 'interrupted: the server stopped before the job finished; ask again';
+
 export type JobStatus = 'queued' | 'running' | 'done' | 'refused' | 'failed' | 'cancelled';
 
 export interface JobRecord {
@@ -96,7 +99,7 @@ export class PortfolioJobs {
 
   /** Jobs left unfinished by a previous process cannot finish: say so. Call once at start-up. */
   recover(): Promise<number> {
-    return this.deps.store.interruptUnfinished('interrupted: the server stopped before the job finished; ask again');
+    return this.deps.store.interruptUnfinished(INTERRUPTED);
   }
 
   /**

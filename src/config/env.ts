@@ -109,6 +109,8 @@ export const EnvSchema = z
       .optional(),
     /** Another FRED API root (a mirror, or tests). */
     FRED_API_ROOT: z.url().optional(),
+    /** Server processes sharing the port (Node's cluster); more than 1 needs DATABASE_URL (PGlite lives in one process). */
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     /** Hours between macro-series refreshes while the server runs (0: only `npm run macro:refresh`). */
     MACRO_REFRESH_HOURS: z.coerce
       .number()
@@ -119,6 +121,10 @@ export const EnvSchema = z
   .refine((e) => !e.TELEGRAM_WEBHOOK_URL || e.TELEGRAM_WEBHOOK_SECRET, {
     message: 'is required with TELEGRAM_WEBHOOK_URL',
     path: ['TELEGRAM_WEBHOOK_SECRET'],
+  })
+  .refine((e) => e.WEB_CONCURRENCY === 1 || e.DATABASE_URL, {
+    message: 'above 1 needs DATABASE_URL: the embedded database can be opened by one process only',
+    path: ['WEB_CONCURRENCY'],
   });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -15,7 +15,8 @@ import { databaseStore } from '../../db/decision-store.ts';
 import { fredClient } from '../macro/fred.ts';
 import { refreshMacro } from '../macro/refresh.ts';
 import { seedRecordedMacro } from '../macro/recorded.ts';
-import { databasePortfolioJobs } from '../../db/portfolio-jobs.ts';
+import { databaseJobStore, databasePortfolioJobs } from '../../db/portfolio-jobs.ts';
+import { INTERRUPTED } from '../app/portfolio-jobs.ts';
 import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
 import { storedMacroRelation } from '../macro/refresh.ts';
 import { threadRunner } from './portfolio-threads.ts';
@@ -34,8 +35,16 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** This process's place in a cluster (WEB_CONCURRENCY > 1): only the first runs the bot and the macro refresh. */
+export interface ClusterRole {
+  /** 1, 2, …: the worker's number. */
+  index: number;
+  /** The primary already recovered the unfinished portfolio jobs (a worker must not: its siblings' jobs are running). */
+  recovered: boolean;
+}
+
 /** Everything `npm start` does: model, database (migrated, recorded macro series stored), app, HTTP server. */
-export async function start(env: Env): Promise<Running> {
+export async function start(env: Env, role: ClusterRole = { index: 1, recovered: false }): Promise<Running> {
   const model = loadModel(env.MODELS_DIR);
   // The generic model promoted with `npm run score -- --promote VERSION`, if any: POST /v1/models/generic/score.
   const genericModel = loadPromotedGeneric(env.MODELS_DIR);
@@ -67,14 +76,17 @@ export async function start(env: Env): Promise<Running> {
     macroRelation: () => storedMacroRelation(db()),
     deadlineMs: env.PORTFOLIO_JOB_DEADLINE_SECONDS * 1000,
   });
-  const interrupted = await portfolioJobs.recover();
-  if (interrupted > 0) console.log(`${interrupted} portfolio job(s) left unfinished by the last run marked as interrupted`);
-  const bot = env.TELEGRAM_BOT_TOKEN
-    ? createBot(
-        { db, model, decisions, admins: env.BOT_ADMIN_IDS, portfolioJobs },
-        { token: env.TELEGRAM_BOT_TOKEN, ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}) },
-      )
-    : undefined;
+  if (!role.recovered) {
+    const interrupted = await portfolioJobs.recover();
+    if (interrupted > 0) console.log(`${interrupted} portfolio job(s) left unfinished by the last run marked as interrupted`);
+  }
+  const bot =
+    env.TELEGRAM_BOT_TOKEN && role.index === 1
+      ? createBot(
+          { db, model, decisions, admins: env.BOT_ADMIN_IDS, portfolioJobs },
+          { token: env.TELEGRAM_BOT_TOKEN, ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}) },
+        )
+      : undefined;
   let botMode: Running['botMode'] = 'off';
   const webhook = bot && env.TELEGRAM_WEBHOOK_URL ? { bot, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : undefined;
   const app = createApp({
@@ -94,7 +106,7 @@ export async function start(env: Env): Promise<Running> {
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
   });
-  const macroTimer = scheduleMacroRefresh(env, db);
+  const macroTimer = role.index === 1 ? scheduleMacroRefresh(env, db) : undefined;
   if (bot) {
     await bot.api.setMyCommands([...APPLICANT_COMMANDS]);
     if (webhook) {
@@ -147,4 +159,24 @@ function scheduleMacroRefresh(env: Env, db: () => Database['db']): NodeJS.Timeou
   const timer = setInterval(run, env.MACRO_REFRESH_HOURS * 3_600_000);
   timer.unref();
   return timer;
+}
+
+/**
+ * Before a cluster's workers start: migrate, store the recorded macro series and mark the jobs a
+ * stopped run left unfinished, once, so that the workers only open the database.
+ */
+export async function prepareCluster(env: Env): Promise<void> {
+  const database = await openDatabase({
+    url: env.DATABASE_URL!,
+    max: 1,
+    connectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_SECONDS,
+    ...(env.DATABASE_MIGRATION_URL ? { migrationUrl: env.DATABASE_MIGRATION_URL } : {}),
+  });
+  try {
+    await seedRecordedMacro(database.db);
+    const interrupted = await databaseJobStore(() => database.db).interruptUnfinished(INTERRUPTED);
+    if (interrupted > 0) console.log(`${interrupted} portfolio job(s) left unfinished by the last run marked as interrupted`);
+  } finally {
+    await database.close();
+  }
 }
