@@ -15,7 +15,8 @@ export async function runPrimary(env: Env): Promise<void> {
   await prepareCluster(env);
   // Every worker must verify the widget sessions any other issued: one secret for all.
   const sessions = env.WIDGET_SESSION_SECRET ? {} : { WIDGET_SESSION_SECRET: randomBytes(32).toString('base64') };
-  if (!env.WIDGET_SESSION_SECRET) console.log('WIDGET_SESSION_SECRET is not set: the workers share one made now, so widget sessions end when the server restarts');
+  if (!env.WIDGET_SESSION_SECRET)
+    console.log('WIDGET_SESSION_SECRET is not set: the workers share one made now, so widget sessions end when the server restarts');
   let stopping = false;
   const fork = (index: number): Worker => {
     const worker = cluster.fork({ LENDWISE_WORKER_INDEX: String(index), ...sessions });
