@@ -1,6 +1,7 @@
 import { Bot, session, type BotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { claimUpdate, isBotAdmin } from '../db/bot-repository.ts';
+import { classifyDatabaseError } from '../src/app/database-errors.ts';
 import { databasePortfolioJobs } from '../db/portfolio-jobs.ts';
 import { inProcessRunner } from '../src/app/portfolio-jobs.ts';
 import { storedMacroRelation } from '../src/macro/refresh.ts';
@@ -70,8 +71,18 @@ export function createBot(
   bot.use(fallbackFeature());
 
   bot.catch(async (err) => {
-    console.error(`bot: update ${err.ctx.update.update_id} failed:`, err.error);
-    await err.ctx.reply('Sorry, something went wrong on our side. Your answers so far are kept; please try again in a moment.').catch(() => {});
+    // The error's class and code, not its message: a database driver's quotes the query's parameters (answers).
+    const { kind, code } = classifyDatabaseError(err.error);
+    console.error(
+      JSON.stringify({ level: 50, msg: 'bot update failed', update: err.ctx.update.update_id, errorClass: (err.error as Error)?.name, kind, code }),
+    );
+    // An update without a chat (e.g. a poll answer) has no one to tell; ctx.reply would throw before its promise.
+    if (!err.ctx.chat) return;
+    try {
+      await err.ctx.reply('Sorry, something went wrong on our side. Your answers so far are kept; please try again in a moment.');
+    } catch {
+      // Telegram unreachable too: nothing more to do for this update.
+    }
   });
   return bot;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { classifyDatabaseError, type DatabaseErrorClass } from '../app/database-errors.ts';
 import { DecisionRefused } from '../app/decide.ts';
 
 /** Thrown around database calls: the API answers by `kind` and says nothing was stored. */
@@ -12,33 +13,6 @@ export class StorageUnavailable extends Error {
   ) {
     super(`database ${kind} error (${code})`, options);
   }
-}
-
-export type DatabaseErrorClass = 'connection' | 'timeout' | 'constraint' | 'other';
-
-/**
- * The class of a database failure, from codes only: a driver's message can carry the query's
- * parameters (whole applications), so it is never logged or shown.
- *
- * @example classifyDatabaseError(new Error('…', { cause: { code: 'ECONNREFUSED' } })) // { kind: 'connection', code: 'ECONNREFUSED' }
- */
-export function classifyDatabaseError(error: unknown): { kind: DatabaseErrorClass; code: string } {
-  let e: unknown = error;
-  for (let depth = 0; depth < 5 && e; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|CONNECTION_\w+|CONNECT_TIMEOUT)$/.test(code) || /^(08|57P0[1-3]|53)/.test(code))
-        return { kind: 'connection', code };
-      if (code === '57014' || code === '55P03' || code === '40P01') return { kind: 'timeout', code };
-      if (/^23/.test(code)) return { kind: 'constraint', code };
-      return { kind: 'other', code };
-    }
-    e = (e as { cause?: unknown }).cause;
-  }
-  // No code (e.g. an embedded database already closed): read the messages, but only to classify them.
-  for (let c: unknown = error, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++)
-    if (/^(PGlite is closed|.*\b(connection|terminat)\w*\b)/i.test((c as Error).message ?? '')) return { kind: 'connection', code: 'CLOSED' };
-  return { kind: 'other', code: (error as Error)?.name ?? 'unknown' };
 }
 
 /** Database failures become StorageUnavailable (by class); the decision service's refusals pass through as they are. */
