@@ -44,6 +44,8 @@ export interface OpenOptions {
    * application's role, which holds only the grants it needs (db/roles.ts) and runs no DDL.
    */
   migrationUrl?: string;
+  /** false: open an existing, migrated database only (read-only tools); PGlite then refuses a directory that holds none. */
+  migrate?: boolean;
 }
 
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
@@ -55,7 +57,9 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
       connection: { statement_timeout: options.statementTimeoutMs ?? 15_000 },
     });
     const db = drizzlePostgres({ client, schema });
-    if (options.migrationUrl) {
+    if (options.migrate === false) {
+      // Opened as it is: a read-only tool must not need, or make, schema changes.
+    } else if (options.migrationUrl) {
       const owner = postgres(options.migrationUrl, { max: 1, onnotice: () => {}, connect_timeout: options.connectTimeoutSeconds ?? 5 });
       try {
         await migratePostgres(drizzlePostgres({ client: owner, schema }), { migrationsFolder: MIGRATIONS });
@@ -66,11 +70,13 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
     return { db: db as unknown as Db, engine: 'postgres', url: options.url, close: () => client.end({ timeout: 5 }) };
   }
   const dataDir = options.dataDir ?? './data';
+  if (options.migrate === false && !dataDir.startsWith('memory://') && !existsSync(join(dataDir, 'PG_VERSION')))
+    throw new Error(`no database in ${dataDir}: start the server once (npm start), or set DATA_DIR or DATABASE_URL`);
   const release = dataDir.startsWith('memory://') ? () => {} : lockDataDir(dataDir);
   try {
     const client = await PGlite.create(dataDir);
     const db = drizzlePglite({ client, schema });
-    await migratePglite(db, { migrationsFolder: MIGRATIONS });
+    if (options.migrate !== false) await migratePglite(db, { migrationsFolder: MIGRATIONS });
     return {
       db: db as unknown as Db,
       engine: 'pglite',

@@ -24,7 +24,7 @@ const ident = (name: string) => {
  * @example await setUpRoles('postgres://postgres@db/lendwise', { owner: 'lendwise_owner', app: 'lendwise_app' }, { owner: 'o-secret', app: 'a-secret' });
  */
 export async function setUpRoles(adminUrl: string, names: RoleNames, passwords: { owner: string; app: string }): Promise<void> {
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   const owner = ident(names.owner);
   const app = ident(names.app);
   try {

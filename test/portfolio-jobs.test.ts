@@ -127,6 +127,19 @@ describe.each(ENGINES)('portfolio jobs on %s', (engine) => {
     expect((await json(next)).monteCarlo.scenarios).toBe(2_000);
   });
 
+  it('on shutdown, ends running jobs as interrupted and tells whoever waits on them to ask again', async () => {
+    const waiting = s.app.request('/v1/portfolio/risk?scenarios=1000000&seed=23&wait=30', { headers: s.admin });
+    await new Promise((r) => setTimeout(r, 300));
+    await s.jobs.stopAll();
+    const res = await waiting;
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await json(res)).error).toMatch(/interrupted/);
+    // A date alone is a valid `since` (midnight UTC).
+    const dated = await s.app.request('/v1/portfolio/frontier?since=2020-01-01&points=5', { headers: s.admin });
+    expect(dated.status).toBe(200);
+  });
+
   it('says what is wrong with a question in plain words, and that a job does not exist', async () => {
     const bad = await s.app.request('/v1/portfolio/risk?scenarios=5&wait=100', { headers: s.admin });
     expect(bad.status).toBe(400);

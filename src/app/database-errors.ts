@@ -7,6 +7,8 @@ export type DatabaseErrorClass = 'connection' | 'timeout' | 'constraint' | 'othe
  * @example classifyDatabaseError(new Error('…', { cause: { code: 'ECONNREFUSED' } })) // { kind: 'connection', code: 'ECONNREFUSED' }
  */
 export function classifyDatabaseError(error: unknown): { kind: DatabaseErrorClass; code: string } {
+  // A request answered at its deadline before its decision could be stored.
+  if ((error as Error)?.name === 'DeadlinePassed') return { kind: 'timeout', code: 'DeadlinePassed' };
   let e: unknown = error;
   for (let depth = 0; depth < 5 && e; depth++) {
     const code = (e as { code?: unknown }).code;

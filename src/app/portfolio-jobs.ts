@@ -137,6 +137,13 @@ export class PortfolioJobs {
     return { job, created: true };
   }
 
+  /** On shutdown: every queued or running job ends as interrupted (its thread stopped), and whoever waits on it hears so. */
+  async stopAll(): Promise<void> {
+    const live = [...this.live.values()];
+    for (const job of live) job.controller.abort(new Stopped('failed', INTERRUPTED));
+    await Promise.all(live.map((job) => job.finished));
+  }
+
   get(id: string): Promise<JobRecord | null> {
     return this.deps.store.get(id);
   }

@@ -51,7 +51,12 @@ async function main(): Promise<number> {
     return command ? 0 : 2;
   }
   const env = readEnv();
-  const database = await openDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL, max: 1 } : { dataDir: env.DATA_DIR });
+  // Beside a running server: migrations as the owner when DATABASE_MIGRATION_URL says who that is.
+  const database = await openDatabase(
+    env.DATABASE_URL
+      ? { url: env.DATABASE_URL, max: 1, ...(env.DATABASE_MIGRATION_URL ? { migrationUrl: env.DATABASE_MIGRATION_URL } : {}) }
+      : { dataDir: env.DATA_DIR },
+  );
   try {
     const actor = `cli:${process.env.USER ?? 'unknown'}`;
     if (command === 'create') {

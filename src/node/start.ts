@@ -128,6 +128,8 @@ export async function start(env: Env, role: ClusterRole = { index: 1, recovered:
     server,
     async stop() {
       if (macroTimer) clearInterval(macroTimer);
+      // Jobs first: a request waiting on one hears it was interrupted (503, ask again) before the drain.
+      await portfolioJobs.stopAll();
       if (botMode === 'polling') await bot!.stop();
       // Drain: no new connections, idle keep-alive ones closed now, requests in flight given the grace
       // period to finish (their decisions are stored or not, never half), then the rest cut.

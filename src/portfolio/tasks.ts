@@ -22,10 +22,13 @@ export const RiskJobParamsSchema = RiskOptionsSchema.extend({
   unemploymentShock: z.coerce.number().min(-10).max(20).optional().meta({ description: 'Percentage points added to the unemployment rate' }),
 });
 
-const Since = z.iso.datetime({ offset: true }).optional().meta({
-  description:
-    "Candidates are the approved and referred applications decided since then (default: today's, from 00:00 UTC); the loans approved before are the existing book, held fixed",
-});
+const Since = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date().transform((d) => `${d}T00:00:00Z`)])
+  .optional()
+  .meta({
+    description:
+      "Candidates are the approved and referred applications decided since then (2026-11-26 or 2026-11-26T09:00:00Z; default: today's, from 00:00 UTC); the loans approved before are the existing book, held fixed",
+  });
 
 export const FrontierJobParamsSchema = z.object({
   budget: z.number().positive().max(1e12).optional(),

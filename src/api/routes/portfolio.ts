@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { JobRecord, PortfolioJobs } from '../../app/portfolio-jobs.ts';
+import { INTERRUPTED, type JobRecord, type PortfolioJobs } from '../../app/portfolio-jobs.ts';
 import { frontierChart, lossHistogramChart } from '../../portfolio/charts.ts';
 import { FrontierJobParamsSchema, OptimiseJobParamsSchema, RiskJobParamsSchema, type PortfolioKind, type TaskResult } from '../../portfolio/tasks.ts';
 import type { AuthEnv } from '../auth.ts';
@@ -128,7 +128,7 @@ const errors = {
   403: jsonContent(ErrorSchema, 'An admin key is required'),
   422: jsonContent(ErrorSchema, 'The book and constraints admit no answer (the message says which limit)'),
   500: jsonContent(ErrorSchema, 'The computation failed or passed its deadline'),
-  503: jsonContent(ErrorSchema, 'Storage unavailable'),
+  503: jsonContent(ErrorSchema, 'Storage unavailable, or the job was interrupted by a restart: ask again (Retry-After)'),
 };
 const accepted = { 202: { ...jsonContent(JobSchema, 'Still running: poll the job at the Location header'), headers: z.object({ location: z.string() }) } };
 
@@ -264,6 +264,9 @@ export function portfolioRoutes(deps: PortfolioDeps) {
       return c.json(payload(current.result), 200);
     }
     if (current.status === 'refused') return c.json({ error: current.error ?? 'refused' }, 422);
+    // Stopped by a server shutdown: nothing wrong with the question; ask again once it is back.
+    if (current.status === 'failed' && current.error === INTERRUPTED)
+      return c.json({ error: `the ${kind} job was ${current.error}` }, 503, { 'retry-after': '10' }) as never;
     if (current.status === 'failed' || current.status === 'cancelled')
       return c.json({ error: `the ${kind} job ${current.status}: ${current.error ?? ''}`.trim() }, 500);
     c.header('location', `/v1/portfolio/jobs/${current.id}`);
