@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import type { UserFromGetMe } from 'grammy/types';
 import { createBot } from '../bot/bot.ts';
 import { databaseStore } from '../db/decision-store.ts';
 import { decisionService } from '../src/app/decide.ts';
@@ -14,23 +13,13 @@ import { applications, conversations, decisions } from '../db/schema.ts';
 import { createApp } from '../src/api/app.ts';
 import { loadModel } from '../src/model/load.ts';
 import { ENGINES, openTestDatabase } from './support/databases.ts';
-import { FakeTelegram, callbackUpdate, documentUpdate, editedUpdate, stickerUpdate, textUpdate } from './support/fake-telegram.ts';
+import { FakeTelegram, TEST_BOT_INFO, callbackUpdate, documentUpdate, editedUpdate, stickerUpdate, textUpdate } from './support/fake-telegram.ts';
 
 const model = loadModel('models');
 const TOKEN = '123456:TEST-TOKEN';
 const SECRET = 'webhook-secret-1';
 const ADMIN = 9001;
-const botInfo: UserFromGetMe = {
-  id: 123456,
-  is_bot: true,
-  first_name: 'Lendwise',
-  username: 'lendwise_test_bot',
-  can_join_groups: false,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-} as UserFromGetMe;
+const botInfo = TEST_BOT_INFO;
 
 describe.each(ENGINES)('Telegram bot on %s (over HTTP, fake Bot API)', (engine) => {
   let database: Database;

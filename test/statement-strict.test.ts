@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { UserFromGetMe } from 'grammy/types';
-import { createBot } from '../bot/bot.ts';
 import { QUESTIONS } from '../bot/questions.ts';
 import type { Database } from '../db/client.ts';
-import { databaseStore } from '../db/decision-store.ts';
 import { createKey, registerModel } from '../db/repository.ts';
 import { createApp } from '../src/api/app.ts';
 import { StatementResultSchema } from '../src/api/routes/statements.ts';
-import { decisionService } from '../src/app/decide.ts';
 import { readAmount, readDate } from '../src/data/statement-cells.ts';
 import { STATEMENT_MAX_BYTES, StatementError, parseStatement } from '../src/data/statement.ts';
 import { BEHAVIOUR_FEATURE_NAMES, behaviourFeatures } from '../src/features/behaviour.ts';
 import { loadModel } from '../src/model/load.ts';
 import { ENGINES, openTestDatabase } from './support/databases.ts';
+import { webhookApp } from './support/webhook-bot.ts';
 import { FakeTelegram, callbackUpdate, documentUpdate, textUpdate } from './support/fake-telegram.ts';
 
 /**
@@ -495,17 +492,6 @@ describe.each(ENGINES)("the bot's statement upload on %s", (engine) => {
   let fake: FakeTelegram;
   let app: ReturnType<typeof createApp>;
   const SECRET = 'statement-strict-secret';
-  const botInfo = {
-    id: 123456,
-    is_bot: true,
-    first_name: 'Lendwise',
-    username: 'lendwise_test_bot',
-    can_join_groups: false,
-    can_read_all_group_messages: false,
-    supports_inline_queries: false,
-    can_connect_to_business: false,
-    has_main_web_app: false,
-  } as UserFromGetMe;
   const send = async (update: unknown) =>
     (
       await app.request('/telegram/webhook', {
@@ -519,12 +505,7 @@ describe.each(ENGINES)("the bot's statement upload on %s", (engine) => {
     database = await openTestDatabase(engine);
     await registerModel(database.db, model);
     fake = await new FakeTelegram().start();
-    const db = () => database.db;
-    const bot = createBot(
-      { db, model, decisions: decisionService({ model, store: databaseStore(db), policyTtlMs: 0 }), admins: [] },
-      { token: '123456:TEST-TOKEN', botInfo, apiRoot: fake.url },
-    );
-    app = createApp({ model, db, telegram: { bot, secretToken: SECRET } });
+    app = webhookApp(() => database.db, model, fake.url, SECRET);
   });
   afterAll(async () => {
     await fake?.stop();

@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { UserFromGetMe } from 'grammy/types';
-import { createBot } from '../bot/bot.ts';
 import type { Database } from '../db/client.ts';
-import { databaseStore } from '../db/decision-store.ts';
 import { registerModel } from '../db/repository.ts';
-import { createApp } from '../src/api/app.ts';
+import type { createApp } from '../src/api/app.ts';
 import { WEBHOOK_MAX_BYTES } from '../src/api/telegram-webhook.ts';
-import { decisionService } from '../src/app/decide.ts';
 import { loadModel } from '../src/model/load.ts';
 import { ENGINES, openTestDatabase } from './support/databases.ts';
+import { webhookApp } from './support/webhook-bot.ts';
 import { FakeTelegram, callbackUpdate, documentUpdate, textUpdate } from './support/fake-telegram.ts';
 
 /**
@@ -20,17 +17,6 @@ import { FakeTelegram, callbackUpdate, documentUpdate, textUpdate } from './supp
 
 const model = loadModel('models');
 const SECRET = 'webhook-secret-guard-1';
-const botInfo = {
-  id: 123456,
-  is_bot: true,
-  first_name: 'Lendwise',
-  username: 'lendwise_test_bot',
-  can_join_groups: false,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-} as UserFromGetMe;
 
 /** Words from zod's and JSON.parse's own messages, which must not reach a caller. */
 const LIBRARY_WORDING = /Invalid input|expected|received|Unexpected token|JSON at position|SyntaxError/;
@@ -48,12 +34,7 @@ describe.each(ENGINES)('Telegram webhook guard on %s', (engine) => {
     database = await openTestDatabase(engine);
     await registerModel(database.db, model);
     fake = await new FakeTelegram().start();
-    const db = () => database.db;
-    const bot = createBot(
-      { db, model, decisions: decisionService({ model, store: databaseStore(db), policyTtlMs: 0 }), admins: [] },
-      { token: '123456:TEST-TOKEN', botInfo, apiRoot: fake.url },
-    );
-    app = createApp({ model, db, telegram: { bot, secretToken: SECRET } });
+    app = webhookApp(() => database.db, model, fake.url, SECRET);
   });
   afterAll(async () => {
     await fake?.stop();

@@ -1,5 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { UserFromGetMe } from 'grammy/types';
+
+/** The test bot as getMe describes it: bots built with it skip the getMe call. */
+export const TEST_BOT_INFO = {
+  id: 123456,
+  is_bot: true,
+  first_name: 'Lendwise',
+  username: 'lendwise_test_bot',
+  can_join_groups: false,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+} as UserFromGetMe;
 
 /**
  * A small fake Telegram Bot API on 127.0.0.1: records every method call the bot makes and answers
@@ -64,15 +78,7 @@ export class FakeTelegram {
       case 'editMessageText':
         return message();
       case 'getMe':
-        return {
-          id: 123456,
-          is_bot: true,
-          first_name: 'Lendwise',
-          username: 'lendwise_test_bot',
-          can_join_groups: false,
-          can_read_all_group_messages: false,
-          supports_inline_queries: false,
-        };
+        return TEST_BOT_INFO;
       case 'getUpdates':
         return this.pending.filter((u) => u.update_id >= (payload.offset ?? 0));
       case 'getFile':
