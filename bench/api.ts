@@ -3,7 +3,7 @@
  * embedded database and on a real PostgreSQL 15 server; afterwards, the number of stored decisions
  * must equal the number of 200 answers. Also measures where one request's time goes, in-process.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,20 +17,12 @@ import { loadModel } from '../src/model/load.ts';
 import { sampleApplicant } from '../test/helpers.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
 import type { Row } from './forest.ts';
+import { startServer } from '../test/support/server-process.ts';
 
 const run = promisify(execFile);
 const applicant: Applicant = sampleApplicant;
 /** Requests per run: a fixed count (not a duration) so that every request sent is answered and counted. */
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
-
-async function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes(' on http://') && resolve());
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return child;
-}
 
 const stop = (child: ChildProcess) =>
   new Promise<void>((resolve) => {

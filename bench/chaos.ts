@@ -7,7 +7,7 @@
  * was down, and whether the server process ever died on its own.
  * Writes bench/results/chaos.{json,md}.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { openDatabase } from '../db/client.ts';
@@ -15,19 +15,12 @@ import { countDecisions } from '../db/repository.ts';
 import { sampleApplicant } from '../test/helpers.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
 import { markdownTable, writeResults, type Row } from './forest.ts';
+import { startServer } from '../test/support/server-process.ts';
 
 const run = promisify(execFile);
 const PORT = 18_795;
 const DEADLINE_MS = 3_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes(' on http://') && resolve(child));
-    child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening`)));
-  });
-}
 
 interface Tally {
   ok: number;

@@ -1,11 +1,4 @@
-/**
- * Portfolio at book scale (issue 12), on a real PostgreSQL 15 server: a book of 1,000,000 approved
- * loans (synthetic replicas of real LendingClub applicants scored by the API, labelled
- * `synthetic-replica`), its risk figures end to end (SQL aggregates, Basel, large pool, the Monte
- * Carlo check), the memory that takes, and the p99 of POST /v1/score on the Node server while a
- * portfolio job runs in it, against the same load without one.
- */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { lendingClubApplicants } from '../test/support/lendingclub-book.ts';
 import autocannon from 'autocannon';
 import { openDatabase } from '../db/client.ts';
 import { databaseStore } from '../db/decision-store.ts';
@@ -14,8 +7,6 @@ import { bookGroups } from '../db/portfolio-repository.ts';
 import { createKey, registerModel } from '../db/repository.ts';
 import { createApp } from '../src/api/app.ts';
 import { decisionService } from '../src/app/decide.ts';
-import type { Applicant } from '../src/applicant/schema.ts';
-import { streamLendingClub } from '../src/data/lendingclub.ts';
 import { storedMacroRelation } from '../src/macro/refresh.ts';
 import { loadModel } from '../src/model/load.ts';
 import { threadRunner } from '../src/node/portfolio-threads.ts';
@@ -25,21 +16,13 @@ import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import { replicateBook } from '../test/support/large-book.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
 import type { Row } from './forest.ts';
+import { startServer } from '../test/support/server-process.ts';
 
 const BOOK = 1_000_000;
 const APPLICANTS = 2_000;
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
-
-async function realApplicants(n: number): Promise<Applicant[]> {
-  const out: Applicant[] = [];
-  for await (const loan of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
-    out.push(loan.applicant);
-    if (out.length === n) break;
-  }
-  return out;
-}
 
 /** Samples this process's resident memory every 20 ms while `work` runs; returns its peak rise. */
 async function peakRss<T>(work: () => Promise<T>): Promise<{ value: T; rise: number }> {
@@ -53,15 +36,6 @@ async function peakRss<T>(work: () => Promise<T>): Promise<{ value: T; rise: num
   } finally {
     clearInterval(timer);
   }
-}
-
-async function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes(' on http://') && resolve());
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return child;
 }
 
 export async function benchPortfolioScale(): Promise<Row[]> {
@@ -88,7 +62,7 @@ export async function benchPortfolioScale(): Promise<Row[]> {
     };
     const admin = { authorization: `Bearer ${(await createKey(database.db, { name: 'lender', scope: 'admin', ratePerMinute: 1_000_000 }, 'bench')).key}` };
     let approved = 0;
-    for (const applicant of await realApplicants(APPLICANTS)) {
+    for (const applicant of await lendingClubApplicants(APPLICANTS)) {
       const res = await app.request('/v1/score', { method: 'POST', headers: scorer, body: JSON.stringify(applicant) });
       if ((await res.json()).decision === 'approve') approved++;
     }
@@ -141,7 +115,7 @@ export async function benchPortfolioScale(): Promise<Row[]> {
     const server = await startServer({ DATABASE_URL: pg.url, DB_POOL_SIZE: '16', PORT: String(port) });
     try {
       const url = `http://127.0.0.1:${port}`;
-      const applicant = (await realApplicants(1))[0];
+      const applicant = (await lendingClubApplicants(1))[0];
       const load = (duration: number, overallRate?: number) =>
         autocannon({
           url: `${url}/v1/score`,

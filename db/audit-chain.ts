@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from './client.ts';
+import { rowsOf, type Db } from './client.ts';
 
 /** What `npm run audit:verify` finds. */
 export interface ChainReport {
@@ -23,13 +23,13 @@ export async function verifyAuditChain(db: Db, expectHead?: { seq: number; hash:
   const result = await db.execute(sql`
     select a.id, a.seq, a.prev_hash, a.hash, encode(sha256(convert_to(audit_log_content(a), 'UTF8')), 'hex') as expected
     from audit_log a order by a.seq nulls first, a.id`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
+  const rows = rowsOf<{
     id: string | number;
     seq: string | number | null;
     prev_hash: string | null;
     hash: string | null;
     expected: string;
-  }[];
+  }>(result);
   let previous = '';
   const report = (i: number, reason: string): ChainReport => ({
     rows: rows.length,

@@ -4,7 +4,7 @@ import { BookGroupSchema, PD_BUCKET_FLOOR, PD_BUCKETS_PER_LOG, type BookGroup } 
 import type { BookInput, OptimiseOptions } from '../src/portfolio/service.ts';
 import { FrontierJobParamsSchema, OptimiseJobParamsSchema, RiskJobParamsSchema, startOfDay, type StressRelation } from '../src/portfolio/tasks.ts';
 import { RISK_BANDS } from '../src/scoring/policy.ts';
-import type { Db } from './client.ts';
+import { rowsOf, type Db } from './client.ts';
 import { auditLog, decisions } from './schema.ts';
 
 /** Each live application's decision (a reviewer's taking precedence) with its offer, from the decisions table alone. */
@@ -46,7 +46,7 @@ export async function bookGroups(db: Db, options: { from?: Date; before?: Date }
       where live and apr > 0 and amount > 0 and ${approvedFilter} ${from} ${before}
       group by 1, 2, 3, 4`);
   });
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Record<string, unknown>[];
+  const rows = rowsOf<Record<string, unknown>>(result);
   // Sums come back as text or numbers depending on the driver.
   return rows.map((r) => BookGroupSchema.parse(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'purpose' || k === 'band' ? v : Number(v)]))));
 }
@@ -62,7 +62,7 @@ export async function candidateBook(db: Db, since: Date, limit = 10_000): Promis
     where decision in ('approve', 'refer') and apr > 0 and amount > 0 and decided_at >= ${since.toISOString()}
     order by decided_at desc
     limit ${limit + 1}`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Record<string, unknown>[];
+  const rows = rowsOf<Record<string, unknown>>(result);
   const kept = rows.slice(0, limit);
   return {
     loans: kept.map((r) => ({

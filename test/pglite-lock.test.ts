@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { startServer as startProcess } from './support/server-process.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -164,16 +165,7 @@ async function freePort(): Promise<number> {
  * kill it before the handler is there.
  */
 async function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes(' on http://')) resolve();
-    });
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${log}`)));
-  });
+  const child = await startProcess(env);
   expect((await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status).toBe(200);
   return child;
 }

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lendingClubApplicants } from './support/lendingclub-book.ts';
 import type { Database } from '../db/client.ts';
 import { createKey, registerModel } from '../db/repository.ts';
 import { saveObservations } from '../db/macro-repository.ts';
 import { createApp } from '../src/api/app.ts';
-import { streamLendingClub } from '../src/data/lendingclub.ts';
 import { MACRO_SERIES } from '../src/macro/fred.ts';
 import { loadModel } from '../src/model/load.ts';
-import type { Applicant } from '../src/applicant/schema.ts';
 import { ENGINES, openTestDatabase } from './support/databases.ts';
 import { syntheticMacroSeries } from './support/macro.ts';
 
@@ -14,15 +13,6 @@ const model = loadModel('models');
 const json = async (res: Response): Promise<any> => res.json();
 
 /** Real applicants: the latest 60 LendingClub loans in datasets/. */
-async function realApplicants(n: number): Promise<Applicant[]> {
-  const out: Applicant[] = [];
-  for await (const loan of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
-    out.push(loan.applicant);
-    if (out.length === n) break;
-  }
-  return out;
-}
-
 describe.each(ENGINES)('portfolio API on %s', (engine) => {
   let database: Database;
   let app: ReturnType<typeof createApp>;
@@ -36,7 +26,7 @@ describe.each(ENGINES)('portfolio API on %s', (engine) => {
     app = createApp({ model, db: () => database.db, keyCacheMs: 0 });
     admin = { authorization: `Bearer ${(await createKey(database.db, { name: 'lender', scope: 'admin' }, 'test')).key}`, 'content-type': 'application/json' };
     scorer = { authorization: `Bearer ${(await createKey(database.db, { name: 'partner', scope: 'score' }, 'test')).key}`, 'content-type': 'application/json' };
-    for (const applicant of await realApplicants(60)) {
+    for (const applicant of await lendingClubApplicants(60)) {
       const res = await app.request('/v1/score', { method: 'POST', headers: scorer, body: JSON.stringify(applicant) });
       const body = await json(res);
       if (body.decision === 'approve') approved.push(body.offer.amount);
@@ -77,7 +67,7 @@ describe.each(ENGINES)('portfolio API on %s', (engine) => {
     await new Promise((r) => setTimeout(r, 20));
     const since = new Date().toISOString();
     const existing = approved.reduce((s, v) => s + v, 0);
-    for (const applicant of (await realApplicants(90)).slice(60)) {
+    for (const applicant of (await lendingClubApplicants(90)).slice(60)) {
       const scored = await json(await app.request('/v1/score', { method: 'POST', headers: scorer, body: JSON.stringify(applicant) }));
       if (scored.decision === 'approve') approved.push(scored.offer.amount);
     }

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
+import { lendingClubApplicants } from './support/lendingclub-book.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../db/client.ts';
 import { databaseStore } from '../db/decision-store.ts';
 import { databaseJobStore, databasePortfolioJobs } from '../db/portfolio-jobs.ts';
 import { bookGroups, incrementalGroups } from '../db/portfolio-repository.ts';
@@ -9,8 +11,6 @@ import { createKey, registerModel } from '../db/repository.ts';
 import { portfolioJobs as jobsTable } from '../db/schema.ts';
 import { createApp } from '../src/api/app.ts';
 import { decisionService } from '../src/app/decide.ts';
-import type { Applicant } from '../src/applicant/schema.ts';
-import { streamLendingClub } from '../src/data/lendingclub.ts';
 import { storedMacroRelation } from '../src/macro/refresh.ts';
 import { loadModel } from '../src/model/load.ts';
 import { threadRunner } from '../src/node/portfolio-threads.ts';
@@ -26,15 +26,6 @@ import { replicateBook } from './support/large-book.ts';
 
 const model = loadModel('models');
 const json = async (res: Response): Promise<any> => res.json();
-
-async function realApplicants(n: number): Promise<Applicant[]> {
-  const out: Applicant[] = [];
-  for await (const loan of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
-    out.push(loan.applicant);
-    if (out.length === n) break;
-  }
-  return out;
-}
 
 /** An app whose portfolio jobs run on a worker thread, with a book of `n` real applicants scored through it. */
 async function setup(engine: Engine, n: number, deadlineMs = 120_000) {
@@ -59,7 +50,7 @@ async function setup(engine: Engine, n: number, deadlineMs = 120_000) {
     authorization: `Bearer ${(await createKey(database.db, { name: 'partner', scope: 'score', ratePerMinute: 100_000 }, 'test')).key}`,
     'content-type': 'application/json',
   };
-  const applicants = await realApplicants(n);
+  const applicants = await lendingClubApplicants(n);
   for (const applicant of applicants) await app.request('/v1/score', { method: 'POST', headers: scorer, body: JSON.stringify(applicant) });
   return { database, app, jobs, runner, admin, scorer, applicants };
 }
@@ -239,7 +230,7 @@ describe('a large book on PostgreSQL (synthetic replicas of 200 real scored appl
     const original = await s.database.db.execute(
       sql`select count(*)::int as n, sum((d.offer->>'amount')::float8) as ead from decisions d join applications a on a.id = d.application_id where a.owner is distinct from 'synthetic-replica' and d.decision = 'approve'`,
     );
-    const row = (Array.isArray(original) ? original[0] : (original as any).rows[0]) as { n: number; ead: string };
+    const [row] = rowsOf<{ n: number; ead: string }>(original);
     expect(loans).toBe(1_501 * row.n);
     expect(groups.reduce((t, g) => t + g.ead, 0)).toBeCloseTo(1_501 * Number(row.ead), 0);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { startServer } from './support/server-process.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,20 +20,6 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-async function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes(' on http://')) resolve();
-    });
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${log}`)));
-  });
-  return child;
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {

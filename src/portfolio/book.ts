@@ -5,7 +5,7 @@ import { RISK_BANDS, riskBand, type RiskBand } from '../scoring/policy.ts';
 import { retailCapital } from './basel.ts';
 import type { CorrelationTable, Economics, PortfolioLoan } from './loans.ts';
 import { PortfolioError } from './markowitz.ts';
-import { asrfLossDistribution, segmentBook, segmentMonteCarlo, type Segment } from './segments.ts';
+import { asrfLossDistribution, segmentBook, segmentMonteCarlo, type Segment, type TailFigures } from './segments.ts';
 
 /**
  * The lender's book as groups of loans, and its risk figures from them (issue 12). A group is the
@@ -119,6 +119,15 @@ export type RiskOptions = z.infer<typeof RiskOptionsSchema>;
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
+/** Expected loss, VaR and expected shortfall at 99% and 99.9%, to the cent, as the answers report them. */
+const tails = (f: { expectedLoss: number; var: TailFigures; es: TailFigures }) => ({
+  expectedLoss: round(f.expectedLoss, 2),
+  var99: round(f.var[0.99], 2),
+  var999: round(f.var[0.999], 2),
+  es99: round(f.es[0.99], 2),
+  es999: round(f.es[0.999], 2),
+});
+
 /** Equal-width bins over simulated losses (sorted ascending). */
 export function histogram(sorted: Float64Array, bins: number): { from: number; to: number; count: number }[] {
   const lo = sorted[0];
@@ -231,36 +240,20 @@ export function riskOfGroups(
           expectedLoss: round(s.expectedLoss, 2),
         })),
     },
-    losses: {
-      source: figures.source,
-      why: figures.why,
-      expectedLoss: round(figures.expectedLoss, 2),
-      var99: round(figures.var[0.99], 2),
-      var999: round(figures.var[0.999], 2),
-      es99: round(figures.es[0.99], 2),
-      es999: round(figures.es[0.999], 2),
-    },
+    losses: { source: figures.source, why: figures.why, ...tails(figures) },
     largePool: {
       method: 'Vasicek large pool (ASRF): exact for a granular book, ignores name concentration',
       segments: segments.length,
-      expectedLoss: round(pool.expectedLoss, 2),
-      var99: round(pool.var[0.99], 2),
-      var999: round(pool.var[0.999], 2),
-      es99: round(pool.es[0.99], 2),
-      es999: round(pool.es[0.999], 2),
+      ...tails(pool),
     },
     monteCarlo: {
       method: 'segments: one factor draw per scenario, Binomial defaults per segment',
       segments: segments.length,
       scenarios: mc.scenarios,
       seed: options.seed,
-      expectedLoss: round(mc.expectedLoss, 2),
+      ...tails(mc),
       standardError: round(mc.standardError, 2),
       analyticExpectedLoss: round(mc.analyticExpectedLoss, 2),
-      var99: round(mc.var[0.99], 2),
-      var999: round(mc.var[0.999], 2),
-      es99: round(mc.es[0.99], 2),
-      es999: round(mc.es[0.999], 2),
       histogram: histogram(mc.losses, 40),
     },
   };

@@ -1,9 +1,20 @@
+import type { Applicant } from '../../src/applicant/schema.ts';
 import { streamLendingClub } from '../../src/data/lendingclub.ts';
 import { loadModel } from '../../src/model/load.ts';
 import { estimatePd } from '../../src/model/model.ts';
 import { SHIPPED_CORRELATIONS } from '../../src/portfolio/correlation-table.ts';
 import { priceLoans, type PortfolioLoan } from '../../src/portfolio/loans.ts';
 import { DEFAULT_POLICY } from '../../src/scoring/policy.ts';
+
+/** The first `n` applicants of the LendingClub file, as the API takes them. */
+export async function lendingClubApplicants(n: number): Promise<Applicant[]> {
+  const out: Applicant[] = [];
+  for await (const loan of streamLendingClub('datasets/lendingclub_2007_2011.csv.gz')) {
+    out.push(loan.applicant);
+    if (out.length === n) break;
+  }
+  return out;
+}
 
 /** The first `n` loans of the LendingClub file as the portfolio tools take them: amount, term, APR, term PD (the shipped model's), purpose. */
 export async function lendingClubLoans(n: number): Promise<PortfolioLoan[]> {
