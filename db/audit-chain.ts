@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { rowsOf, type Db } from './client.ts';
+import type { Db } from './client.ts';
+import { rowsOf } from './rows.ts';
 
 /** What `npm run audit:verify` finds. */
 export interface ChainReport {

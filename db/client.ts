@@ -26,9 +26,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** The rows of `db.execute(sql)`: postgres-js answers an array, PGlite an object holding them. */
-export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-
 export const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export interface OpenOptions {

@@ -4,7 +4,8 @@ import { BookGroupSchema, PD_BUCKET_FLOOR, PD_BUCKETS_PER_LOG, type BookGroup } 
 import type { BookInput, OptimiseOptions } from '../src/portfolio/service.ts';
 import { FrontierJobParamsSchema, OptimiseJobParamsSchema, RiskJobParamsSchema, startOfDay, type StressRelation } from '../src/portfolio/tasks.ts';
 import { RISK_BANDS } from '../src/scoring/policy.ts';
-import { rowsOf, type Db } from './client.ts';
+import type { Db } from './client.ts';
+import { rowsOf } from './rows.ts';
 import { auditLog, decisions } from './schema.ts';
 
 /** Each live application's decision (a reviewer's taking precedence) with its offer, from the decisions table alone. */

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { lendingClubApplicants } from './support/lendingclub-book.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf } from '../db/client.ts';
+import { rowsOf } from '../db/rows.ts';
 import { databaseStore } from '../db/decision-store.ts';
 import { databaseJobStore, databasePortfolioJobs } from '../db/portfolio-jobs.ts';
 import { bookGroups, incrementalGroups } from '../db/portfolio-repository.ts';
