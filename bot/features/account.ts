@@ -2,18 +2,19 @@ import { Composer, InlineKeyboard } from 'grammy';
 import { audit } from '../../db/repository.ts';
 import { forgetSubject, latestDecisionFor } from '../../db/bot-repository.ts';
 import type { BotDeps } from '../deps.ts';
-import { QUESTIONS } from '../questions.ts';
+import { translator, type Translator } from '../../src/conversation/i18n.ts';
 import type { BotContext } from '../session.ts';
-import { askCurrent, subjectOf } from './apply.ts';
+import { converse, subjectOf } from './apply.ts';
 
-/** /start, /help, /status and /forget: everything about a person's own use of the bot. */
+/** /start, /help, /status and /forget: everything about a person's own use of the bot, in their language. */
 
 export const APPLICANT_COMMANDS = [
-  { command: 'apply', description: 'Apply for a loan, one question at a time' },
-  { command: 'back', description: 'Correct the previous answer' },
+  { command: 'apply', description: 'Apply for a loan' },
+  { command: 'back', description: 'Undo the last answer' },
   { command: 'cancel', description: 'Stop the current application' },
   { command: 'status', description: 'Your latest decision' },
   { command: 'forget', description: 'Delete your applications and answers' },
+  { command: 'language', description: 'English or Español' },
   { command: 'help', description: 'What I can do' },
 ] as const;
 
@@ -28,8 +29,9 @@ export const ADMIN_COMMANDS = [
   { command: 'optimise', description: 'Best allocation of a budget: /optimise 250000' },
 ] as const;
 
-export function helpText(isAdmin: boolean): string {
-  const lines = APPLICANT_COMMANDS.map((c) => `/${c.command} — ${c.description}`);
+/** The applicant's help in their language; lenders also get their commands (in English, as their tools are). */
+export function helpText(isAdmin: boolean, t: Translator): string {
+  const lines = [t.t('help-applicant')];
   if (isAdmin) lines.push('', 'Lender commands:', ...ADMIN_COMMANDS.map((c) => `/${c.command} — ${c.description}`));
   return lines.join('\n');
 }
@@ -37,62 +39,54 @@ export function helpText(isAdmin: boolean): string {
 export function accountFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promise<boolean>) {
   const composer = new Composer<BotContext>();
   const privateChat = composer.chatType('private');
+  const tOf = (ctx: BotContext) => translator(ctx.session.chat.language);
 
-  privateChat.command('start', async (ctx) => {
-    await ctx.reply(
-      [
-        'Hello! I am Lendwise, a loan assistant.',
-        `I will ask ${QUESTIONS.length} short questions — the amount and term, what the loan is for, your income, home, debts and credit record — because these are what lenders use to judge whether a loan can be repaid. I never ask for your name or address.`,
-        'At the end you get a decision at once, the main reasons behind it, and a price.',
-        'Send /apply to begin, or /help for everything I can do.',
-      ].join('\n\n'),
-    );
-    if (ctx.session.mode !== 'idle' && ctx.session.mode !== 'forget-confirm') {
-      await ctx.reply('You have an application in progress — here is where we were:');
-      await askCurrent(ctx);
-    }
-  });
+  // The greeting; in the middle of an application it shows where we were.
+  privateChat.command('start', (ctx) => converse(ctx, deps, { kind: 'greet' }));
 
   privateChat.command('help', async (ctx) => {
-    await ctx.reply(helpText(await isAdmin(ctx)));
+    await ctx.reply(helpText(await isAdmin(ctx), tOf(ctx)));
   });
 
   privateChat.command('status', async (ctx) => {
+    const t = tOf(ctx);
     const latest = await latestDecisionFor(deps.db(), subjectOf(ctx));
     if (!latest) {
-      await ctx.reply('You have no decisions yet. /apply starts an application.');
+      await ctx.reply(t.t('status-none'));
       return;
     }
-    const outcome = latest.reviewedDecision ? `${latest.reviewedDecision} (after review)` : latest.decision;
-    await ctx.reply(
-      `Your latest application (${latest.createdAt.toISOString().slice(0, 10)}): ${outcome}, risk score ${latest.score}. Reference: ${latest.applicationId}`,
-    );
+    const outcome = latest.reviewedDecision
+      ? t.t('outcome-reviewed', { outcome: t.t(`outcome-${latest.reviewedDecision}`) })
+      : t.t(`outcome-${latest.decision}`);
+    await ctx.reply(t.t('status-latest', { date: latest.createdAt.toISOString().slice(0, 10), outcome, score: latest.score, id: latest.applicationId }));
   });
 
   privateChat.command('forget', async (ctx) => {
-    ctx.session.previousMode = ctx.session.mode;
-    ctx.session.mode = 'forget-confirm';
-    await ctx.reply('This deletes all your applications, decisions and answers from Lendwise. It cannot be undone. Go ahead?', {
-      reply_markup: new InlineKeyboard().text('Yes, delete everything', 'forget:yes').text('No, keep them', 'forget:no'),
+    const t = tOf(ctx);
+    ctx.session.forgetting = true;
+    await ctx.reply(t.t('forget-ask'), {
+      reply_markup: new InlineKeyboard().text(t.t('button-forget-yes'), 'forget:yes').text(t.t('button-forget-no'), 'forget:no'),
     });
   });
 
   composer.callbackQuery(/^forget:(yes|no)$/, async (ctx) => {
-    if (ctx.session.mode !== 'forget-confirm') {
-      await ctx.answerCallbackQuery({ text: 'Send /forget again to delete your data.' });
+    const t = tOf(ctx);
+    if (!ctx.session.forgetting) {
+      await ctx.answerCallbackQuery({ text: t.t('forget-again') });
       return;
     }
     await ctx.answerCallbackQuery();
+    await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
     if (ctx.match[1] === 'no') {
-      ctx.session.mode = (ctx.session.previousMode as typeof ctx.session.mode | undefined) ?? 'idle';
-      await ctx.reply('Nothing was deleted.');
+      delete ctx.session.forgetting;
+      await ctx.reply(t.t('forget-kept'));
       return;
     }
     const removed = await forgetSubject(deps.db(), subjectOf(ctx));
     // The audit keeps that a deletion happened, not who it was for.
     await audit(deps.db(), { actor: 'bot', action: 'applicant.forget', detail: { applicationsDeleted: removed } });
     ctx.session = undefined as unknown as typeof ctx.session; // deletes the stored conversation
-    await ctx.reply(`Done: ${removed} application${removed === 1 ? '' : 's'} and your answers are deleted.`);
+    await ctx.reply(t.t('forget-done', { count: removed }));
   });
 
   return composer;

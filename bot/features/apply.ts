@@ -1,333 +1,140 @@
 import { Composer, InlineKeyboard } from 'grammy';
-import { ApplicantSchema, describeIssues, type Applicant } from '../../src/applicant/schema.ts';
-import { DecisionRefused } from '../../src/app/decide.ts';
-import { STATEMENT_MAX_BYTES } from '../../src/data/statement.ts';
+import type { Message } from 'grammy/types';
+import { chatService, type ChatContext } from '../../src/app/chat.ts';
 import type { Caller } from '../../src/app/ports.ts';
-import { parseNumberAnswer } from '../answers.ts';
+import { current, type ChatInput, type Reply, type Turn } from '../../src/conversation/engine.ts';
+import { pickLanguage, type Language } from '../../src/conversation/i18n.ts';
 import type { BotDeps } from '../deps.ts';
-import { decisionMessage, summary } from '../format.ts';
-import { ALT_QUESTIONS, QUESTIONS, checkAltAnswer, checkAnswer, type Question } from '../questions.ts';
-import { freshConversation, type BotContext } from '../session.ts';
+import type { BotContext } from '../session.ts';
 
-/** The applicant's side: /apply, one question at a time, optional bank evidence, confirm, decision. */
+/**
+ * The applicant's side on Telegram: every message, button, file and command goes to the shared
+ * conversation engine (src/conversation), and its replies come back as messages. Telegram manners:
+ * an answered question is edited to show the answer and loses its keyboard; "typing…" shows while
+ * scoring; a counter-offer button works once.
+ */
 
 export const subjectOf = (ctx: BotContext) => `tg:${ctx.from!.id}`;
 
 /** A chat user as the decision service sees them: statements and applications are bound to them. */
 const callerOf = (ctx: BotContext): Caller => ({ owner: subjectOf(ctx), channel: 'bot', subject: subjectOf(ctx), trustedEvidence: false });
 
-const counterButton = (applicationId: string, c: { amount: number; termMonths: number }) =>
-  new InlineKeyboard().text(`Apply for $${c.amount.toLocaleString('en-US')} over ${c.termMonths} months`, `counter:${applicationId}`);
+const contextOf = (ctx: BotContext): ChatContext => ({
+  caller: callerOf(ctx),
+  // Per bot and person: a re-delivered confirm (Telegram retries, a restart) is the same decision.
+  conversationKey: `tg:${ctx.me.id}:${ctx.from!.id}`,
+  onWorking: () => ctx.replyWithChatAction('typing').catch(() => undefined),
+});
 
-function keyboardFor(q: Question, step: number): InlineKeyboard | undefined {
-  if (!q.choices && !q.optional) return undefined;
+function keyboard(reply: Reply): InlineKeyboard | undefined {
+  if (!reply.buttons?.length) return undefined;
   const kb = new InlineKeyboard();
-  q.choices?.forEach((c, i) => {
-    kb.text(c.label, `ans:${step}:${i}`);
-    if ((i + 1) % (q.columns ?? 2) === 0) kb.row();
+  reply.buttons.forEach((b, i) => {
+    kb.text(b.label, b.id);
+    if ((i + 1) % (reply.columns ?? 2) === 0 && i + 1 < reply.buttons!.length) kb.row();
   });
-  if (q.optional) kb.row().text('Skip', `skip:${step}`);
   return kb;
 }
 
-export async function askCurrent(ctx: BotContext): Promise<void> {
-  const s = ctx.session;
-  if (s.mode === 'applying') {
-    const q = QUESTIONS[s.step];
-    const hint = q.choices ? '' : `\n(For example: ${q.example})`;
-    await ctx.reply(`Step ${s.step + 1} of ${QUESTIONS.length}. ${q.text}${hint}`, { reply_markup: keyboardFor(q, s.step) });
-  } else if (s.mode === 'alt-offer') {
-    await ctx.reply(
-      'All the required questions are answered. Optionally, you can add evidence from your bank account — it can help if your credit history is thin. Nothing here is required.',
-      {
-        reply_markup: new InlineKeyboard()
-          .text('Upload a CSV bank statement', 'alt:file')
-          .row()
-          .text('Answer 4 quick questions', 'alt:questions')
-          .row()
-          .text('Skip', 'alt:skip'),
-      },
-    );
-  } else if (s.mode === 'alt-file') {
-    await ctx.reply(
-      'Send your bank statement as a CSV file (columns such as date, description, amount and balance). I only keep the monthly totals, never the transactions.',
-      {
-        reply_markup: new InlineKeyboard().text('Skip', 'alt:skip'),
-      },
-    );
-  } else if (s.mode === 'alt-questions') {
-    const q = ALT_QUESTIONS[s.step];
-    await ctx.reply(`Optional ${s.step + 1} of ${ALT_QUESTIONS.length}. ${q.text}\n(For example: ${q.example})`, {
-      reply_markup: new InlineKeyboard().text('Skip', `altskip:${s.step}`),
-    });
-  } else if (s.mode === 'confirm') {
-    await ctx.reply(`Please check your answers:\n${summary(s.answers, s.alternative, s.statementMonths)}`, {
-      reply_markup: new InlineKeyboard().text('Confirm and get my decision', 'confirm:yes').row().text('Start again', 'confirm:restart'),
-    });
+/** Takes the keyboard off the question on screen, showing what was chosen under it. */
+async function closeQuestion(ctx: BotContext, picked?: string): Promise<void> {
+  const q = ctx.session.question;
+  if (!q || !ctx.chat) return;
+  delete ctx.session.question;
+  const text = picked ? `${q.text}\n→ ${picked}` : q.text;
+  // Telegram refuses an edit that changes nothing, or of a message too old: the keyboard then stays, harmlessly.
+  await ctx.api.editMessageText(ctx.chat.id, q.messageId, text, { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
+}
+
+/** Sends a turn's replies; the last one with buttons becomes the question on screen (a counter-offer stays pressable). */
+export async function render(ctx: BotContext, turn: Turn): Promise<void> {
+  ctx.session.chat = turn.state;
+  if (turn.replies.length || turn.picked) await closeQuestion(ctx, turn.picked);
+  for (const reply of turn.replies) {
+    const sent: Message.TextMessage = await ctx.reply(reply.text, { reply_markup: keyboard(reply) });
+    const isCounter = reply.buttons?.some((b) => b.id.startsWith('counter:'));
+    if (reply.buttons?.length && !isCounter) ctx.session.question = { messageId: sent.message_id, text: reply.text };
   }
 }
 
-function advance(ctx: BotContext): void {
-  const s = ctx.session;
-  if (s.mode === 'applying') {
-    s.step += 1;
-    if (s.step >= QUESTIONS.length) {
-      s.mode = 'alt-offer';
-      s.step = 0;
-    }
-  } else if (s.mode === 'alt-questions') {
-    s.step += 1;
-    if (s.step >= ALT_QUESTIONS.length) {
-      s.mode = 'confirm';
-      s.step = 0;
-    }
-  }
+/**
+ * Runs one input through the conversation and sends what it says.
+ *
+ * @example await converse(ctx, deps, { kind: 'start' });
+ */
+export async function converse(ctx: BotContext, deps: BotDeps, input: ChatInput): Promise<void> {
+  const chat = chatService({ decisions: deps.decisions });
+  await render(ctx, await chat.handle(ctx.session.chat, input, contextOf(ctx)));
 }
 
-/** Decides through the shared service; returns the application id, or undefined when the evidence was refused. */
-async function decideAndReply(ctx: BotContext, deps: BotDeps, applicant: Applicant): Promise<string | undefined> {
-  try {
-    const { applicationId, assessment } = await deps.decisions.decide({ applicant, caller: callerOf(ctx) });
-    const c = assessment.offer.counterOffer;
-    await ctx.reply(decisionMessage(assessment, applicant), { reply_markup: c ? counterButton(applicationId, c) : undefined });
-    return applicationId;
-  } catch (error) {
-    if (!(error instanceof DecisionRefused)) throw error;
-    await ctx.reply(`I could not use part of your application: ${error.issues.map((i) => i.rule).join('; ')}. /apply starts again.`);
-    return undefined;
-  }
-}
+/** The question on screen again (after /start in the middle of an application). */
+export const askCurrent = (ctx: BotContext) => render(ctx, current(ctx.session.chat));
 
 export function applyFeature(deps: BotDeps) {
   const composer = new Composer<BotContext>();
+  const chat = chatService({ decisions: deps.decisions });
+
+  // A new person gets the language their Telegram app is set to, until they choose with /language.
+  composer.use(async (ctx, next) => {
+    const s = ctx.session;
+    if (s && !s.languageChosen && s.chat.phase === 'idle' && ctx.from?.language_code) s.chat.language = pickLanguage(ctx.from.language_code);
+    await next();
+  });
+
   const privateChat = composer.chatType('private');
-
-  privateChat.command('apply', async (ctx) => {
-    ctx.session = { ...freshConversation(), mode: 'applying' };
-    await ctx.reply(`Let's start. There are ${QUESTIONS.length} questions; /back corrects the previous answer and /cancel stops.`);
-    await askCurrent(ctx);
+  privateChat.command('apply', (ctx) => converse(ctx, deps, { kind: 'start' }));
+  privateChat.command('back', (ctx) => converse(ctx, deps, { kind: 'back' }));
+  privateChat.command('cancel', (ctx) => converse(ctx, deps, { kind: 'cancel' }));
+  privateChat.command('language', async (ctx) => {
+    const wanted = ctx.match.trim().toLowerCase();
+    const language: Language | undefined = wanted === 'en' || wanted === 'es' ? wanted : undefined;
+    if (language) ctx.session.languageChosen = true;
+    await converse(ctx, deps, { kind: 'language', ...(language ? { language } : {}) });
   });
 
-  privateChat.command('back', async (ctx) => {
-    const s = ctx.session;
-    if (s.mode === 'applying' && s.step > 0) {
-      s.step -= 1;
-      delete s.answers[QUESTIONS[s.step].field];
-    } else if (s.mode === 'alt-questions' && s.step > 0) {
-      s.step -= 1;
-      if (s.alternative) delete s.alternative[ALT_QUESTIONS[s.step].field];
-    } else if (s.mode === 'alt-offer' || s.mode === 'alt-file' || s.mode === 'alt-questions' || s.mode === 'confirm') {
-      s.mode = 'applying';
-      s.step = QUESTIONS.length - 1;
-      delete s.answers[QUESTIONS[s.step].field];
-      delete s.alternative;
-    } else {
-      await ctx.reply('There is no earlier answer to correct. /apply starts an application.');
-      return;
-    }
-    await askCurrent(ctx);
-  });
-
-  privateChat.command('cancel', async (ctx) => {
-    ctx.session = freshConversation();
-    await ctx.reply('Stopped, and the answers so far are discarded. /apply starts again whenever you like.');
-  });
-
-  // Choice buttons carry their step, so a button from an earlier question cannot answer this one.
-  composer.callbackQuery(/^ans:(\d+):(\d+)$/, async (ctx) => {
-    const [step, index] = [Number(ctx.match[1]), Number(ctx.match[2])];
-    const s = ctx.session;
-    if (s.mode !== 'applying' || s.step !== step) {
-      await ctx.answerCallbackQuery({ text: 'That question has already been answered.' });
-      return;
-    }
-    const q = QUESTIONS[step];
-    const choice = q.choices?.[index];
-    if (!choice) {
-      await ctx.answerCallbackQuery({ text: 'Unknown choice.' });
-      return;
-    }
-    await ctx.answerCallbackQuery({ text: choice.label });
-    if (choice.value !== undefined) s.answers[q.field] = choice.value;
-    else delete s.answers[q.field];
-    advance(ctx);
-    await askCurrent(ctx);
-  });
-
-  composer.callbackQuery(/^skip:(\d+)$/, async (ctx) => {
-    const s = ctx.session;
-    if (s.mode !== 'applying' || s.step !== Number(ctx.match[1]) || !QUESTIONS[s.step].optional) {
-      await ctx.answerCallbackQuery({ text: 'That question has already been answered.' });
-      return;
-    }
-    await ctx.answerCallbackQuery({ text: 'Skipped' });
-    delete s.answers[QUESTIONS[s.step].field];
-    advance(ctx);
-    await askCurrent(ctx);
-  });
-
-  composer.callbackQuery(/^alt:(file|questions|skip)$/, async (ctx) => {
-    const s = ctx.session;
-    if (s.mode !== 'alt-offer' && s.mode !== 'alt-file') {
-      await ctx.answerCallbackQuery({ text: 'That choice has passed.' });
-      return;
-    }
+  composer.callbackQuery(/^lang:(en|es)$/, async (ctx) => {
+    ctx.session.languageChosen = true;
     await ctx.answerCallbackQuery();
-    const choice = ctx.match[1];
-    s.mode = choice === 'file' ? 'alt-file' : choice === 'questions' ? 'alt-questions' : 'confirm';
-    s.step = 0;
-    if (choice === 'skip') delete s.alternative;
-    else s.alternative = {};
-    await askCurrent(ctx);
+    await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
+    await converse(ctx, deps, { kind: 'language', language: ctx.match[1] as Language });
   });
 
-  composer.callbackQuery(/^altskip:(\d+)$/, async (ctx) => {
-    const s = ctx.session;
-    if (s.mode !== 'alt-questions' || s.step !== Number(ctx.match[1])) {
-      await ctx.answerCallbackQuery({ text: 'That question has already been answered.' });
-      return;
+  // Every other button of the conversation (answers, skip, confirm, evidence, counter-offer).
+  composer.callbackQuery(/^(set|skip|none|confirm|restart|evidence|alt-skip|counter)(:|$)/, async (ctx) => {
+    const turn = await chat.handle(ctx.session.chat, { kind: 'button', id: ctx.callbackQuery.data }, contextOf(ctx));
+    await ctx.answerCallbackQuery(turn.toast ? { text: turn.toast } : {});
+    const pressed = ctx.callbackQuery.message?.message_id;
+    if (pressed !== undefined && pressed !== ctx.session.question?.messageId && (turn.picked || turn.replies.length)) {
+      // A button on a message that is not the question on screen (a counter-offer): it works once.
+      await ctx.editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
     }
-    await ctx.answerCallbackQuery({ text: 'Skipped' });
-    advance(ctx);
-    await askCurrent(ctx);
+    if (turn.replies.length === 0 && !turn.picked) return; // a stale button: the toast said so
+    await render(ctx, turn);
   });
 
-  composer.callbackQuery(/^confirm:(yes|restart)$/, async (ctx) => {
-    const s = ctx.session;
-    if (s.mode !== 'confirm') {
-      await ctx.answerCallbackQuery({ text: 'There is nothing to confirm right now.' });
-      return;
-    }
-    await ctx.answerCallbackQuery();
-    if (ctx.match[1] === 'restart') {
-      ctx.session = { ...freshConversation(), mode: 'applying' };
-      await askCurrent(ctx);
-      return;
-    }
-    const alternative = s.alternative && Object.keys(s.alternative).length ? { alternativeData: s.alternative } : {};
-    const parsed = ApplicantSchema.safeParse({ ...s.answers, ...alternative });
-    if (!parsed.success) {
-      const issues = describeIssues(parsed.error)
-        .map((i) => `${i.field}: ${i.rule}`)
-        .join('; ');
-      await ctx.reply(`Some answers need another look (${issues}). Use /back to correct them, or /apply to start again.`);
-      return;
-    }
-    const applicationId = await decideAndReply(ctx, deps, parsed.data);
-    ctx.session = { ...freshConversation(), answers: parsed.data as Record<string, unknown>, ...(applicationId ? { lastApplicationId: applicationId } : {}) };
-  });
-
-  // The counter-offer button accepts the offer of the application it was sent with: the service
-  // replaces that application by the counter-offer, once; a second press changes nothing.
-  composer.callbackQuery(/^counter:([0-9a-f-]{36})$/, async (ctx) => {
-    try {
-      const answer = await deps.decisions.acceptCounterOffer({ applicationId: ctx.match[1], caller: callerOf(ctx) });
-      await ctx.answerCallbackQuery({ text: answer.alreadyAccepted ? 'You have already accepted this offer.' : 'Accepted.' });
-      await ctx.editMessageReplyMarkup().catch(() => undefined);
-      const stored = ApplicantSchema.safeParse({
-        ...ctx.session.answers,
-        loanAmount: answer.assessment.offer.amount,
-        termMonths: answer.assessment.offer.termMonths,
-      });
-      if (answer.alreadyAccepted) {
-        await ctx.reply(`This offer was already accepted: your application ${answer.applicationId} holds it, and nothing new was booked.`);
-        return;
-      }
-      if (stored.success) ctx.session.answers = stored.data as Record<string, unknown>;
-      ctx.session.lastApplicationId = answer.applicationId;
-      const c = answer.assessment.offer.counterOffer;
-      await ctx.reply(decisionMessage(answer.assessment, stored.success ? stored.data : (ctx.session.answers as Applicant)), {
-        reply_markup: c ? counterButton(answer.applicationId, c) : undefined,
-      });
-    } catch (error) {
-      if (!(error instanceof DecisionRefused)) throw error;
-      await ctx.answerCallbackQuery({ text: 'That offer is no longer open; /apply starts a new application.' });
-    }
-  });
-
-  // Buttons sent before offers were bound to their application: no longer open.
-  composer.callbackQuery(/^counter:/, (ctx) => ctx.answerCallbackQuery({ text: 'That offer is no longer open; /apply starts a new application.' }));
-
-  privateChat.on('message:document', async (ctx, next) => {
-    if (ctx.session.mode !== 'alt-file') return next();
+  privateChat.on('message:document', async (ctx) => {
     const doc = ctx.message.document;
-    if (doc.file_size !== undefined && doc.file_size > STATEMENT_MAX_BYTES) {
-      await ctx.reply(`That file is larger than ${STATEMENT_MAX_BYTES / 1024 / 1024} MB; please send a shorter statement (the last 12 months is plenty).`);
-      return;
-    }
-    const file = await ctx.getFile();
-    let text: string;
-    try {
-      text = await deps.downloadFile(file.file_path!);
-    } catch {
-      await ctx.reply('I could not download that file. Please try sending it again.');
-      return;
-    }
-    try {
-      // The server parses the file itself: only its features and a hash are kept, under a statement id.
-      const { statementId, behaviour } = await deps.decisions.reduceStatement({ text, caller: callerOf(ctx) });
-      ctx.session.alternative = { statementId };
-      ctx.session.statementMonths = behaviour.monthsObserved;
-      ctx.session.mode = 'confirm';
-      const money = (v: number) => `$${Math.round(v).toLocaleString('en-US')}`;
-      await ctx.reply(
-        `Thanks — over ${behaviour.monthsObserved} months: regular income in ${Math.round(behaviour.regularIncomeShare * behaviour.monthsObserved)} of them, about ${money(behaviour.monthlySpending)} spent a month, ${behaviour.daysBelowZero} day(s) overdrawn. The file itself is not kept.`,
-      );
-      await askCurrent(ctx);
-    } catch (error) {
-      if (!(error instanceof DecisionRefused)) throw error;
-      await ctx.reply(`I could not use that statement: ${error.issues.map((i) => i.rule).join('; ')}. Please fix it and send it again, or tap Skip.`, {
-        reply_markup: new InlineKeyboard().text('Skip', 'alt:skip'),
-      });
-    }
+    const turn = await chat.file(
+      ctx.session.chat,
+      {
+        ...(doc.file_size !== undefined ? { size: doc.file_size } : {}),
+        read: async () => {
+          const file = await ctx.getFile();
+          return deps.downloadFile(file.file_path!);
+        },
+      },
+      contextOf(ctx),
+    );
+    await render(ctx, turn);
   });
 
   privateChat.on('message:text', async (ctx, next) => {
-    const s = ctx.session;
     if (ctx.message.text.startsWith('/')) return next();
-    if (s.mode === 'applying') {
-      const q = QUESTIONS[s.step];
-      if (q.choices) {
-        await ctx.reply('Please choose one of the buttons.', { reply_markup: keyboardFor(q, s.step) });
-        return;
-      }
-      const number = parseNumberAnswer(ctx.message.text);
-      const checked = number === undefined ? { ok: false as const, rule: 'that is not a number' } : checkAnswer(q.field, number);
-      if (!checked.ok) {
-        await ctx.reply(`Sorry, ${checked.rule.replace(/^Too (big|small): expected number to be /, 'it should be ')}. For example: ${q.example}.`);
-        await askCurrent(ctx);
-        return;
-      }
-      s.answers[q.field] = checked.value;
-      advance(ctx);
-      await askCurrent(ctx);
-      return;
-    }
-    if (s.mode === 'alt-questions') {
-      const q = ALT_QUESTIONS[s.step];
-      const number = parseNumberAnswer(ctx.message.text);
-      const checked = number === undefined ? { ok: false as const, rule: 'that is not a number' } : checkAltAnswer(q.field, number);
-      if (!checked.ok) {
-        await ctx.reply(`Sorry, ${checked.rule}. For example: ${q.example}.`);
-        await askCurrent(ctx);
-        return;
-      }
-      s.alternative = { ...s.alternative, [q.field]: checked.value };
-      advance(ctx);
-      await askCurrent(ctx);
-      return;
-    }
-    if (s.mode === 'alt-file') {
-      await ctx.reply('I am waiting for a CSV file (or tap Skip).');
-      return;
-    }
-    if (s.mode === 'alt-offer' || s.mode === 'confirm') {
-      await ctx.reply('Please use the buttons above.');
-      await askCurrent(ctx);
-      return;
-    }
-    return next();
+    await converse(ctx, deps, { kind: 'text', text: ctx.message.text });
   });
+
+  // Photos, stickers, voice notes…: the chat cannot read them, so the question is asked again.
+  privateChat.on('message', (ctx, next) => (ctx.message.text !== undefined ? next() : converse(ctx, deps, { kind: 'media' })));
 
   return composer;
 }

@@ -1,0 +1,85 @@
+import { FluentBundle, FluentResource, type FluentVariable } from '@fluent/bundle';
+import { negotiateLanguages } from '@fluent/langneg';
+import { FLUENT_SOURCES } from './locales.generated.ts';
+
+/**
+ * The conversation's words in each language, from Project Fluent files (src/conversation/locales),
+ * with money and numbers formatted for the language's locale. The lender's currency is US dollars.
+ */
+
+export const LANGUAGES = ['en', 'es'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** The locale numbers and money are written in, per language. */
+const LOCALE: Record<Language, string> = { en: 'en-US', es: 'es-ES' };
+
+export interface Translator {
+  language: Language;
+  /** The message `id` with its variables; throws on an unknown id (a test checks every id used exists). */
+  t(id: string, args?: Record<string, FluentVariable>): string;
+  /** Whether the message exists (reasons and signals fall back to the model's English text). */
+  has(id: string): boolean;
+  /** US dollars, cents only when there are any: $12,000 / 12.000 US$. */
+  money(value: number): string;
+  /** A number with the locale's separators. */
+  number(value: number, maximumFractionDigits?: number): string;
+  /** A share (0.123 → 12.3 %). */
+  percent(share: number): string;
+  /** A list joined the locale's way ("a, b and c" / "a, b y c"). */
+  list(items: string[]): string;
+}
+
+const bundles = new Map<Language, FluentBundle>();
+
+function bundleFor(language: Language): FluentBundle {
+  let bundle = bundles.get(language);
+  if (bundle) return bundle;
+  // No Unicode isolation marks: the text goes to Telegram, terminals and JSON, not mixed-direction HTML.
+  bundle = new FluentBundle(LOCALE[language], { useIsolating: false });
+  const errors = bundle.addResource(new FluentResource(FLUENT_SOURCES[language] ?? ''));
+  if (errors.length) throw new Error(`locales/${language}.ftl: ${errors[0]!.message}`);
+  bundles.set(language, bundle);
+  return bundle;
+}
+
+/**
+ * The translator for one language.
+ *
+ * @example translator('es').t('button-skip') // "Omitir"
+ */
+export function translator(language: Language): Translator {
+  const bundle = bundleFor(language);
+  const locale = LOCALE[language];
+  const lists = new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' });
+  return {
+    language,
+    t(id, args) {
+      const message = bundle.getMessage(id);
+      if (!message?.value) throw new Error(`no message ${id} in ${language}`);
+      return bundle.formatPattern(message.value, args);
+    },
+    has: (id) => bundle.hasMessage(id),
+    money: (value) =>
+      new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency: 'USD',
+        minimumFractionDigits: value % 1 ? 2 : 0,
+        maximumFractionDigits: 2,
+      }).format(value),
+    number: (value, maximumFractionDigits = 2) => new Intl.NumberFormat(locale, { maximumFractionDigits }).format(value),
+    percent: (share) => new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(share),
+    list: (items) => lists.format(items),
+  };
+}
+
+/**
+ * The language for a person from what their client says (Telegram's language_code, the browser's
+ * languages, an Accept-Language list): Spanish for any es-*, English otherwise.
+ *
+ * @example pickLanguage(['es-MX', 'en']) // 'es'
+ */
+export function pickLanguage(requested: readonly string[] | string | undefined): Language {
+  const tags = (typeof requested === 'string' ? requested.split(',').map((t) => t.split(';')[0]!.trim()) : (requested ?? [])).filter(Boolean);
+  const [best] = negotiateLanguages(tags, [...LANGUAGES], { defaultLocale: 'en', strategy: 'lookup' });
+  return (best as Language | undefined) ?? 'en';
+}
