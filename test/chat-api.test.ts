@@ -122,6 +122,13 @@ describe.each(ENGINES)('web chat API on %s', (engine) => {
     const got = (await (await app.request(`/v1/chat/${conversationId}`, { headers: widgetHeaders() })).json()) as ChatAnswer;
     expect(got.answers).toEqual({ loanAmount: 9_000, purpose: 'wedding', termMonths: 60 });
     expect(got.replies.at(-1)!.text).toMatch(/yearly income/);
+    // The page resumes with a same-origin GET, which browsers send without Origin but marked
+    // Sec-Fetch-Site: same-origin; only reads are let in that way.
+    const sameOrigin = { 'x-widget-session': session, 'sec-fetch-site': 'same-origin' };
+    expect((await app.request(`/v1/chat/${conversationId}`, { headers: sameOrigin })).status).toBe(200);
+    expect((await app.request(`/v1/chat/${conversationId}`, { headers: { 'x-widget-session': session } })).status).toBe(401);
+    const write = await app.request('/v1/chat', { method: 'POST', body: JSON.stringify({ conversationId, text: '48k' }), headers: { ...sameOrigin, 'content-type': 'application/json' } });
+    expect(write.status).toBe(401);
     const next = (await post({ conversationId, text: '48k' })).body;
     expect(next.answers.annualIncome).toBe(48_000);
   });

@@ -6,7 +6,7 @@ import { ApplicantSchema } from '../src/applicant/schema.ts';
 import { ChatStateSchema, newConversation, step, type ChatState, type Turn } from '../src/conversation/engine.ts';
 import { translator, type Language } from '../src/conversation/i18n.ts';
 import { localesModule } from '../scripts/build-locales.ts';
-const OPENINGS: { language: Language; text: string }[] = [{ language: 'en', text: "I'd like 12k over 3 years to pay off my cards, I make about 55k and rent" }, { language: 'es', text: 'Quiero 12 mil a 3 años para pagar mis tarjetas, gano unos 55 mil al año y alquilo' }];
+import { OPENINGS } from './fixtures/openings.ts';
 
 /**
  * The conversation engine without any channel: free text fills the form, typed answers work for

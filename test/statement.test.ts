@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { StatementError, parseDate, parseMoney, parseStatement } from '../src/data/statement.ts';
-import { parseNumberAnswer } from '../bot/answers.ts';
 
 describe('bank statement CSV', () => {
   it('reads signed amounts with balances, day-first dates and thousands separators', () => {
@@ -52,23 +51,5 @@ describe('bank statement CSV', () => {
     expect(parseDate('5.3.2024')).toEqual(new Date(Date.UTC(2024, 2, 5)));
     expect(parseDate('5 Mar 2024')).toEqual(new Date(Date.UTC(2024, 2, 5)));
     expect(parseDate('soon')).toBeUndefined();
-  });
-});
-
-describe('numbers as people type them in chat', () => {
-  it.each([
-    ['52k', 52_000],
-    ['52,000', 52_000],
-    ['£52000', 52_000],
-    ['$1.2m', 1_200_000],
-    ['35%', 35],
-    ['about 700', 700],
-    [' 12 000 ', 12_000],
-    ['0', 0],
-  ])('%s → %d', (text, value) => {
-    expect(parseNumberAnswer(text)).toBe(value);
-  });
-  it.each(['lots', '12 apples', '', '5k5'])('%s is not a number', (text) => {
-    expect(parseNumberAnswer(text)).toBeUndefined();
   });
 });

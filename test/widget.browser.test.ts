@@ -1,29 +1,18 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
-import type { Database } from '../db/client.ts';
-import { countDecisions, createKey, registerModel } from '../db/repository.ts';
-import { createApp } from '../src/api/app.ts';
-import type { WidgetSettings } from '../src/api/widget-settings.ts';
-import { swaggerAssets } from '../src/node/docs-assets.ts';
-import { loadModel } from '../src/model/load.ts';
-import { openTestDatabase } from './support/databases.ts';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { countDecisions, createKey } from '../db/repository.ts';
+import { cspViolations, launchChromium, startWidgetServer, type WidgetServer } from './support/widget-browser.ts';
+import { sessionOf } from './support/widget-session.ts';
 
-// The widget as a person uses it: Debian's Chromium, driven by playwright-core. Lenders' sites are
-// other local servers (other ports are other origins) whose pages embed it with embed.js.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The form (at /form, for people who prefer it to the chat at /) as a person uses it, in Chromium.
+// Lenders' sites are other local servers (other ports are other origins) whose pages embed the
+// widget with embed.js: the chat, with its link to the form.
 
-let database: Database;
-let server: ServerType;
+let server: WidgetServer;
 let browser: Browser;
 let base: string;
-let app: ReturnType<typeof createApp>;
-let makeApp: (settings: WidgetSettings) => ReturnType<typeof createApp>;
-const settings = (): WidgetSettings => ({ sessionSecret: randomBytes(32).toString('base64url'), addresses: { kind: 'socket', trustedProxies: [] } });
 
 /** A lender's site: one page that embeds the widget with the documented script tag. */
 interface Partner {
@@ -50,40 +39,22 @@ let keyed: Partner;
 let stranger: Partner;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-  database = await openTestDatabase('pglite');
-  const model = loadModel('models');
-  await registerModel(database.db, model);
-  // The node-server bindings go through: the app reads the client's address from the socket.
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: (req, env) => app.fetch(req, env), port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  server = await startWidgetServer();
+  base = server.base;
   [allowed, keyed, stranger] = [await partnerSite(), await partnerSite(), await partnerSite()];
   // One lender is configured (WIDGET_ORIGINS), one has a widget key listing its origin, one neither.
-  await createKey(database.db, { name: 'keyed lender', scope: 'widget', allowedOrigins: [keyed.origin] }, 'test');
-  makeApp = (widget) => createApp({ model, db: () => database.db, widgetOrigins: [base, allowed.origin], docsAssets: swaggerAssets(), widget, keyCacheMs: 0 });
-  app = makeApp(settings());
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  await createKey(server.database.db, { name: 'keyed lender', scope: 'widget', allowedOrigins: [keyed.origin] }, 'test');
+  server.configure({ widgetOrigins: [base, allowed.origin] });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((r) => server?.close(r));
   for (const p of partners) await new Promise((r) => p.server.close(r));
-  await database?.close();
+  await server?.close();
 });
+
+const decisions = () => countDecisions(server.database.db);
 
 async function fill(where: Page | FrameLocator, values: Record<string, string>): Promise<void> {
   for (const [label, value] of Object.entries(values)) {
@@ -106,22 +77,44 @@ const applicant = {
   'Public records': '0',
 };
 
-/** Content-Security-Policy violations the page reports (inline code, foreign calls): there must be none. */
-function cspViolations(page: Page): string[] {
-  const seen: string[] = [];
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) seen.push(m.text());
-  });
-  return seen;
-}
-
 const decisionHeading = (where: Page | FrameLocator) => where.locator('#result').getByRole('heading', { level: 2 });
 
-describe('web widget in Chromium', () => {
+describe('the form at /form in Chromium', () => {
+  it('is served like the chat: a session of its own per page, its CSP (no inline code), never cached; each page links to the other', async () => {
+    const pages = [];
+    for (const path of ['/form', '/form', '/']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const csp = res.headers.get('content-security-policy')!;
+      expect(csp).toMatch(/(^|; )default-src 'none'(;|$)/);
+      expect(csp).toMatch(/(^|; )script-src 'self'(;|$)/);
+      expect(csp).toMatch(/(^|; )frame-ancestors 'self' /);
+      expect(csp).not.toMatch(/unsafe-inline/);
+      const html = await res.text();
+      expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+      expect(html).not.toMatch(/<style|\son[a-z]+=/);
+      pages.push({ html, session: sessionOf(html) });
+    }
+    expect(pages[0].session).not.toBe('');
+    expect(new Set(pages.map((p) => p.session)).size).toBe(3);
+    expect(pages[0].html).toContain('<script src="/widget.js" defer></script>');
+    expect(pages[0].html).toMatch(/<a href="\/">Prefer to chat\?/);
+    expect(pages[2].html).toContain('<script src="/chat.js" defer></script>');
+    expect(pages[2].html).toMatch(/<a href="\/form"[^>]*>Prefer a form\?/);
+    // A session from the form's page works for the API like the chat's.
+    const scored = await fetch(`${base}/v1/score`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-widget-session': pages[1].session, origin: base },
+      body: '{}',
+    });
+    expect(scored.status).toBe(400);
+  });
+
   it('fill, submit, see the decision with reasons and offer; it is stored', async () => {
     const page = await browser.newPage();
     const violations = cspViolations(page);
-    await page.goto(`${base}/`);
+    await page.goto(`${base}/form`);
     await fill(page, applicant);
     await page.getByRole('button', { name: 'See my decision' }).click();
     const result = page.locator('#result');
@@ -130,26 +123,26 @@ describe('web widget in Chromium', () => {
     expect(text).toMatch(/Risk score \d{3} \(band [A-E]\)/);
     expect(text).toMatch(/What raised the risk most/);
     expect(text).toMatch(/Reference: [0-9a-f-]{36}/);
-    expect(await countDecisions(database.db)).toBe(1);
+    expect(await decisions()).toBe(1);
     // The page's CSP forbids inline code, and the page needs none.
     expect(violations).toEqual([]);
   });
 
   it('shows which answers are wrong, next to the field, without losing the others', async () => {
     const page = await browser.newPage();
-    await page.goto(`${base}/`);
+    await page.goto(`${base}/form`);
     await fill(page, { ...applicant, 'FICO credit score': '900' });
     await page.getByRole('button', { name: 'See my decision' }).click();
     const fico = page.getByLabel('FICO credit score');
     await expect.poll(() => fico.getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#f-ficoScore-err').textContent()).toMatch(/850/);
     expect(await page.getByLabel('Loan amount').inputValue()).toBe('12000');
-    expect(await countDecisions(database.db)).toBe(1);
+    expect(await decisions()).toBe(1);
   });
 
   it('works from the keyboard and fits a phone screen', async () => {
     const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
-    await page.goto(`${base}/`);
+    await page.goto(`${base}/form`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     // Every form control has a visible label.
@@ -157,6 +150,9 @@ describe('web widget in Chromium', () => {
       () => Array.from(document.querySelectorAll('input, select')).filter((el) => !document.querySelector(`label[for="${el.id}"]`)).length,
     );
     expect(unlabelled).toBe(0);
+    // First the link to the chat, then the first answer.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe('/');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-loanAmount');
     await page.keyboard.type('5000');
@@ -166,29 +162,32 @@ describe('web widget in Chromium', () => {
 
   it('after a restart (a new session secret) an open page gets a new session and still decides', async () => {
     const page = await browser.newPage();
-    await page.goto(`${base}/`);
-    const before = await countDecisions(database.db);
-    app = makeApp(settings());
+    await page.goto(`${base}/form`);
+    const before = await decisions();
+    server.restart();
     await fill(page, applicant);
     await page.getByRole('button', { name: 'See my decision' }).click();
     await expect.poll(() => decisionHeading(page).textContent()).toMatch(/Approved|Referred|Declined/);
-    expect(await countDecisions(database.db)).toBe(before + 1);
+    expect(await decisions()).toBe(before + 1);
   });
 });
 
 describe('the widget on lenders’ sites (other origins on 127.0.0.1)', () => {
-  it('a configured lender embeds it with one script tag, and its visitors get decisions', async () => {
+  it('a configured lender embeds the chat with one script tag, and its visitors who prefer the form get decisions there', async () => {
     const page = await browser.newPage();
     const violations = cspViolations(page);
     await page.goto(`${allowed.origin}/`);
     const frame = page.frameLocator('iframe[title="Lendwise loan check"]');
+    await expect.poll(() => frame.getByRole('heading', { name: 'Talk to the loan assistant' }).count()).toBe(1);
+    // The form, inside the lender's frame: its page may be framed by the same origins as the chat's.
+    await frame.getByRole('link', { name: 'Prefer a form? Use the form' }).click();
     await expect.poll(() => frame.getByRole('heading', { name: 'Check a loan' }).count()).toBe(1);
-    const before = await countDecisions(database.db);
+    const before = await decisions();
     await fill(frame, applicant);
     await frame.getByRole('button', { name: 'See my decision' }).click();
     await expect.poll(() => decisionHeading(frame).textContent()).toMatch(/Approved|Referred|Declined/);
     expect(await frame.locator('#result').textContent()).toMatch(/Reference: [0-9a-f-]{36}/);
-    expect(await countDecisions(database.db)).toBe(before + 1);
+    expect(await decisions()).toBe(before + 1);
     expect(violations).toEqual([]);
   });
 
@@ -196,7 +195,7 @@ describe('the widget on lenders’ sites (other origins on 127.0.0.1)', () => {
     const page = await browser.newPage();
     await page.goto(`${keyed.origin}/`);
     const frame = page.frameLocator('iframe[title="Lendwise loan check"]');
-    await expect.poll(() => frame.getByRole('heading', { name: 'Check a loan' }).count()).toBe(1);
+    await expect.poll(() => frame.getByRole('heading', { name: 'Talk to the loan assistant' }).count()).toBe(1);
   });
 
   it('a page on any other origin cannot frame it, nor read a session, nor call the API from its visitors’ browsers', async () => {
@@ -209,8 +208,8 @@ describe('the widget on lenders’ sites (other origins on 127.0.0.1)', () => {
     expect((await blocked).failure()?.errorText).toBe('net::ERR_BLOCKED_BY_RESPONSE');
     expect((await said).text()).not.toContain(stranger.origin);
     const frame = page.frameLocator('iframe[title="Lendwise loan check"]');
-    expect(await frame.getByRole('heading', { name: 'Check a loan' }).count()).toBe(0);
-    const before = await countDecisions(database.db);
+    expect(await frame.getByRole('heading', { name: 'Talk to the loan assistant' }).count()).toBe(0);
+    const before = await decisions();
     // The forged-Origin attack, from a real browser: it cannot read our page (and its session), and the API refuses it.
     const attempts = await page.evaluate(async (widget) => {
       const attempt = (work: () => Promise<Response>) =>
@@ -220,12 +219,13 @@ describe('the widget on lenders’ sites (other origins on 127.0.0.1)', () => {
         );
       return [
         await attempt(() => fetch(`${widget}/`)),
+        await attempt(() => fetch(`${widget}/form`)),
         await attempt(() =>
           fetch(`${widget}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-widget-session': 'made-up' }, body: '{}' }),
         ),
       ];
     }, base);
-    expect(attempts).toEqual(['blocked', 'blocked']);
-    expect(await countDecisions(database.db)).toBe(before);
+    expect(attempts).toEqual(['blocked', 'blocked', 'blocked']);
+    expect(await decisions()).toBe(before);
   });
 });

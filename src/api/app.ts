@@ -17,7 +17,7 @@ import { databaseStore } from '../../db/decision-store.ts';
 import { rateLimit } from './rate-limit.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { genericRoutes } from './routes/generic.ts';
-import { healthRoutes, policyRoutes } from './routes/meta.ts';
+import { healthRoutes, policyRoutes, type BotHealth } from './routes/meta.ts';
 import { scoreRoutes } from './routes/score.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { portfolioRoutes } from './routes/portfolio.ts';
@@ -27,9 +27,13 @@ import { inProcessRunner, type PortfolioJobs } from '../app/portfolio-jobs.ts';
 import { requestDeadline } from './deadline.ts';
 import { consoleLogger, requestLog, type RequestLogger } from './request-log.ts';
 import { telegramWebhook } from './telegram-webhook.ts';
+import { botIdOfToken, updateQueue, type UpdateReceiver } from '../../bot/update-queue.ts';
+import { handleOnce } from '../../bot/bot.ts';
 import { databasePortfolioJobs } from '../../db/portfolio-jobs.ts';
 import { storedMacroRelation } from '../macro/refresh.ts';
 import { widgetRoutes } from './widget.ts';
+import { chatRoutes } from './routes/chat.ts';
+import { chatService } from '../app/chat.ts';
 import { securityHeaders } from './security-headers.ts';
 import { addressBucket } from './client-address.ts';
 import { KEY_CACHE_MS } from './auth.ts';
@@ -55,8 +59,11 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** How long a verified API key is trusted before the database is asked again (revocation delay). */
   keyCacheMs?: number;
-  /** The Telegram bot, served by webhook at POST /telegram/webhook (Telegram must send this secret token). */
-  telegram?: { bot: Bot<BotContext>; secretToken: string };
+  /**
+   * The Telegram bot's webhook at POST `path` (TELEGRAM_WEBHOOK_URL's path; /telegram/webhook by default):
+   * updates carrying the secret token go to `queue`, or to a queue made here that hands them to `bot`.
+   */
+  telegram?: { secretToken: string; path?: string; answerWithinMs?: number } & ({ queue: UpdateReceiver } | { bot: Bot<BotContext> });
   /** Group-commit concurrent decisions (Node). Workers store each on its own request's connection. */
   batchWrites?: boolean;
   /** The process's decision service, shared with the bot; made here (with `batchWrites`) when absent. */
@@ -65,8 +72,8 @@ export interface AppOptions {
   widgetRatePerMinute?: number;
   /** Asset correlations for the portfolio tools; the table shipped in models/ by default. */
   correlations?: CorrelationTable;
-  /** The Telegram bot's state for /readyz, when this process runs one. */
-  botHealth?: () => 'up' | 'down';
+  /** The Telegram bot's state for /healthz and /readyz, when this process runs one. */
+  botHealth?: () => BotHealth;
   /** Where request lines go (pino on Node); JSON lines on the console by default. */
   logger?: RequestLogger;
   /** Longest a request may take before it is answered 503 (default 10 s); nothing of it is stored then. */
@@ -133,6 +140,8 @@ export function createApp(options: AppOptions) {
   app.use('/v1/models/generic/score', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
   app.use('/v1/applications/*', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
   app.use('/v1/policy', authenticate({ db, scopes: ['admin', 'score'], cacheMs }), callers);
+  app.use('/v1/chat', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
+  app.use('/v1/chat/*', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
   app.use('/v1/statements', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
   app.use('/v1/portfolio/*', authenticate({ db, scopes: ['admin'], cacheMs }), callers);
 
@@ -142,6 +151,7 @@ export function createApp(options: AppOptions) {
   app.route('/', applicationRoutes({ db, decisions }));
   app.route('/', policyRoutes({ db, policy }));
   app.route('/', statementRoutes({ decisions }));
+  app.route('/', chatRoutes({ db, chat: chatService({ decisions }) }));
   const portfolioJobs =
     options.portfolioJobs ??
     databasePortfolioJobs(db, {
@@ -175,7 +185,9 @@ export function createApp(options: AppOptions) {
   }
 
   if (options.telegram) {
-    app.post('/telegram/webhook', telegramWebhook(options.telegram));
+    const { bot, queue, ...webhook } = { bot: undefined, queue: undefined, ...options.telegram };
+    const receiver = queue ?? updateQueue({ db, botId: botIdOfToken(bot!.token), handle: (update) => handleOnce(bot!, update) });
+    app.post(webhook.path ?? '/telegram/webhook', telegramWebhook({ ...webhook, queue: receiver }));
   }
 
   app.route('/', widgetRoutes(widget));

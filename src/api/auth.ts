@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/client.ts';
 import { verifyKey, type ApiKey, type KeyScope } from '../../db/repository.ts';
 import { withStorage } from './errors.ts';
-import { WIDGET_SESSION_HEADER, type SessionSigner } from './widget-session.ts';
+import { SAME_ORIGIN, WIDGET_SESSION_HEADER, type SessionSigner } from './widget-session.ts';
 
 /**
  * Who is calling: an API key (Authorization: Bearer … or X-API-Key), or the public widget, which
@@ -58,7 +58,11 @@ export function authenticate(options: AuthOptions): MiddlewareHandler<AuthEnv> {
     const origin = c.req.header('origin');
     if (!presented) {
       if (!options.widget) return c.json({ error: 'an API key is required (Authorization: Bearer <key>)' }, 401);
-      const check = options.widget.sessions.verify(c.req.header(WIDGET_SESSION_HEADER), origin);
+      // A browser sends no Origin on a same-origin GET (the web chat resuming), but marks it
+      // Sec-Fetch-Site: same-origin, which page scripts cannot set. Reads only.
+      const read = c.req.method === 'GET' || c.req.method === 'HEAD';
+      const sameOrigin = !origin && read && c.req.header('sec-fetch-site') === 'same-origin';
+      const check = options.widget.sessions.verify(c.req.header(WIDGET_SESSION_HEADER), sameOrigin ? SAME_ORIGIN : origin);
       if (!check.ok) return c.json({ error: check.error }, 401);
       c.set('caller', { kind: 'widget', origin: check.session.origin, address: options.widget.clientAddress(c), session: check.session.id });
       return next();

@@ -8,7 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
  */
 
 /** Paths a partner page loads: `/` in an iframe, `/embed.js` as a script. */
-export const EMBEDDABLE_PATHS: readonly string[] = ['/', '/embed.js'];
+export const EMBEDDABLE_PATHS: readonly string[] = ['/', '/form', '/embed.js'];
 
 /**
  * @example app.use('*', securityHeaders());

@@ -101,6 +101,8 @@ export const WIDGET_SCRIPT = `(() => {
 
 export const WIDGET_STYLE = `body { font: 16px/1.5 system-ui, sans-serif; margin: 0; padding: 1rem; color: #1a1a1a; background: #fafafa; }
 main { max-width: 40rem; margin: 0 auto; }
+a { color: #1d4ed8; }
+.switch { margin: -0.5rem 0 0; }
 form { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: 0.75rem 1rem; }
 .field { display: flex; flex-direction: column; }
 label { font-weight: 600; }

@@ -39,6 +39,7 @@ export interface SessionSigner {
   /** A signed session for a page served at `origin`. */
   issue(origin: string, now?: number): string;
   /** Whether `token` is ours, unexpired and used from the origin it was issued to, with the reason in plain words if not. */
+  /** `origin`: the request's Origin header, or 'same-origin' when the browser vouches for a same-origin read (see auth.ts). */
   verify(token: string | undefined, origin: string | undefined, now?: number): SessionCheck;
 }
 
@@ -47,6 +48,9 @@ export const NO_SESSION =
   'an API key is required (Authorization: Bearer <key>); without one, calls are accepted only from the widget page, which sends its session (header X-Widget-Session)';
 
 const RELOAD = 'reload the widget page for a new one';
+
+/** Passed as the origin of a same-origin browser read, which carries no Origin header. */
+export const SAME_ORIGIN = 'same-origin';
 
 /**
  * Signs and checks widget sessions with `secret`.
@@ -79,7 +83,7 @@ export function sessionSigner(secret: string, ttlMs = WIDGET_SESSION_TTL_MS): Se
       if (!parsed.success) return { ok: false, error: `this widget session is unreadable: ${RELOAD}` };
       const session = { id: parsed.data.id, origin: parsed.data.origin, expiresAt: parsed.data.exp };
       if (session.expiresAt <= now) return { ok: false, error: `this widget session has expired: ${RELOAD}` };
-      if (origin !== session.origin) {
+      if (origin !== SAME_ORIGIN && origin !== session.origin) {
         const from = origin ? `from ${origin}` : 'without an Origin header';
         return { ok: false, error: `this widget session belongs to the widget page at ${session.origin} and cannot be used ${from}` };
       }

@@ -569,14 +569,16 @@ const NOTICE_IDS: [string, string][] = [
 export function decisionText(t: Translator, d: ShownDecision): string {
   const a = d.assessment;
   const pct = (v: number) => t.percent(v);
+  // Prices as quoted, to the basis point (7.44%), risk to a tenth.
+  const apr = (v: number) => t.percent(v, 2);
   const lines = [t.t(`decision-${a.decision}`), t.t('decision-score', { score: a.score, band: a.riskBand, pd: pct(a.pd) })];
-  const { apr, monthlyPayment, totalRepayable } = a.offer;
-  if (a.offer.available && apr !== null && monthlyPayment !== null && totalRepayable !== null) {
+  const { apr: aprValue, monthlyPayment, totalRepayable } = a.offer;
+  if (a.offer.available && aprValue !== null && monthlyPayment !== null && totalRepayable !== null) {
     lines.push(
       t.t(a.decision === 'approve' ? 'decision-offer' : 'decision-offer-indicative', {
         amount: t.money(d.applicant.loanAmount),
         months: d.applicant.termMonths,
-        apr: pct(apr),
+        apr: apr(aprValue),
         payment: t.money(monthlyPayment),
         total: t.money(totalRepayable),
       }),
@@ -599,7 +601,7 @@ export function decisionText(t: Translator, d: ShownDecision): string {
   if (c)
     lines.push(
       '',
-      t.t('decision-counter', { amount: t.money(c.amount), months: c.termMonths, apr: pct(c.apr), payment: t.money(c.monthlyPayment) }),
+      t.t('decision-counter', { amount: t.money(c.amount), months: c.termMonths, apr: apr(c.apr), payment: t.money(c.monthlyPayment) }),
     );
   return lines.join('\n');
 }

@@ -23,8 +23,8 @@ export interface Translator {
   money(value: number): string;
   /** A number with the locale's separators. */
   number(value: number, maximumFractionDigits?: number): string;
-  /** A share (0.123 → 12.3 %). */
-  percent(share: number): string;
+  /** A share (0.123 → 12.3%), to `digits` decimals (1). */
+  percent(share: number, digits?: number): string;
   /** A list joined the locale's way ("a, b and c" / "a, b y c"). */
   list(items: string[]): string;
 }
@@ -67,7 +67,8 @@ export function translator(language: Language): Translator {
         maximumFractionDigits: 2,
       }).format(value),
     number: (value, maximumFractionDigits = 2) => new Intl.NumberFormat(locale, { maximumFractionDigits }).format(value),
-    percent: (share) => new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(share),
+    percent: (share, digits = 1) =>
+      new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(share),
     list: (items) => lists.format(items),
   };
 }
