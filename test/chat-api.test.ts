@@ -105,14 +105,26 @@ describe.each(ENGINES)('web chat API on %s', (engine) => {
     // A repeated confirm (a client retry) is the same decision, never a second loan.
     const again = await post({ conversationId: id, button: 'confirm' });
     expect(again.body.replies[0]!.text).toMatch(/already been decided/);
-    expect((await database.db.select().from(applications).where(eq(applications.owner, `web-chat:${id}`))).length).toBe(1);
+    expect(
+      (
+        await database.db
+          .select()
+          .from(applications)
+          .where(eq(applications.owner, `web-chat:${id}`))
+      ).length,
+    ).toBe(1);
 
     // GET returns the same state; DELETE removes it.
     const got = await app.request(`/v1/chat/${id}`, { headers: widgetHeaders() });
     expect(await got.json()).toMatchObject({ conversationId: id, done: true, answers: { loanAmount: 12_000 } });
     expect((await app.request(`/v1/chat/${id}`, { method: 'DELETE', headers: widgetHeaders() })).status).toBe(204);
     expect((await app.request(`/v1/chat/${id}`, { headers: widgetHeaders() })).status).toBe(404);
-    expect(await database.db.select().from(conversations).where(eq(conversations.key, `web:${id}`))).toEqual([]);
+    expect(
+      await database.db
+        .select()
+        .from(conversations)
+        .where(eq(conversations.key, `web:${id}`)),
+    ).toEqual([]);
   });
 
   it('resumes after a restart, from the database alone', async () => {
@@ -127,7 +139,11 @@ describe.each(ENGINES)('web chat API on %s', (engine) => {
     const sameOrigin = { 'x-widget-session': session, 'sec-fetch-site': 'same-origin' };
     expect((await app.request(`/v1/chat/${conversationId}`, { headers: sameOrigin })).status).toBe(200);
     expect((await app.request(`/v1/chat/${conversationId}`, { headers: { 'x-widget-session': session } })).status).toBe(401);
-    const write = await app.request('/v1/chat', { method: 'POST', body: JSON.stringify({ conversationId, text: '48k' }), headers: { ...sameOrigin, 'content-type': 'application/json' } });
+    const write = await app.request('/v1/chat', {
+      method: 'POST',
+      body: JSON.stringify({ conversationId, text: '48k' }),
+      headers: { ...sameOrigin, 'content-type': 'application/json' },
+    });
     expect(write.status).toBe(401);
     const next = (await post({ conversationId, text: '48k' })).body;
     expect(next.answers.annualIncome).toBe(48_000);

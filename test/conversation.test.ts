@@ -190,28 +190,38 @@ describe('conversation engine', () => {
   it('never throws, never stores an invalid answer, never shows library wording (random and extreme input)', () => {
     const inputs = fc.oneof(
       fc.string({ maxLength: 200 }).map((text) => ({ kind: 'text' as const, text })),
-      fc.constantFrom('1e308', '-5k', 'NaN', '0', '', ' ', '9'.repeat(400), '$-1', '€0', '150,000', '1.5m', 'twelve', 'none', 'skip', 'yes', 'no').map((text) => ({ kind: 'text' as const, text })),
+      fc
+        .constantFrom('1e308', '-5k', 'NaN', '0', '', ' ', '9'.repeat(400), '$-1', '€0', '150,000', '1.5m', 'twelve', 'none', 'skip', 'yes', 'no')
+        .map((text) => ({ kind: 'text' as const, text })),
+      fc
+        .constantFrom(
+          'set:termMonths:36',
+          'set:termMonths:24',
+          'set:purpose:car',
+          'set:purpose:__proto__',
+          'skip:ficoScore',
+          'skip:monthlyDebtPayments',
+          'none:record',
+          'confirm',
+          'restart',
+          'evidence',
+          'evidence:questions',
+          'evidence:file',
+          'evidence:skip',
+          'alt-skip:monthlySpending',
+          'counter:00000000-0000-0000-0000-000000000000',
+          'lang:es',
+          '::',
+          '',
+        )
+        .map((id) => ({ kind: 'button' as const, id })),
       fc.constantFrom(
-        'set:termMonths:36',
-        'set:termMonths:24',
-        'set:purpose:car',
-        'set:purpose:__proto__',
-        'skip:ficoScore',
-        'skip:monthlyDebtPayments',
-        'none:record',
-        'confirm',
-        'restart',
-        'evidence',
-        'evidence:questions',
-        'evidence:file',
-        'evidence:skip',
-        'alt-skip:monthlySpending',
-        'counter:00000000-0000-0000-0000-000000000000',
-        'lang:es',
-        '::',
-        '',
-      ).map((id) => ({ kind: 'button' as const, id })),
-      fc.constantFrom({ kind: 'back' as const }, { kind: 'cancel' as const }, { kind: 'start' as const }, { kind: 'greet' as const }, { kind: 'media' as const }),
+        { kind: 'back' as const },
+        { kind: 'cancel' as const },
+        { kind: 'start' as const },
+        { kind: 'greet' as const },
+        { kind: 'media' as const },
+      ),
     );
     fc.assert(
       fc.property(fc.constantFrom<Language>('en', 'es'), fc.array(inputs, { maxLength: 25 }), (language, sequence) => {
@@ -245,5 +255,21 @@ describe('conversation languages', () => {
     expect(translator('en').money(12_000)).toBe('$12,000');
     expect(translator('es').money(12_000)).toMatch(/^12\.000\s?US\$$/);
     expect(translator('es').list(['a', 'b', 'c'])).toBe('a, b y c');
+  });
+});
+
+describe('answers that mention other things', () => {
+  it('fill what is missing but change an earlier answer only when they say so', () => {
+    let s = say(newConversation('en'), 'I need 10k over 3 years to consolidate debts, I earn 60k and rent').state;
+    s = press(s, 'set:employmentYears:4').state;
+    s = say(s, '200').state;
+    s = say(s, '700').state;
+    s = press(s, 'none:record').state;
+    s = say(s, '20%').state;
+    expect(s.asking).toBe('openAccounts');
+    const answered = say(s, 'I have 2 cards and a car loan').state;
+    expect(answered.answers.purpose).toBe('debt_consolidation');
+    const corrected = say(s, 'sorry, the loan is actually for a car');
+    expect(corrected.state.answers.purpose).toBe('car');
   });
 });

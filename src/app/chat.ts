@@ -75,7 +75,11 @@ export function chatService(deps: { decisions: DecisionService }) {
     }
     try {
       const answer = await decisions.acceptCounterOffer({ applicationId: action.applicationId, caller: context.caller });
-      const applicant = { ...(turn.state.answers as unknown as Applicant), loanAmount: answer.assessment.offer.amount, termMonths: answer.assessment.offer.termMonths as 36 | 60 };
+      const applicant = {
+        ...(turn.state.answers as unknown as Applicant),
+        loanAmount: answer.assessment.offer.amount,
+        termMonths: answer.assessment.offer.termMonths as 36 | 60,
+      };
       return afterCounter(turn.state, { ok: true, alreadyAccepted: answer.alreadyAccepted, decision: shownDecision(answer, applicant) });
     } catch (error) {
       if (!(error instanceof DecisionRefused)) throw error;

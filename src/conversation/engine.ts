@@ -1,18 +1,7 @@
 import { z } from 'zod';
 import { ApplicantSchema, type Applicant } from '../applicant/schema.ts';
 import { LANGUAGES, translator, type Language, type Translator } from './i18n.ts';
-import {
-  ALT_FIELDS,
-  CHAT_FIELDS,
-  CHOICES,
-  KIND,
-  OPTIONAL_FIELDS,
-  RECORD_FIELDS,
-  checkField,
-  type AltField,
-  type ChatField,
-  type Rule,
-} from './questions.ts';
+import { ALT_FIELDS, CHAT_FIELDS, CHOICES, KIND, OPTIONAL_FIELDS, RECORD_FIELDS, checkField, type AltField, type ChatField, type Rule } from './questions.ts';
 import { parseAmount, understand } from './understand.ts';
 
 /**
@@ -102,6 +91,8 @@ export const newConversation = (language: Language = 'en', options: { files?: bo
 
 const YES = /^\s*(yes|y|yeah|yep|ok|okay|sure|confirm|correct|go ahead|s[ií]|vale|de acuerdo|confirmo|confirmar|correcto|adelante)\s*[.!]*\s*$/i;
 const NONE = /^\s*(none|no|nope|nothing|never|none of (these|them|those)|zero|0|ninguno|ninguna|nada|nunca|no,? ninguno|cero)\s*[.!]*\s*$/i;
+const CORRECTION =
+  /\b(actually|sorry|i meant|correction|change|instead|not \d|wait|en realidad|perd[oó]n|quise decir|me equivoqu[eé]|corrijo|cambia|mejor dicho)\b/i;
 const SKIP = /^\s*(skip|pass|next|rather not( say)?|prefer not to say|n\/a|omitir|saltar|paso|prefiero no (decirlo|contestar))\s*[.!]*\s*$/i;
 
 /** Whether the conversation waits for (or would take) a bank statement file. */
@@ -126,8 +117,7 @@ function shown(t: Translator, field: ChatField | AltField, value: string | numbe
   if (field === 'homeOwnership') return t.t(`home-${value}`);
   if (field === 'employmentYears') return t.t('years', { years: value as number });
   if (field === 'revolvingUtilisation') return t.t('percent', { value: t.number(value as number, 1) });
-  if (typeof value === 'number' && (field === 'ficoScore' || KIND[field as ChatField] === 'count' || field === 'overdraftMonths12m'))
-    return t.number(value, 0);
+  if (typeof value === 'number' && (field === 'ficoScore' || KIND[field as ChatField] === 'count' || field === 'overdraftMonths12m')) return t.number(value, 0);
   return typeof value === 'number' ? t.money(value) : String(value);
 }
 
@@ -301,6 +291,11 @@ function understandText(s: ChatState, t: Translator, text: string): Turn {
   const expecting = asking && asking !== 'record' ? (asking as ChatField) : undefined;
   const heard = understand(text, s.language, expecting);
   const values = { ...heard.values };
+  // An answer to one question may mention other things ("2 cards and a car loan" is not a car loan
+  // purpose): it fills what is still missing, but changes an earlier answer only when it says so.
+  if (expecting && !CORRECTION.test(text)) {
+    for (const field of Object.keys(values) as ChatField[]) if (field !== expecting && s.answers[field] !== undefined) delete values[field];
+  }
   // "None" to the three credit-record questions at once answers all three.
   if (asking === 'record' && RECORD_FIELDS.every((f) => values[f] === undefined) && NONE.test(text)) for (const f of RECORD_FIELDS) values[f] = 0;
   for (const refusal of heard.foreignCurrency) replies.push({ text: t.t('foreign-currency', { text: refusal.text }) });
@@ -316,7 +311,12 @@ function understandText(s: ChatState, t: Translator, text: string): Turn {
 }
 
 function startApplication(s: ChatState, t: Translator): ChatState {
-  return { ...newConversation(s.language, { files: s.files }), phase: 'collecting', round: s.round + 1, ...(s.lastApplicationId ? { lastApplicationId: s.lastApplicationId } : {}) };
+  return {
+    ...newConversation(s.language, { files: s.files }),
+    phase: 'collecting',
+    round: s.round + 1,
+    ...(s.lastApplicationId ? { lastApplicationId: s.lastApplicationId } : {}),
+  };
 }
 
 /**
@@ -598,11 +598,7 @@ export function decisionText(t: Translator, d: ShownDecision): string {
     lines.push('', `ℹ️ ${id ? t.t(id) : notice}`);
   }
   const c = a.offer.counterOffer;
-  if (c)
-    lines.push(
-      '',
-      t.t('decision-counter', { amount: t.money(c.amount), months: c.termMonths, apr: apr(c.apr), payment: t.money(c.monthlyPayment) }),
-    );
+  if (c) lines.push('', t.t('decision-counter', { amount: t.money(c.amount), months: c.termMonths, apr: apr(c.apr), payment: t.money(c.monthlyPayment) }));
   return lines.join('\n');
 }
 
@@ -650,7 +646,8 @@ export function afterCounter(previous: ChatState, outcome: CounterOutcome): Turn
   const t = translator(s.language);
   if (!outcome.ok) return { state: s, replies: [], toast: t.t('counter-closed') };
   const d = outcome.decision;
-  if (outcome.alreadyAccepted) return { state: s, replies: [{ text: t.t('counter-already', { id: d.applicationId }) }], toast: t.t('counter-already', { id: d.applicationId }) };
+  if (outcome.alreadyAccepted)
+    return { state: s, replies: [{ text: t.t('counter-already', { id: d.applicationId }) }], toast: t.t('counter-already', { id: d.applicationId }) };
   s.phase = 'decided';
   s.answers = { ...s.answers, loanAmount: d.applicant.loanAmount, termMonths: d.applicant.termMonths };
   s.lastApplicationId = d.applicationId;

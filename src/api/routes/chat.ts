@@ -123,7 +123,8 @@ function inputOf(text: string): ChatInput {
  */
 export function chatRoutes(deps: { db: () => Db; chat: ChatService }) {
   const app = new OpenAPIHono<AuthEnv>();
-  const notFound = (c: Context) => c.json({ error: 'not found', issues: [{ field: 'conversationId', rule: 'no conversation with this id was started with your key or session' }] }, 404);
+  const notFound = (c: Context) =>
+    c.json({ error: 'not found', issues: [{ field: 'conversationId', rule: 'no conversation with this id was started with your key or session' }] }, 404);
 
   app.openapi(chatRoute, async (c) => {
     const body = c.req.valid('json');
