@@ -1,6 +1,6 @@
-import { Bot, session, type BotConfig } from 'grammy';
+import { Bot, GrammyError, HttpError, session, type BotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import { claimUpdate, isBotAdmin } from '../db/bot-repository.ts';
+import { isBotAdmin } from '../db/bot-repository.ts';
 import { classifyDatabaseError } from '../src/app/database-errors.ts';
 import { databasePortfolioJobs } from '../db/portfolio-jobs.ts';
 import { inProcessRunner } from '../src/app/portfolio-jobs.ts';
@@ -10,9 +10,10 @@ import type { BotDeps } from './deps.ts';
 import { accountFeature } from './features/account.ts';
 import { adminFeature } from './features/admin.ts';
 import { portfolioFeature } from './features/portfolio.ts';
-import { applyFeature } from './features/apply.ts';
+import { applyFeature, languageFromTelegram } from './features/apply.ts';
+import { pickLanguage, translator, type Language } from '../src/conversation/i18n.ts';
 import { fallbackFeature } from './features/fallback.ts';
-import { conversationStorage, freshConversation, type BotContext } from './session.ts';
+import { conversationStorage, freshConversation, type BotContext, type BotSession } from './session.ts';
 
 export interface CreateBotOptions {
   token: string;
@@ -22,7 +23,13 @@ export interface CreateBotOptions {
   apiRoot?: string;
 }
 
-/** Builds the Lendwise bot: dedupe → private-chat rule → session → features → fallback. */
+/**
+ * Builds the Lendwise bot: private-chat rule → session → features → fallback. Updates reach it
+ * through the update queue (bot/update-queue.ts), which marks each done only once `handleOnce` has
+ * returned, that is once the session middleware has written the conversation after the handler.
+ *
+ * @example const bot = createBot({ db, model, decisions, admins: [] }, { token, apiRoot });
+ */
 export function createBot(
   deps: Omit<BotDeps, 'downloadFile' | 'portfolioJobs'> & Partial<Pick<BotDeps, 'downloadFile' | 'portfolioJobs'>>,
   options: CreateBotOptions,
@@ -53,17 +60,14 @@ export function createBot(
     return id !== undefined && (deps.admins.includes(id) || (await isBotAdmin(deps.db(), id)));
   };
 
-  // Telegram re-delivers an update when it is not acknowledged in time: handle each id once.
-  bot.use(async (ctx, next) => {
-    if (await claimUpdate(deps.db(), ctx.update.update_id)) await next();
-  });
   bot.on('message').filter(
     (ctx) => ctx.chat.type !== 'private',
     async (ctx) => {
-      await ctx.reply('I only work in private chats, to keep your answers private. Please message me directly.');
+      await ctx.reply(translator(pickLanguage(ctx.from?.language_code)).t('private-only'));
     },
   );
   bot.use(session({ initial: freshConversation, storage: conversationStorage(deps.db) }));
+  bot.use(languageFromTelegram);
   bot.use(accountFeature(full, isAdmin));
   bot.use(adminFeature(full, isAdmin));
   bot.use(portfolioFeature(full, isAdmin));
@@ -71,6 +75,9 @@ export function createBot(
   bot.use(fallbackFeature());
 
   bot.catch(async (err) => {
+    // Telegram not reached (or busy): the answer was not sent, and the conversation was not written
+    // (grammY writes it only after the handler succeeds). Rethrown, so the queue tries the update again.
+    if (telegramUnavailable(err.error)) throw err.error;
     // The error's class and code, not its message: a database driver's quotes the query's parameters (answers).
     const { kind, code } = classifyDatabaseError(err.error);
     console.error(
@@ -79,10 +86,24 @@ export function createBot(
     // An update without a chat (e.g. a poll answer) has no one to tell; ctx.reply would throw before its promise.
     if (!err.ctx.chat) return;
     try {
-      await err.ctx.reply('Sorry, something went wrong on our side. Your answers so far are kept; please try again in a moment.');
+      await err.ctx.reply(translator(languageOf(err.ctx)).t('error-ours'));
     } catch {
       // Telegram unreachable too: nothing more to do for this update.
     }
   });
   return bot;
+}
+
+/** The person's language; grammY's session getter throws when the error came before the session was read. */
+function languageOf(ctx: BotContext): Language {
+  try {
+    return (ctx.session as BotSession | undefined)?.chat.language ?? pickLanguage(ctx.from?.language_code);
+  } catch {
+    return pickLanguage(ctx.from?.language_code);
+  }
+}
+
+/** Telegram could not be reached, or asked to come back later (429, 5xx): worth trying the update again. */
+export function telegramUnavailable(error: unknown): boolean {
+  return error instanceof HttpError || (error instanceof GrammyError && (error.error_code === 429 || error.error_code >= 500));
 }

@@ -1,6 +1,7 @@
-import { and, desc, eq, gte, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './client.ts';
-import { applications, auditLog, botAdmins, conversations, decisions, processedUpdates } from './schema.ts';
+import { rowsOf } from './rows.ts';
+import { applications, auditLog, botAdmins, conversations, decisions, telegramUpdates } from './schema.ts';
 
 /** What the Telegram bot reads and writes beyond the shared application/decision tables. */
 
@@ -20,16 +21,148 @@ export async function deleteConversation(db: Db, key: string): Promise<void> {
   await db.delete(conversations).where(eq(conversations.key, key));
 }
 
-/** Telegram re-delivers for at most a day; ids older than this are pruned now and then. */
+/** Handled updates are remembered (as keys, without their content) this long: Telegram re-sends for at most a day. */
 export const UPDATE_MEMORY_DAYS = 7;
 
-/** Records an update id; false when it was already processed (a re-delivery). */
-export async function claimUpdate(db: Db, updateId: number): Promise<boolean> {
-  const rows = await db.insert(processedUpdates).values({ updateId }).onConflictDoNothing().returning();
-  if (rows.length > 0 && updateId % 1000 === 0) {
-    await db.delete(processedUpdates).where(lt(processedUpdates.processedAt, new Date(Date.now() - UPDATE_MEMORY_DAYS * 86_400_000)));
+/** An update claimed for handling: its JSON as stored, and how many claims it has had (this one included). */
+export interface ClaimedUpdate {
+  updateId: number;
+  payload: string;
+  attempts: number;
+}
+
+/** The chat an update belongs to (a message's chat, a pressed button's message's chat), else its sender. */
+export function chatOfUpdate(update: Record<string, unknown>): number | undefined {
+  for (const value of Object.values(update)) {
+    if (value === null || typeof value !== 'object') continue;
+    const v = value as { chat?: { id?: unknown }; message?: { chat?: { id?: unknown } }; from?: { id?: unknown } };
+    const id = v.chat?.id ?? v.message?.chat?.id ?? v.from?.id;
+    if (typeof id === 'number' && Number.isSafeInteger(id)) return id;
   }
+  return undefined;
+}
+
+/**
+ * Stores an update in the queue, committed when this resolves; false when the bot already has this
+ * update id (queued, being handled or handled: a re-sent update is a no-op).
+ *
+ * @example if (await enqueueUpdate(db, 123456, update)) worker.kick();
+ */
+export async function enqueueUpdate(db: Db, botId: number, update: { update_id: number } & Record<string, unknown>): Promise<boolean> {
+  const rows = await db
+    .insert(telegramUpdates)
+    .values({ botId, updateId: update.update_id, chatId: chatOfUpdate(update) ?? null, payload: JSON.stringify(update) })
+    .onConflictDoNothing()
+    .returning({ updateId: telegramUpdates.updateId });
   return rows.length > 0;
+}
+
+/**
+ * Claims the bot's oldest update that may be handled now: queued (and past its retry time), or held
+ * by a worker whose lease ran out (its process died). A chat's update waits while an older one of the
+ * same chat is open, so each chat is answered in order. SKIP LOCKED lets concurrent workers on
+ * PostgreSQL pass each other's candidates; PGlite has one connection, where it changes nothing.
+ *
+ * @example const next = await claimNextUpdate(db, 123456, 'worker-1', 30_000);
+ */
+export async function claimNextUpdate(db: Db, botId: number, owner: string, leaseMs: number): Promise<ClaimedUpdate | undefined> {
+  const t = telegramUpdates;
+  const rows = rowsOf<{ update_id: number | string; payload: string; attempts: number }>(
+    await db.execute(sql`
+      update ${t} set status = 'working', claimed_by = ${owner}, claimed_at = now(), attempts = ${t.attempts} + 1, not_before = null
+      where (${t.botId}, ${t.updateId}) = (
+        select q.bot_id, q.update_id from ${t} q
+        where q.bot_id = ${botId}
+          and ((q.status = 'queued' and (q.not_before is null or q.not_before <= now()))
+            or (q.status = 'working' and q.claimed_at < now() - make_interval(secs => ${leaseMs / 1000})))
+          and not exists (
+            select 1 from ${t} p
+            where p.bot_id = q.bot_id and p.chat_id = q.chat_id and p.update_id < q.update_id and p.status in ('queued', 'working'))
+        order by q.update_id
+        limit 1
+        for update skip locked)
+      returning ${t.updateId}, ${t.payload}, ${t.attempts}`),
+  );
+  const row = rows[0];
+  return row && row.payload !== null ? { updateId: Number(row.update_id), payload: row.payload, attempts: Number(row.attempts) } : undefined;
+}
+
+/** Renews the claims this worker holds (its lease), so that a long handling is not taken for a dead one. */
+export async function renewClaims(db: Db, botId: number, owner: string, updateIds: number[]): Promise<void> {
+  if (updateIds.length === 0) return;
+  await db
+    .update(telegramUpdates)
+    .set({ claimedAt: sql`now()` })
+    .where(
+      and(
+        eq(telegramUpdates.botId, botId),
+        inArray(telegramUpdates.updateId, updateIds),
+        eq(telegramUpdates.claimedBy, owner),
+        eq(telegramUpdates.status, 'working'),
+      ),
+    );
+}
+
+/**
+ * Ends a claim: `done` (handled and committed: the content is dropped, the key kept as dedupe memory),
+ * `failed` (set aside after too many attempts), or `retry` (queued again, not before `retryAt`).
+ * Only the claim's holder can end it; false when it no longer holds it.
+ */
+export async function finishUpdate(
+  db: Db,
+  botId: number,
+  updateId: number,
+  owner: string,
+  outcome: { status: 'done' | 'failed' } | { status: 'retry'; retryAt: Date },
+): Promise<boolean> {
+  const set =
+    outcome.status === 'retry'
+      ? { status: 'queued' as const, claimedBy: null, claimedAt: null, notBefore: outcome.retryAt }
+      : { status: outcome.status, payload: null, finishedAt: sql`now()` };
+  const rows = await db
+    .update(telegramUpdates)
+    .set(set)
+    .where(
+      and(
+        eq(telegramUpdates.botId, botId),
+        eq(telegramUpdates.updateId, updateId),
+        eq(telegramUpdates.claimedBy, owner),
+        eq(telegramUpdates.status, 'working'),
+      ),
+    )
+    .returning({ updateId: telegramUpdates.updateId });
+  return rows.length > 0;
+}
+
+/** Where an update is: undefined when the bot never received it. */
+export async function updateStatus(db: Db, botId: number, updateId: number): Promise<'queued' | 'working' | 'done' | 'failed' | undefined> {
+  const [row] = await db
+    .select({ status: telegramUpdates.status })
+    .from(telegramUpdates)
+    .where(and(eq(telegramUpdates.botId, botId), eq(telegramUpdates.updateId, updateId)));
+  return row?.status;
+}
+
+/**
+ * Returns every claim to the queue at once. Only for a process that knows no other can hold one:
+ * the embedded database's lock file admits one process, so at its start-up every claim is a dead one's.
+ */
+export async function releaseAllClaims(db: Db, botId: number): Promise<number> {
+  const rows = await db
+    .update(telegramUpdates)
+    .set({ status: 'queued', claimedBy: null, claimedAt: null })
+    .where(and(eq(telegramUpdates.botId, botId), eq(telegramUpdates.status, 'working')))
+    .returning({ updateId: telegramUpdates.updateId });
+  return rows.length;
+}
+
+/** Forgets handled (and failed) updates older than UPDATE_MEMORY_DAYS; returns how many. */
+export async function pruneUpdates(db: Db, now = new Date()): Promise<number> {
+  const rows = await db
+    .delete(telegramUpdates)
+    .where(and(inArray(telegramUpdates.status, ['done', 'failed']), lt(telegramUpdates.finishedAt, new Date(now.getTime() - UPDATE_MEMORY_DAYS * 86_400_000))))
+    .returning({ updateId: telegramUpdates.updateId });
+  return rows.length;
 }
 
 export async function isBotAdmin(db: Db, telegramUserId: number): Promise<boolean> {
@@ -50,6 +183,17 @@ export async function removeBotAdmin(db: Db, telegramUserId: number, removedBy: 
 
 export async function listBotAdmins(db: Db) {
   return db.select().from(botAdmins).orderBy(botAdmins.telegramUserId);
+}
+
+/** Users once removed as bot admins (from the audit log) and not admins again: their command menus are reset. */
+export async function formerBotAdmins(db: Db): Promise<number[]> {
+  const rows = await db
+    .selectDistinct({ subject: auditLog.subject })
+    .from(auditLog)
+    .where(
+      and(eq(auditLog.action, 'bot.admin.remove'), sql`not exists (select 1 from ${botAdmins} where ${botAdmins.telegramUserId}::text = ${auditLog.subject})`),
+    );
+  return rows.map((r) => Number(r.subject)).filter((id) => Number.isSafeInteger(id) && id > 0);
 }
 
 /** Deletes a person's applications (their decisions cascade); returns how many. */

@@ -179,11 +179,43 @@ export const conversations = pgTable('conversations', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** Telegram update ids already handled: a re-delivered update is processed once. */
-export const processedUpdates = pgTable('processed_updates', {
-  updateId: bigint('update_id', { mode: 'number' }).primaryKey(),
-  processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * Telegram updates, per bot: the durable queue the webhook and the long poll write to before
+ * Telegram is answered, and the memory that makes a re-sent update a no-op. A worker claims a row
+ * (`working`, with a lease it renews), handles it, and marks it `done` only after the handling has
+ * committed, so an update whose handler died with its process is handled again. One chat's updates
+ * are handled in order, one at a time. Done rows lose their payload and are pruned after 7 days.
+ */
+export const telegramUpdates = pgTable(
+  'telegram_updates',
+  {
+    /** The bot's id (the number before the colon in its token): update ids are only unique per bot. */
+    botId: bigint('bot_id', { mode: 'number' }).notNull(),
+    updateId: bigint('update_id', { mode: 'number' }).notNull(),
+    /** The chat (or the user, for updates without one) it belongs to. */
+    chatId: bigint('chat_id', { mode: 'number' }),
+    /** The update's JSON as text (jsonb refuses the \u0000 a message may hold); cleared once handled. */
+    payload: text('payload'),
+    status: text('status', { enum: ['queued', 'working', 'done', 'failed'] })
+      .notNull()
+      .default('queued'),
+    /** Claims so far: a crash or a failure counts, and a row past the limit is set aside as failed. */
+    attempts: integer('attempts').notNull().default(0),
+    /** The worker holding the claim, and when it last renewed it: older than the lease, another may take it. */
+    claimedBy: text('claimed_by'),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    /** After a failed attempt: not to be tried again before this. */
+    notBefore: timestamp('not_before', { withTimezone: true }),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.botId, t.updateId] }),
+    // The worker's question, "the oldest open update", reads only open rows.
+    index('telegram_updates_open_idx').on(t.botId, t.updateId).where(sql`${t.status} in ('queued', 'working')`),
+    index('telegram_updates_finished_idx').on(t.finishedAt),
+  ],
+);
 
 /** Telegram users allowed to run the lender's admin commands (besides BOT_ADMIN_IDS). */
 export const botAdmins = pgTable('bot_admins', {

@@ -116,16 +116,22 @@ describe.each(ENGINES)('storage on %s', (engine) => {
 });
 
 describe.each(ENGINES)('bot storage on %s', (engine) => {
-  it('claims each update id once and forgets ids older than a week', async () => {
-    const { claimUpdate, UPDATE_MEMORY_DAYS } = await import('../db/bot-repository.ts');
-    const { processedUpdates } = await import('../db/schema.ts');
+  it('queues each update once per bot, claims it once, and forgets handled ones older than a week', async () => {
+    const { enqueueUpdate, claimNextUpdate, finishUpdate, pruneUpdates, UPDATE_MEMORY_DAYS } = await import('../db/bot-repository.ts');
     const database = await openTestDatabase(engine);
     try {
-      expect(await claimUpdate(database.db, 41)).toBe(true);
-      expect(await claimUpdate(database.db, 41)).toBe(false);
-      await database.db.update(processedUpdates).set({ processedAt: new Date(Date.now() - (UPDATE_MEMORY_DAYS + 1) * 86_400_000) });
-      expect(await claimUpdate(database.db, 2000)).toBe(true); // every 1000th id prunes
-      expect(await claimUpdate(database.db, 41)).toBe(true);
+      const update = { update_id: 41, message: { message_id: 1, date: 0, chat: { id: 7, type: 'private' }, text: 'hi' } };
+      expect(await enqueueUpdate(database.db, 1, update)).toBe(true);
+      expect(await enqueueUpdate(database.db, 1, update)).toBe(false);
+      expect(await enqueueUpdate(database.db, 2, update)).toBe(true); // another bot's update 41
+      const claimed = await claimNextUpdate(database.db, 1, 'w', 30_000);
+      expect(claimed).toMatchObject({ updateId: 41, attempts: 1 });
+      expect(JSON.parse(claimed!.payload)).toEqual(update);
+      expect(await claimNextUpdate(database.db, 1, 'w', 30_000)).toBeUndefined();
+      expect(await finishUpdate(database.db, 1, 41, 'w', { status: 'done' })).toBe(true);
+      expect(await pruneUpdates(database.db)).toBe(0);
+      expect(await pruneUpdates(database.db, new Date(Date.now() + (UPDATE_MEMORY_DAYS + 1) * 86_400_000))).toBe(1);
+      expect(await enqueueUpdate(database.db, 1, update)).toBe(true);
     } finally {
       await database.close();
     }

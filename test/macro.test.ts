@@ -169,7 +169,7 @@ describe.each(ENGINES)('recorded FRED series stored at start-up, on %s', (engine
         MACRO_REFRESH_HOURS: '0',
         TELEGRAM_BOT_TOKEN: '123456:RECORDED-SERIES',
         TELEGRAM_API_ROOT: telegram.url,
-        TELEGRAM_WEBHOOK_URL: 'https://lendwise.example',
+        TELEGRAM_WEBHOOK_URL: 'https://lendwise.example/telegram/webhook',
         TELEGRAM_WEBHOOK_SECRET: SECRET,
         BOT_ADMIN_IDS: String(ADMIN),
       }),

@@ -60,7 +60,9 @@ describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
         expect(refused.stderr).toMatch(/in use by process \d+: the embedded database allows one process at a time/);
       }
       const page = await (await fetch(`${base}/`)).text();
-      expect(page).toContain('<label for="f-ficoScore">');
+      // The chat at /, the form (fields from the schema) at /form.
+      expect(page).toContain('role="log"');
+      expect(await (await fetch(`${base}/form`)).text()).toContain('<label for="f-ficoScore">');
       expect((await fetch(`${base}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
     } finally {
       await stopServer(server);
@@ -113,11 +115,13 @@ describe('npm run chat', () => {
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdin.end(`${['/start', '/apply', '12k', '1', '1', '60k', '5', '1', '450', '710', '0', '1', '35%', '6', '0', '3', '1', '/status'].join('\n')}\n`);
+    const lines = ['/start', "I'd like 12k over 3 years to consolidate my debts, I earn 60k and rent", '5', '450', '710', '1', '35%', '6', '1', '/status'];
+    child.stdin.end(`${lines.join('\n')}\n`);
     const code = await new Promise<number>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
     expect(out).toMatch(/bot> Hello! I am Lendwise/);
-    expect(out).toMatch(/Step 2 of 13\. Over how long[\s\S]*\[1\] 36 months/);
+    expect(out).toMatch(/bot> Got it — Amount: \$12,000; Term: 3 years \(36 months\)[\s\S]*How many years have you been in your current job\?[\s\S]*\[5\] 4/);
+    expect(out).toMatch(/Please check your answers:[\s\S]*\[1\] Confirm and get my decision/);
     expect(out).toMatch(/bot> (✅ Approved|🔎 Referred|❌ Declined)[^\n]*\nbot> Risk score: \d{3}/);
     expect(out).toMatch(/Your latest application .*Reference: [0-9a-f-]{36}/);
   });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { QUESTIONS } from '../bot/questions.ts';
 import type { Database } from '../db/client.ts';
 import { createKey, registerModel } from '../db/repository.ts';
 import { createApp } from '../src/api/app.ts';
@@ -514,30 +513,23 @@ describe.each(ENGINES)("the bot's statement upload on %s", (engine) => {
 
   it('names the row and the column of 2026-02-30 and of 0x10 in its reply', async () => {
     const user = 601;
-    const typed: Record<string, string> = {
-      loanAmount: '12k',
-      annualIncome: '52000',
-      monthlyDebtPayments: '450',
-      ficoScore: '710',
-      delinquencies2y: '0',
-      inquiries6m: '1',
-      revolvingUtilisation: '35',
-      openAccounts: '6',
-      publicRecords: '0',
-    };
-    const buttons: Record<string, string> = { termMonths: 'ans:1:0', purpose: 'ans:2:0', employmentYears: 'ans:4:4', homeOwnership: 'ans:5:0' };
+    const messageId = () => fake.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === user).at(-1)?.result?.message_id ?? 1;
     await send(textUpdate(user, '/apply'));
-    for (const q of QUESTIONS) expect(await send(q.field in buttons ? callbackUpdate(user, buttons[q.field]) : textUpdate(user, typed[q.field]))).toBe(200);
-    await send(callbackUpdate(user, 'alt:file'));
+    expect(await send(textUpdate(user, "I'd like 12k over 3 years to consolidate my debts, I earn 52k and rent"))).toBe(200);
+    expect(await send(callbackUpdate(user, 'set:employmentYears:4', messageId()))).toBe(200);
+    for (const text of ['450', '710']) expect(await send(textUpdate(user, text))).toBe(200);
+    expect(await send(callbackUpdate(user, 'none:record', messageId()))).toBe(200);
+    for (const text of ['35%', '6']) expect(await send(textUpdate(user, text))).toBe(200);
+    // At the summary a statement file is taken at once.
     fake.files.set('documents/feb30.csv', 'Date,Description,Amount\n2026-02-28,Rent,-900\n2026-02-30,Salary,2500\n');
     fake.files.set('documents/hex.csv', 'Date,Description,Amount\n2026-02-28,Rent,0x10\n');
     expect(await send(documentUpdate(user, 'feb30'))).toBe(200);
     expect(fake.textsTo(user).at(-1)).toBe(
-      'I could not use that statement: row 3, column "Date": "2026-02-30" is not a date: February 2026 has 28 days. Please fix it and send it again, or tap Skip.',
+      'I could not use that statement: row 3, column "Date": "2026-02-30" is not a date: February 2026 has 28 days. Please fix it and send it again, or tap “No, thanks”.',
     );
     expect(await send(documentUpdate(user, 'hex'))).toBe(200);
     expect(fake.textsTo(user).at(-1)).toBe(
-      'I could not use that statement: row 2, column "Amount": not an amount: "0x10" is a hexadecimal number; write amounts like 1234.50, -1,234.50 or (1,234.50). Please fix it and send it again, or tap Skip.',
+      'I could not use that statement: row 2, column "Amount": not an amount: "0x10" is a hexadecimal number; write amounts like 1234.50, -1,234.50 or (1,234.50). Please fix it and send it again, or tap “No, thanks”.',
     );
   });
 });

@@ -70,16 +70,21 @@ export async function converse(ctx: BotContext, deps: BotDeps, input: ChatInput)
 /** The question on screen again (after /start in the middle of an application). */
 export const askCurrent = (ctx: BotContext) => render(ctx, current(ctx.session.chat));
 
+/**
+ * A new person gets the language their Telegram app is set to, until they choose with /language.
+ * Runs before every feature (after the session), so /start already greets in it.
+ *
+ * @example bot.use(languageFromTelegram);
+ */
+export async function languageFromTelegram(ctx: BotContext, next: () => Promise<void>): Promise<void> {
+  const s = ctx.session;
+  if (s && !s.languageChosen && s.chat.phase === 'idle' && ctx.from?.language_code) s.chat.language = pickLanguage(ctx.from.language_code);
+  await next();
+}
+
 export function applyFeature(deps: BotDeps) {
   const composer = new Composer<BotContext>();
   const chat = chatService({ decisions: deps.decisions });
-
-  // A new person gets the language their Telegram app is set to, until they choose with /language.
-  composer.use(async (ctx, next) => {
-    const s = ctx.session;
-    if (s && !s.languageChosen && s.chat.phase === 'idle' && ctx.from?.language_code) s.chat.language = pickLanguage(ctx.from.language_code);
-    await next();
-  });
 
   const privateChat = composer.chatType('private');
   privateChat.command('apply', (ctx) => converse(ctx, deps, { kind: 'start' }));

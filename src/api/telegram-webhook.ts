@@ -1,16 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context as HonoContext, Handler } from 'hono';
-import { webhookCallback, type Bot } from 'grammy';
 import type { Update } from 'grammy/types';
 import { z } from 'zod';
-import type { BotContext } from '../../bot/session.ts';
+import type { UpdateReceiver } from '../../bot/update-queue.ts';
 import { describeIssues, type FieldIssue } from '../applicant/schema.ts';
+import { withStorage } from './errors.ts';
 
 /**
- * POST /telegram/webhook, guarded before grammY sees anything: the secret token first (401, without
- * reading the body), then the size (413), then the body itself (400 unless it is UTF-8 JSON holding
- * an update the bot can read, see WebhookUpdateSchema). Only such an update reaches the bot, so no
- * body a caller sends ends in a 500.
+ * The webhook route (TELEGRAM_WEBHOOK_URL's path, /telegram/webhook by default), guarded before the
+ * bot sees anything: the secret token first (401, without reading the body), then the size (413),
+ * then the body itself (400 unless it is UTF-8 JSON holding an update the bot can read, see
+ * WebhookUpdateSchema). A valid update is stored in the bot's update queue and answered 200 once
+ * that has committed, so a crash after the answer loses nothing; the queue's worker handles it
+ * (bot/update-queue.ts). The answer waits a few seconds for that handling, never longer: Telegram
+ * re-sends an update that is not answered in time (grammY's own webhook adapter gives up after 10 s).
  */
 
 /** Telegram updates are a few kilobytes; a mebibyte leaves room for the largest and stops a flood. */
@@ -68,12 +71,21 @@ export const WebhookUpdateSchema = z.looseObject({
 });
 
 export interface TelegramWebhookOptions {
-  bot: Bot<BotContext>;
+  /** Where updates are stored (and, in the process running the bot, handled). */
+  queue: UpdateReceiver;
   /** Telegram sends it in X-Telegram-Bot-Api-Secret-Token (set with setWebhook). */
   secretToken: string;
   /** Largest body accepted; WEBHOOK_MAX_BYTES by default. */
   maxBytes?: number;
+  /** How long the answer waits for the update to be handled (default WEBHOOK_ANSWER_WITHIN_MS); it is stored before either way. */
+  answerWithinMs?: number;
 }
+
+/**
+ * The longest the answer waits for the handling: under grammY's 10 s, so Telegram never re-sends for
+ * a slow answer, and long enough for a usual update to be answered before the next of its chat comes.
+ */
+export const WEBHOOK_ANSWER_WITHIN_MS = 8_000;
 
 /** Compares in constant time, whatever the lengths (both sides are hashed to 32 bytes first). */
 function sameSecret(given: string | undefined, expected: string): boolean {
@@ -129,32 +141,17 @@ function parseUpdate(bytes: Uint8Array): { ok: true; update: Update } | { ok: fa
 }
 
 /**
- * The handler to mount at POST /telegram/webhook: checks the secret token, the size and the body,
- * then hands the update to grammY (which answers 200 once the bot has handled it).
+ * The handler to mount at the webhook's path: checks the secret token, the size and the body, stores
+ * the update (a re-sent one is a no-op) and answers 200 once it is stored and handled, or stored and
+ * WEBHOOK_ANSWER_WITHIN_MS have passed. The database down: 503 (nothing stored; Telegram sends it again).
  *
  * @example
- * app.post('/telegram/webhook', telegramWebhook({ bot, secretToken: env.TELEGRAM_WEBHOOK_SECRET }));
+ * app.post('/telegram/webhook', telegramWebhook({ queue, secretToken: env.TELEGRAM_WEBHOOK_SECRET }));
  */
 export function telegramWebhook(options: TelegramWebhookOptions): Handler {
-  const { bot, secretToken } = options;
+  const { queue, secretToken } = options;
   const maxBytes = options.maxBytes ?? WEBHOOK_MAX_BYTES;
-  // Our own grammY adapter: it gets the update we parsed, not the request. grammY checks the secret
-  // again (it cannot fail after ours, but it is grammY's own guard and costs nothing).
-  type Exchange = { webhookReply?: string; unauthorized?: true };
-  const dispatch = webhookCallback(
-    bot,
-    (update: Update, header: string, exchange: Exchange) => ({
-      update,
-      header,
-      respond: (json: string) => {
-        exchange.webhookReply = json;
-      },
-      unauthorized: () => {
-        exchange.unauthorized = true;
-      },
-    }),
-    { secretToken },
-  );
+  const answerWithinMs = options.answerWithinMs ?? WEBHOOK_ANSWER_WITHIN_MS;
 
   return async (c: HonoContext) => {
     const header = c.req.header(SECRET_HEADER);
@@ -163,11 +160,9 @@ export function telegramWebhook(options: TelegramWebhookOptions): Handler {
     if (body === 'too large') return c.json({ error: `update larger than ${maxBytes} bytes` }, 413);
     const parsed = parseUpdate(body);
     if (!parsed.ok) return c.json({ error: 'invalid input', issues: parsed.issues }, 400);
-    const exchange: Exchange = {};
-    await dispatch(parsed.update, header ?? '', exchange);
-    if (exchange.unauthorized) return c.json({ error: 'wrong or missing secret token' }, 401);
-    // A webhook reply (grammY's canUseWebhookReply) is the bot's first API call, sent as the answer.
-    const { webhookReply } = exchange;
-    return webhookReply === undefined ? c.body('', 200) : c.body(webhookReply, 200, { 'content-type': 'application/json' });
+    // Failures become StorageUnavailable: the app answers 503 (or 500) by class, and Telegram re-sends.
+    await withStorage(() => queue.enqueue(parsed.update));
+    await queue.settled(parsed.update.update_id, answerWithinMs);
+    return c.body('', 200);
   };
 }

@@ -32,6 +32,28 @@ const ipRanges = z
     ),
   );
 
+/**
+ * The URL Telegram posts to, as the public sees it: https (Telegram posts nowhere else), with the path
+ * the server mounts the webhook at (not `/`, where the widget is, nor under /v1/, the API's).
+ */
+const webhookUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be the full https URL Telegram posts to, e.g. https://loans.example.com/telegram/webhook' });
+    return;
+  }
+  if (url.protocol !== 'https:')
+    ctx.addIssue({
+      code: 'custom',
+      message: `must start with https:// (Telegram only posts to https), e.g. https://${url.host}${url.pathname === '/' ? '/telegram/webhook' : url.pathname}`,
+    });
+  else if (url.pathname === '/' || url.pathname.startsWith('/v1/'))
+    ctx.addIssue({ code: 'custom', message: `must include the path Telegram posts to, other than / and /v1/…, e.g. https://${url.host}/telegram/webhook` });
+  else if (url.hash) ctx.addIssue({ code: 'custom', message: 'must not have a #fragment: Telegram does not send it' });
+});
+
 /** Environment variables the Node server reads, validated once at start-up. */
 export const EnvSchema = z
   .object({
@@ -82,8 +104,8 @@ export const EnvSchema = z
       .string()
       .regex(/^\d+:[\w-]+$/, 'must look like 123456:ABC-DEF… (from @BotFather)')
       .optional(),
-    /** This server's public https URL; Telegram is told to POST updates to <URL>/telegram/webhook. */
-    TELEGRAM_WEBHOOK_URL: z.url().optional(),
+    /** The full public https URL Telegram posts updates to; the server takes them at its path. */
+    TELEGRAM_WEBHOOK_URL: webhookUrl.optional(),
     /** Checked against X-Telegram-Bot-Api-Secret-Token on every webhook call. */
     TELEGRAM_WEBHOOK_SECRET: z
       .string()

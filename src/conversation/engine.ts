@@ -310,7 +310,7 @@ function understandText(s: ChatState, t: Translator, text: string): Turn {
   return proceed(s, t, replies);
 }
 
-function startApplication(s: ChatState, t: Translator): ChatState {
+function startApplication(s: ChatState): ChatState {
   return {
     ...newConversation(s.language, { files: s.files }),
     phase: 'collecting',
@@ -327,20 +327,25 @@ function startApplication(s: ChatState, t: Translator): ChatState {
  * turn.state.answers.loanAmount // 12000
  */
 export function step(previous: ChatState, input: ChatInput): Turn {
+  const turn = stepRaw(previous, input);
+  return { ...turn, replies: compact(turn.replies) };
+}
+
+function stepRaw(previous: ChatState, input: ChatInput): Turn {
   const s: ChatState = structuredClone(previous);
   const t = translator(s.language);
   switch (input.kind) {
     case 'greet': {
       const replies: Reply[] = [{ text: t.t('intro') }];
       if (s.phase === 'idle' || s.phase === 'decided') {
-        const fresh = startApplication(s, t);
+        const fresh = startApplication(s);
         return proceed(fresh, t, replies);
       }
       replies.push({ text: t.t('intro-resume') });
       return repeat(s, t, replies);
     }
     case 'start': {
-      const fresh = startApplication(s, t);
+      const fresh = startApplication(s);
       return proceed(fresh, t, [{ text: t.t('start-applying') }]);
     }
     case 'cancel':
@@ -399,7 +404,7 @@ function onText(s: ChatState, t: Translator, text: string): Turn {
       // Someone who opens with what they need starts an application with it.
       const heard = understand(text, s.language);
       if (Object.keys(heard.values).length === 0 && heard.foreignCurrency.length === 0) return { state: s, replies: [{ text: t.t('idle-hint') }] };
-      return understandText(startApplication(s, t), t, text);
+      return understandText(startApplication(s), t, text);
     }
     case 'collecting':
       return understandText(s, t, text);
@@ -465,7 +470,7 @@ function onButton(s: ChatState, t: Translator, id: string): Turn {
     }
     case 'restart': {
       if (s.phase !== 'confirm') return stale();
-      return { ...proceed(startApplication(s, t), t, []), picked: t.t('button-restart') };
+      return { ...proceed(startApplication(s), t, []), picked: t.t('button-restart') };
     }
     case 'evidence': {
       if (arg === undefined) {

@@ -81,11 +81,7 @@ export const CHOICES: Partial<Record<ChatField, { choices: Choice[]; columns: nu
 export const ALT_FIELDS = ['monthlyIncomeDeposits', 'monthlySpending', 'monthlySavings', 'overdraftMonths12m'] as const;
 export type AltField = (typeof ALT_FIELDS)[number];
 
-export type Rule =
-  | { kind: 'range'; min: number; max: number }
-  | { kind: 'whole' }
-  | { kind: 'term'; months: number }
-  | { kind: 'choice' };
+export type Rule = { kind: 'range'; min: number; max: number } | { kind: 'whole' } | { kind: 'term'; months: number } | { kind: 'choice' };
 
 /** The schema's verdict on one answer: the value, or the rule it broke (in our terms, worded by the caller). */
 export function checkField(field: ChatField | AltField, value: unknown): { ok: true; value: string | number } | { ok: false; rule: Rule } {

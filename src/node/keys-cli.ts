@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { openDatabase } from '../../db/client.ts';
 import { createKey, KEY_SCOPES, listKeys, revokeKey } from '../../db/repository.ts';
 import { addBotAdmin, listBotAdmins, removeBotAdmin } from '../../db/bot-repository.ts';
+import { refreshAdminMenu } from '../../bot/commands.ts';
 import { readEnv } from '../config/env.ts';
 import { plainRule } from '../applicant/schema.ts';
 
@@ -15,6 +16,13 @@ const HELP = `npm run keys -- <command>   (API keys and bot admins)
   admin add|remove|list [TELEGRAM_USER_ID]   lenders allowed to run the bot's admin commands
 Uses DATABASE_URL, or the embedded database in DATA_DIR (default ./data).
 `;
+
+/** What happened to the user's command menu in Telegram after `admin add|remove`. */
+const MENU_NOTE = {
+  updated: 'their command menu in Telegram is updated',
+  'unknown chat': 'Telegram knows no chat with them yet: their command menu is set when the bot next starts after they have written to it',
+  unreachable: 'Telegram could not be reached: their command menu is updated when the bot next starts',
+} as const;
 
 const CreateSchema = z.object({
   name: z.string().min(1, 'is required'),
@@ -100,6 +108,11 @@ async function main(): Promise<number> {
         return 1;
       }
       process.stdout.write(`${action === 'add' ? 'added' : 'removed'} bot admin ${id}\n`);
+      if (env.TELEGRAM_BOT_TOKEN) {
+        const isAdmin = action === 'add' || env.BOT_ADMIN_IDS.includes(id);
+        const menu = await refreshAdminMenu({ token: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT, userId: id, isAdmin });
+        process.stdout.write(`${MENU_NOTE[menu]}\n`);
+      }
       return 0;
     }
     if (command === 'list') {

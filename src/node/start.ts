@@ -8,8 +8,12 @@ import { loadModel } from '../model/load.ts';
 import type { LoadedModel } from '../model/model.ts';
 import { swaggerAssets } from './docs-assets.ts';
 import { loadPromotedGeneric } from './generic-model.ts';
+import type { Update } from 'grammy/types';
+import { z } from 'zod';
 import { createBot } from '../../bot/bot.ts';
-import { APPLICANT_COMMANDS } from '../../bot/features/account.ts';
+import { botIdOfToken, handleOnce, updateQueue } from '../../bot/update-queue.ts';
+import { formerBotAdmins, listBotAdmins, releaseAllClaims } from '../../db/bot-repository.ts';
+import { runBot, type BotRunner } from './bot-runner.ts';
 import { decisionService } from '../app/decide.ts';
 import { databaseStore } from '../../db/decision-store.ts';
 import { fredClient } from '../macro/fred.ts';
@@ -80,43 +84,69 @@ export async function start(env: Env, role: ClusterRole = { index: 1, recovered:
     const interrupted = await portfolioJobs.recover();
     if (interrupted > 0) console.log(`${interrupted} portfolio job(s) left unfinished by the last run marked as interrupted`);
   }
+  const logger = requestLogger(env.LOG_LEVEL);
+  // Telegram: every process takes webhook posts into the durable update queue; the first (the only one
+  // without a cluster) also runs the bot, which handles them. Updates already queued wait for it.
+  const token = env.TELEGRAM_BOT_TOKEN;
+  const hooks = readTestHooks();
   const bot =
-    env.TELEGRAM_BOT_TOKEN && role.index === 1
+    token && role.index === 1
       ? createBot(
           { db, model, decisions, admins: env.BOT_ADMIN_IDS, portfolioJobs },
-          { token: env.TELEGRAM_BOT_TOKEN, ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}) },
+          { token, ...(env.TELEGRAM_API_ROOT ? { apiRoot: env.TELEGRAM_API_ROOT } : {}) },
         )
       : undefined;
-  let botMode: Running['botMode'] = 'off';
-  const webhook = bot && env.TELEGRAM_WEBHOOK_URL ? { bot, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : undefined;
+  const queue = token
+    ? updateQueue({
+        db,
+        botId: botIdOfToken(token),
+        // Paused until the bot is initialised (getMe): grammY cannot handle an update before.
+        ...(bot ? { handle: (update: Update) => handleOnce(bot, update), paused: true } : {}),
+        ...(hooks.LENDWISE_TEST_UPDATE_DELAY_MS ? { testDelayMs: hooks.LENDWISE_TEST_UPDATE_DELAY_MS } : {}),
+        ...(hooks.LENDWISE_TEST_UPDATE_LEASE_MS ? { leaseMs: hooks.LENDWISE_TEST_UPDATE_LEASE_MS } : {}),
+        log: logger,
+      })
+    : undefined;
+  if (bot && queue && database.engine === 'pglite') {
+    // The embedded database admits one process (its lock file): every claim left open is a dead run's.
+    const released = await releaseAllClaims(db(), queue.botId);
+    if (released > 0) logger.info({ bot: queue.botId, released }, 'bot updates left unfinished by the last run queued again');
+  }
+  const webhookUrl = env.TELEGRAM_WEBHOOK_URL;
+  const mode = webhookUrl ? ('webhook' as const) : ('polling' as const);
+  const botMode: Running['botMode'] = bot ? mode : 'off';
+  let botRunner: BotRunner | undefined;
   const app = createApp({
     model,
     db,
     decisions,
     portfolioJobs,
     requestDeadlineMs: env.REQUEST_DEADLINE_MS,
-    logger: requestLogger(env.LOG_LEVEL),
+    logger,
     widget: nodeWidgetSettings(env),
-    ...(bot ? { botHealth: () => (botMode === 'webhook' || bot.isRunning() ? ('up' as const) : ('down' as const)) } : {}),
+    ...(bot ? { botHealth: () => botRunner?.status() ?? { state: 'starting' as const, mode, failures: 0 } } : {}),
     widgetOrigins: widgetOrigins(env),
     docsAssets: swaggerAssets(),
     ...(genericModel ? { genericModel } : {}),
-    ...(webhook ? { telegram: webhook } : {}),
+    // Mounted at the configured URL's own path: that is where Telegram posts.
+    ...(queue && webhookUrl ? { telegram: { queue, secretToken: env.TELEGRAM_WEBHOOK_SECRET!, path: new URL(webhookUrl).pathname } } : {}),
   });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
   });
   const macroTimer = role.index === 1 ? scheduleMacroRefresh(env, db) : undefined;
-  if (bot) {
-    await bot.api.setMyCommands([...APPLICANT_COMMANDS]);
-    if (webhook) {
-      await bot.api.setWebhook(new URL('/telegram/webhook', env.TELEGRAM_WEBHOOK_URL).toString(), { secret_token: webhook.secretToken });
-      botMode = 'webhook';
-    } else {
-      await bot.api.deleteWebhook();
-      void bot.start({ drop_pending_updates: false });
-      botMode = 'polling';
-    }
+  if (bot && queue) {
+    // In the background, retried with back-off: Telegram unreachable never holds up or stops the API.
+    botRunner = runBot({
+      bot,
+      queue,
+      mode: webhookUrl ? { kind: 'webhook', url: webhookUrl, secretToken: env.TELEGRAM_WEBHOOK_SECRET! } : { kind: 'polling' },
+      admins: async () => ({
+        admins: [...env.BOT_ADMIN_IDS, ...(await listBotAdmins(db())).map((a) => a.telegramUserId)],
+        former: (await formerBotAdmins(db())).filter((id) => !env.BOT_ADMIN_IDS.includes(id)),
+      }),
+      log: logger,
+    });
   }
   return {
     botMode,
@@ -130,7 +160,8 @@ export async function start(env: Env, role: ClusterRole = { index: 1, recovered:
       if (macroTimer) clearInterval(macroTimer);
       // Jobs first: a request waiting on one hears it was interrupted (503, ask again) before the drain.
       await portfolioJobs.stopAll();
-      if (botMode === 'polling') await bot!.stop();
+      // No more claims or polls; updates being handled get the grace period (an unfinished one is retaken after a restart).
+      await botRunner?.stop(env.SHUTDOWN_GRACE_SECONDS * 1000);
       // Drain: no new connections, idle keep-alive ones closed now, requests in flight given the grace
       // period to finish (their decisions are stored or not, never half), then the rest cut.
       const http = server as ServerType & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
@@ -146,6 +177,22 @@ export async function start(env: Env, role: ClusterRole = { index: 1, recovered:
       await database.close();
     },
   };
+}
+
+/**
+ * Test-only hooks, never set in production: LENDWISE_TEST_UPDATE_DELAY_MS holds each claimed update
+ * that long before handling it (so a test can kill the process in between), and
+ * LENDWISE_TEST_UPDATE_LEASE_MS shortens the claim lease (so a restarted server retakes it soon).
+ */
+const TestHooksSchema = z.object({
+  LENDWISE_TEST_UPDATE_DELAY_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+  LENDWISE_TEST_UPDATE_LEASE_MS: z.coerce.number().int().min(100).max(600_000).optional(),
+});
+
+function readTestHooks(env: NodeJS.ProcessEnv = process.env): z.infer<typeof TestHooksSchema> {
+  const parsed = TestHooksSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid test hooks: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')} must be whole milliseconds`);
+  return parsed.data;
 }
 
 /** With FRED_API_KEY: refresh the macro series now and every MACRO_REFRESH_HOURS; failures are logged, never fatal. */

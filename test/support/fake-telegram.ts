@@ -23,6 +23,8 @@ export interface ApiCall {
   method: string;
   payload: Record<string, any>;
   raw: string;
+  /** What the fake answered (a sent message carries its message_id). */
+  result?: any;
 }
 
 export class FakeTelegram {
@@ -33,8 +35,14 @@ export class FakeTelegram {
   private server: Server | undefined;
   private nextMessageId = 1000;
   url = '';
+  /**
+   * Makes Telegram refuse a call: return an error code and description (e.g. 400 "chat not found",
+   * 502 while Telegram is struggling) for the calls it should refuse, undefined for the rest.
+   */
+  refuse: (method: string, payload: Record<string, any>) => { code: number; description: string } | undefined = () => undefined;
 
-  async start(): Promise<this> {
+  /** Listens on `port` (any free one by default: a test that starts it late picks one first). */
+  async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -50,17 +58,25 @@ export class FakeTelegram {
         const method = /^\/bot[^/]+\/(\w+)/.exec(req.url ?? '')?.[1] ?? 'unknown';
         let payload: Record<string, any> = {};
         if ((req.headers['content-type'] ?? '').includes('application/json') && raw) payload = JSON.parse(raw);
-        this.calls.push({ method, payload, raw });
+        const call: ApiCall = { method, payload, raw };
+        this.calls.push(call);
+        const refused = this.refuse(method, payload);
+        if (refused) {
+          res.writeHead(refused.code, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: false, error_code: refused.code, description: refused.description }));
+          return;
+        }
         const answer = () => {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ ok: true, result: this.result(method, payload) }));
+          call.result = this.result(method, payload);
+          res.end(JSON.stringify({ ok: true, result: call.result }));
         };
         // A long poll with nothing to deliver waits a little, as Telegram does (but briefly).
         if (method === 'getUpdates' && !this.pending.some((u) => u.update_id >= (payload.offset ?? 0))) setTimeout(answer, 200);
         else answer();
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
@@ -75,6 +91,7 @@ export class FakeTelegram {
     switch (method) {
       case 'sendMessage':
       case 'sendDocument':
+      case 'sendPhoto':
       case 'editMessageText':
         return message();
       case 'getMe':
@@ -98,14 +115,21 @@ export class FakeTelegram {
   }
 
   async stop(): Promise<void> {
-    await new Promise((r) => this.server?.close(r));
+    await new Promise((r) => {
+      this.server?.close(r);
+      // A long poll waiting for its answer must not hold the close open.
+      this.server?.closeAllConnections();
+    });
   }
 }
 
 // ---- real update JSON, as Telegram sends it ----
 
 let updateId = 500_000;
-const user = (id: number) => ({ id, is_bot: false, first_name: `User${id}`, language_code: 'en' });
+/** The language each test user's Telegram app is set to (English unless `speaks` says otherwise). */
+const languages = new Map<number, string>();
+export const speaks = (userId: number, languageCode: string) => void languages.set(userId, languageCode);
+const user = (id: number) => ({ id, is_bot: false, first_name: `User${id}`, language_code: languages.get(id) ?? 'en' });
 const privateChat = (id: number) => ({ id, type: 'private', first_name: `User${id}` });
 
 /** A message from `userId` in their private chat, with the given content (text, document, sticker…). */
@@ -142,7 +166,8 @@ export function textUpdate(userId: number, text: string, chat: { id?: number; ty
   };
 }
 
-export function callbackUpdate(userId: number, data: string) {
+/** A button press, on the bot's message `messageId` (the one the keyboard was sent with). */
+export function callbackUpdate(userId: number, data: string, messageId = 1) {
   return {
     update_id: ++updateId,
     callback_query: {
@@ -150,7 +175,7 @@ export function callbackUpdate(userId: number, data: string) {
       from: user(userId),
       chat_instance: `ci-${userId}`,
       data,
-      message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: privateChat(userId), text: '…' },
+      message: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: privateChat(userId), text: '…' },
     },
   };
 }
@@ -163,6 +188,10 @@ export function stickerUpdate(userId: number) {
   return privateMessage(userId, {
     sticker: { file_id: 'stk', file_unique_id: 'ustk', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false },
   });
+}
+
+export function photoUpdate(userId: number) {
+  return privateMessage(userId, { photo: [{ file_id: 'ph', file_unique_id: 'uph', width: 90, height: 90, file_size: 900 }] });
 }
 
 export function editedUpdate(userId: number, text: string) {

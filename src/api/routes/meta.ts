@@ -7,14 +7,29 @@ import type { AuthEnv } from '../auth.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
 import type { PolicyCache } from '../../app/policy-cache.ts';
 
+/** The Telegram bot as /healthz shows it, when this process runs one: never its token. */
+export const BotHealthSchema = z
+  .object({
+    state: z.enum(['starting', 'up', 'retrying', 'off']),
+    mode: z.enum(['webhook', 'polling']),
+    /** Failed attempts to bring it (back) up. */
+    failures: z.number().int().min(0),
+    /** The last failure's class (HttpError: Telegram not reached; GrammyError: refused, with Telegram's code). */
+    lastError: z.object({ class: z.string(), code: z.number().int().optional() }).optional(),
+    /** While retrying: when the next attempt starts. */
+    nextAttemptAt: z.string().optional(),
+  })
+  .meta({ description: 'The Telegram bot, when this process runs one: starting, up, or retrying (Telegram unreachable) with the next attempt' });
+export type BotHealth = z.infer<typeof BotHealthSchema>;
+
 export const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
-  summary: 'Liveness: the process answers (200 even when the database is down: restarting would not help)',
+  summary: 'Liveness: the process answers (200 even when the database is down or Telegram unreachable: restarting would not help)',
   responses: {
     200: jsonContent(
-      z.object({ ok: z.literal(true), modelVersion: z.string(), database: z.enum(['up', 'down']) }),
-      'Alive; the database state for information',
+      z.object({ ok: z.literal(true), modelVersion: z.string(), database: z.enum(['up', 'down']), bot: BotHealthSchema.optional() }),
+      'Alive; the database and bot states for information',
     ),
   },
 });
@@ -29,7 +44,7 @@ const Ready = z.object({
 export const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
-  summary: 'Readiness: model loaded, database answering within 2 s, bot running (when configured)',
+  summary: 'Readiness: model loaded, database answering within 2 s (the bot is reported but does not count)',
   responses: { 200: jsonContent(Ready, 'Ready for traffic'), 503: jsonContent(Ready, 'Not ready: send traffic elsewhere') },
 });
 
@@ -79,7 +94,7 @@ export interface HealthDeps {
   /** Answers when the database does. */
   ping: () => Promise<void>;
   /** The bot's state, when this process runs one. */
-  bot?: () => 'up' | 'down';
+  bot?: () => BotHealth;
 }
 
 /** Resolves true when `work` settles successfully within `ms`. */
@@ -100,11 +115,16 @@ export function healthRoutes(deps: HealthDeps) {
   const app = new OpenAPIHono();
   const database = async (ms: number) => ((await within(deps.ping(), ms)) ? ('up' as const) : ('down' as const));
   // Liveness answers at once (a probe's timeout is often 1 s): the database gets 250 ms to say it is up.
-  app.openapi(healthRoute, async (c) => c.json({ ok: true as const, modelVersion: deps.model.version, database: await database(250) }, 200));
+  app.openapi(healthRoute, async (c) =>
+    c.json({ ok: true as const, modelVersion: deps.model.version, database: await database(250), ...(deps.bot ? { bot: deps.bot() } : {}) }, 200),
+  );
   app.openapi(readyRoute, async (c) => {
     const db = await database(2_000);
-    const bot: 'off' | 'up' | 'down' = deps.bot?.() ?? 'off';
-    const body = { ready: db === 'up' && bot !== 'down', modelVersion: deps.model.version, database: db, bot };
+    // Starting or retrying is not running yet: /healthz says why and when it tries again. It does not
+    // make the process unready: the API and the widget serve without Telegram, and the webhook still
+    // stores updates, so pulling traffic during a Telegram outage would take them down for nothing.
+    const bot: 'off' | 'up' | 'down' = deps.bot ? (deps.bot().state === 'up' ? 'up' : 'down') : 'off';
+    const body = { ready: db === 'up', modelVersion: deps.model.version, database: db, bot };
     return c.json(body, body.ready ? 200 : 503);
   });
   app.openapi(currentModelRoute, (c) =>
