@@ -84,6 +84,18 @@ describe('Cloudflare Worker', () => {
         expect(report.stress.relation.slope).toBeCloseTo(0.0673, 4);
         expect(report.stress.expectedLoss).toBeGreaterThan(0);
       } else expect(risk.status).toBe(422);
+      // The conversation runs on Workers too: free text in Spanish, stored, read back.
+      const chat = await fetch(`http://127.0.0.1:${port}/v1/chat`, {
+        method: 'POST',
+        body: JSON.stringify({ language: 'es', text: 'Necesito 9.000 dólares a 5 años para la boda' }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      });
+      expect(chat.status).toBe(200);
+      const talk = (await chat.json()) as { conversationId: string; answers: Record<string, unknown>; replies: { text: string }[] };
+      expect(talk.answers).toEqual({ loanAmount: 9_000, termMonths: 60, purpose: 'wedding' });
+      expect(talk.replies[0]!.text).toMatch(/^Entendido/);
+      const again = await fetch(`http://127.0.0.1:${port}/v1/chat/${talk.conversationId}`, { headers: { authorization: `Bearer ${key}` } });
+      expect(((await again.json()) as { answers: unknown }).answers).toEqual(talk.answers);
       // The cron trigger refreshes the FRED series into PostgreSQL.
       const cron = await fetch(`http://127.0.0.1:${port}/__scheduled?cron=${encodeURIComponent('0 6 * * *')}`);
       expect(cron.status).toBe(200);
