@@ -20,39 +20,26 @@ const texts = (turn: Turn) => turn.replies.map((r) => r.text).join('\n');
 const LIBRARY_WORDS = /Invalid input|expected (int|number|string)|Too (big|small)|received|ZodError|NaN|undefined|\[object/;
 
 /** What a person would answer to each question, typed or pressed (the first button when one fits). */
+const TYPICAL_EN: Record<string, { text?: string; button?: string }> = {
+  loanAmount: { text: '10k' },
+  termMonths: { button: 'set:termMonths:36' },
+  purpose: { button: 'set:purpose:debt_consolidation' },
+  annualIncome: { text: '60,000' },
+  employmentYears: { button: 'set:employmentYears:4' },
+  homeOwnership: { button: 'set:homeOwnership:RENT' },
+  monthlyDebtPayments: { text: '300' },
+  ficoScore: { text: '700' },
+  record: { button: 'none:record' },
+  delinquencies2y: { text: '0' },
+  inquiries6m: { text: '1' },
+  publicRecords: { text: '0' },
+  revolvingUtilisation: { text: '30%' },
+  openAccounts: { text: '6' },
+};
+/** The same answers, as a Spanish speaker types the amounts. */
 const TYPICAL: Record<Language, Record<string, { text?: string; button?: string }>> = {
-  en: {
-    loanAmount: { text: '10k' },
-    termMonths: { button: 'set:termMonths:36' },
-    purpose: { button: 'set:purpose:debt_consolidation' },
-    annualIncome: { text: '60,000' },
-    employmentYears: { button: 'set:employmentYears:4' },
-    homeOwnership: { button: 'set:homeOwnership:RENT' },
-    monthlyDebtPayments: { text: '300' },
-    ficoScore: { text: '700' },
-    record: { button: 'none:record' },
-    delinquencies2y: { text: '0' },
-    inquiries6m: { text: '1' },
-    publicRecords: { text: '0' },
-    revolvingUtilisation: { text: '30%' },
-    openAccounts: { text: '6' },
-  },
-  es: {
-    loanAmount: { text: '10 mil' },
-    termMonths: { button: 'set:termMonths:36' },
-    purpose: { button: 'set:purpose:debt_consolidation' },
-    annualIncome: { text: '60.000' },
-    employmentYears: { button: 'set:employmentYears:4' },
-    homeOwnership: { button: 'set:homeOwnership:RENT' },
-    monthlyDebtPayments: { text: '300' },
-    ficoScore: { text: '700' },
-    record: { button: 'none:record' },
-    delinquencies2y: { text: '0' },
-    inquiries6m: { text: '1' },
-    publicRecords: { text: '0' },
-    revolvingUtilisation: { text: '30%' },
-    openAccounts: { text: '6' },
-  },
+  en: TYPICAL_EN,
+  es: { ...TYPICAL_EN, loanAmount: { text: '10 mil' }, annualIncome: { text: '60.000' } },
 };
 
 /** Drives a conversation from an opening to the decide action; counts the person's messages. */

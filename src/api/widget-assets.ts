@@ -7,6 +7,21 @@
 export const SESSION_META = 'lendwise-session';
 
 /**
+ * Browser code shared by the form's and the chat's scripts: `renew()` fetches the page again for a
+ * fresh session (sessions are only issued with the page). Needs `SESSION`, the meta selector.
+ */
+export const RENEW_SESSION = `  // Sessions are only issued with the page: a fresh copy of it carries a new one.
+  const renew = async () => {
+    try {
+      const res = await fetch(location.pathname, { cache: 'no-store', credentials: 'same-origin' });
+      const page = new DOMParser().parseFromString(await res.text(), 'text/html');
+      return page.querySelector(SESSION)?.content ?? '';
+    } catch {
+      return '';
+    }
+  };`;
+
+/**
  * The form's behaviour: posts the answers to /v1/score with the page's session, shows the decision,
  * its reasons and the offer, or each wrong answer beside its field. A call refused with 401 (the
  * session expired, or the server restarted) fetches the page again for a fresh session, once.
@@ -21,16 +36,7 @@ export const WIDGET_SCRIPT = `(() => {
   const text = (tag, content) => { const el = document.createElement(tag); el.textContent = content; return el; };
   const say = (message) => { out.hidden = false; out.className = ''; out.replaceChildren(text('p', message)); };
   if (!session) say('This page was opened at an address this server does not serve the widget at, so it cannot check a loan here.');
-  // Sessions are only issued with the page: a fresh copy of it carries a new one.
-  const renew = async () => {
-    try {
-      const res = await fetch(location.pathname, { cache: 'no-store', credentials: 'same-origin' });
-      const page = new DOMParser().parseFromString(await res.text(), 'text/html');
-      return page.querySelector(SESSION)?.content ?? '';
-    } catch {
-      return '';
-    }
-  };
+${RENEW_SESSION}
   const post = (body) =>
     fetch('/v1/score', { method: 'POST', headers: { 'content-type': 'application/json', 'x-widget-session': session }, body: JSON.stringify(body) });
   form.addEventListener('submit', async (event) => {

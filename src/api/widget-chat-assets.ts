@@ -1,4 +1,4 @@
-import { SESSION_META } from './widget-assets.ts';
+import { RENEW_SESSION, SESSION_META } from './widget-assets.ts';
 
 /**
  * The chat page's static files, served as /chat.js and /chat.css (the page's CSP forbids inline
@@ -292,16 +292,7 @@ export const CHAT_SCRIPT = `(() => {
     if (start && start.offsetTop < log.scrollTop) log.scrollTop = start.offsetTop - 8;
   };
 
-  // Sessions are only issued with the page: a fresh copy of it carries a new one.
-  const renew = async () => {
-    try {
-      const res = await fetch(location.pathname, { cache: 'no-store', credentials: 'same-origin' });
-      const page = new DOMParser().parseFromString(await res.text(), 'text/html');
-      return page.querySelector(SESSION)?.content ?? '';
-    } catch {
-      return '';
-    }
-  };
+${RENEW_SESSION}
   const call = async (method, path, body) => {
     const go = () => {
       const headers = { 'x-widget-session': session };

@@ -61,6 +61,18 @@ function formFields(): string {
   return form;
 }
 
+/** A widget page's head: its session for the script, and its own script and style files (no inline code). */
+const pageHead = (title: string, assets: 'widget' | 'chat', session?: string) => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="${SESSION_META}" content="${escapeHtml(session ?? '')}">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="/${assets}.css">
+<script src="/${assets}.js" defer></script>
+</head>`;
+
 /**
  * The form page, carrying `session` for its script (none: it says it cannot check a loan here).
  * No inline script or style: its CSP allows only /widget.js and /widget.css.
@@ -68,16 +80,7 @@ function formFields(): string {
  * @example c.html(formPage(widget.sessions.issue('https://loans.example')))
  */
 export function formPage(session?: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="${SESSION_META}" content="${escapeHtml(session ?? '')}">
-<title>Lendwise — check a loan</title>
-<link rel="stylesheet" href="/widget.css">
-<script src="/widget.js" defer></script>
-</head>
+  return `${pageHead('Lendwise — check a loan', 'widget', session)}
 <body>
 <main>
 <h1>Check a loan</h1>
@@ -102,16 +105,7 @@ ${formFields()}
  */
 export function chatPage(session?: string): string {
   const t = CHAT_TEXTS.en;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="${SESSION_META}" content="${escapeHtml(session ?? '')}">
-<title>${escapeHtml(t.title)}</title>
-<link rel="stylesheet" href="/chat.css">
-<script src="/chat.js" defer></script>
-</head>
+  return `${pageHead(t.title, 'chat', session)}
 <body>
 <main class="chat">
 <header>
