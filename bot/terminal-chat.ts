@@ -71,12 +71,13 @@ const terminal = terminalOutput({ write: (text) => process.stdout.write(text), c
 bot.api.config.use(terminal.transformer);
 
 let updateId = Date.now();
-const from = { id: USER_ID, is_bot: false, first_name: 'You', language_code: 'en' };
+// The terminal's language (LANG=es_ES.UTF-8) is what a Telegram app would say it is.
+const from = { id: USER_ID, is_bot: false, first_name: 'You', language_code: (process.env.LANG ?? 'en').split('.')[0]!.replace('_', '-') };
 const chat = { id: USER_ID, type: 'private' as const, first_name: 'You' };
 const now = () => Math.floor(Date.now() / 1000);
 
 process.stdout.write(
-  `Lendwise in your terminal${admin ? ' (with the lender commands)' : ''}. Type /start. Press a button by its number; send a CSV statement with "file PATH"; Ctrl-D quits.\n`,
+  `Lendwise in your terminal${admin ? ' (with the lender commands)' : ''}. Type /start. Press a button by its letter (a number is an answer); send a CSV statement with "file PATH"; Ctrl-D quits.\n`,
 );
 const rl = createInterface({ input: process.stdin, terminal: false });
 for await (const raw of rl) {

@@ -5,7 +5,7 @@ import { InputFile, type Transformer } from 'grammy';
 
 /**
  * What `npm run chat` shows of the bot's Bot API calls: a grammY transformer that answers each call
- * as Telegram would and prints it instead. Messages as `bot> …` lines; buttons numbered, to be pressed
+ * as Telegram would and prints it instead. Messages as `bot> …` lines; buttons lettered, to be pressed
  * by number; an edited message once more, only when its text changed; a keyboard edited away is no
  * longer pressable; photos and documents saved to files (their paths printed); the brief notice of a
  * button press in brackets; "typing…" and other calls with nothing to show, not at all.
@@ -44,6 +44,9 @@ export interface TerminalOutput {
  * const terminal = terminalOutput({ write: (t) => process.stdout.write(t), chatId: 1 });
  * bot.api.config.use(terminal.transformer);
  */
+/** Buttons are pressed by letter: a number typed is an answer ("3" years), never a button. */
+const buttonKey = (index: number) => String.fromCharCode(97 + index);
+
 export function terminalOutput(options: TerminalOutputOptions): TerminalOutput {
   const { write, chatId } = options;
   let buttons: string[] = [];
@@ -60,7 +63,7 @@ export function terminalOutput(options: TerminalOutputOptions): TerminalOutput {
     const flat = (markup?.inline_keyboard ?? []).flat().filter((b) => b.callback_data !== undefined);
     buttons = flat.map((b) => b.callback_data!);
     buttonsMessageId = onMessage;
-    if (flat.length) write(`${flat.map((b, i) => `  [${i + 1}] ${b.text}`).join('\n')}\n`);
+    if (flat.length) write(`${flat.map((b, i) => `  [${buttonKey(i)}] ${b.text}`).join('\n')}\n`);
   };
 
   /** Saves an InputFile the bot sends in this session's directory; answers its path. */
@@ -130,7 +133,7 @@ export function terminalOutput(options: TerminalOutputOptions): TerminalOutput {
 
   return {
     transformer,
-    press: (line) => (/^\d+$/.test(line) && buttons.length ? buttons[Number(line) - 1] : undefined),
+    press: (line) => (/^[a-z]$/i.test(line) && buttons.length ? buttons[line.toLowerCase().charCodeAt(0) - 97] : undefined),
     buttonsMessageId: () => buttonsMessageId,
     textOf: (id) => shown.get(id) ?? '',
     nextMessageId: () => messageId++,

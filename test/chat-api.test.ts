@@ -155,6 +155,13 @@ describe.each(ENGINES)('web chat API on %s', (engine) => {
     expect(asked.answers).toMatchObject({ loanAmount: 12_000, termMonths: 36, purpose: 'car' });
     const browser = (await post({}, { 'accept-language': 'es-MX,es;q=0.9,en;q=0.5' })).body;
     expect(browser.replies[0]!.text).toMatch(/^¡Hola!/);
+    // Neither said: the first message's own words decide.
+    const guessed = (await post({ text: 'quiero pedir 8 mil para una boda' })).body;
+    expect(guessed.replies[0]!.text).toMatch(/^Entendido: Cantidad: 8000\sUS\$/);
+    expect((await post({ text: 'I want 8k for a wedding' })).body.replies[0]!.text).toMatch(/^Got it/);
+    // /help answers here too; Telegram's own commands are said to be unknown, in the person's language.
+    expect((await post({ conversationId: guessed.conversationId, text: '/help' })).body.replies[0]!.text).toMatch(/^Cuéntame qué necesitas/);
+    expect((await post({ conversationId: guessed.conversationId, text: '/status' })).body.replies[0]!.text).toMatch(/^No conozco ese comando/);
     const switched = (await post({ conversationId: browser.conversationId, language: 'en' })).body;
     expect(switched.replies[0]!.text).toMatch(/English/);
   });

@@ -142,7 +142,7 @@ describe('conversation engine', () => {
     const s = say(newConversation('en'), '12k over 3 years for a car').state;
     const turn = press(s, 'confirm');
     expect(turn.replies).toHaveLength(0);
-    expect(turn.toast).toBe('That button is from an earlier question.');
+    expect(turn.toast).toBe('That button is no longer active.');
     expect(turn.action).toBeUndefined();
   });
 
@@ -258,5 +258,87 @@ describe('answers that mention other things', () => {
     expect(answered.answers.purpose).toBe('debt_consolidation');
     const corrected = say(s, 'sorry, the loan is actually for a car');
     expect(corrected.state.answers.purpose).toBe('car');
+  });
+});
+
+describe('what a fresh-eyes probe found', () => {
+  /** A conversation at the summary, from one opening. */
+  const atSummary = () => toDecision('en', 'I want 10k over 3 years for a car, I earn 40k and rent').turn.state;
+
+  it('"make it 12k" at the summary changes the amount, and /back puts the earlier amount back', () => {
+    const s = atSummary();
+    expect(s.phase).toBe('confirm');
+    const made = say(s, 'make it 12k');
+    expect(made.state.answers).toMatchObject({ loanAmount: 12_000, annualIncome: 40_000 });
+    expect(texts(made)).toContain('Changed: Amount: $12,000.');
+    const back = step(made.state, { kind: 'back' });
+    expect(back.state.answers).toMatchObject({ loanAmount: 10_000, annualIncome: 40_000 });
+    expect(back.state.phase).toBe('confirm');
+  });
+
+  it('reads not working as "not employed" (left out), never as under a year in a job', () => {
+    for (const [language, text] of [
+      ['en', "I'm retired"],
+      ['en', 'no job'],
+      ['en', 'not employed'],
+      ['es', 'estoy jubilado'],
+      ['es', 'desempleado'],
+    ] as const) {
+      const s = say(newConversation(language), 'I need 8k over 3 years for a car, I earn 30k and rent').state;
+      expect(s.asking).toBe('employmentYears');
+      const turn = say(s, text);
+      expect(turn.state.answers.employmentYears, text).toBeUndefined();
+      expect(turn.state.declined, text).toContain('employmentYears');
+      expect(turn.state.asking, text).toBe('monthlyDebtPayments');
+    }
+  });
+
+  it('asks which end of a range to use, and takes the one pressed', () => {
+    const turn = say(newConversation('en'), 'I need 10-12k for a car');
+    expect(turn.state.answers.loanAmount).toBeUndefined();
+    expect(turn.state.answers.purpose).toBe('car');
+    const ask = turn.replies.at(-1)!;
+    expect(ask.text).toContain('You gave a range for Amount: $10,000 to $12,000.');
+    expect(ask.buttons?.map((b) => b.id)).toEqual(['pick:loanAmount:10000', 'pick:loanAmount:12000']);
+    const picked = press(turn.state, 'pick:loanAmount:12000');
+    expect(picked.state.answers.loanAmount).toBe(12_000);
+    expect(picked.picked).toBe('$12,000');
+    expect(say(picked.state, 'over 3 years').state.answers.termMonths).toBe(36);
+    const es = say(newConversation('es'), 'necesito entre 5 y 7 mil para un auto');
+    expect(es.replies.at(-1)!.buttons?.map((b) => b.id)).toEqual(['pick:loanAmount:5000', 'pick:loanAmount:7000']);
+  });
+
+  it('takes a button only for the question on screen', () => {
+    const s = say(newConversation('en'), '12k for a car').state;
+    expect(s.asking).toBe('termMonths');
+    const unseen = press(s, 'set:employmentYears:10');
+    expect(unseen.toast).toBe('That button is no longer active.');
+    expect(unseen.state.answers.employmentYears).toBeUndefined();
+    const summary = atSummary();
+    const old = press(summary, 'set:termMonths:60');
+    expect(old.state.answers.termMonths).toBe(36);
+    expect(old.toast).toBe('That button is no longer active.');
+  });
+
+  it('says when a correction changes nothing, and when a required answer cannot be skipped', () => {
+    const s = atSummary();
+    expect(texts(say(s, 'I meant 36 months'))).toContain('That is what I have already — Term: 3 years (36 months).');
+    const fico = say(newConversation('en'), 'I need 10k over 3 years for a car, I earn 50k and rent');
+    let state = press(fico.state, 'set:employmentYears:4').state;
+    state = say(state, 'none').state;
+    expect(state.asking).toBe('ficoScore');
+    expect(texts(say(state, 'my score is good'))).toContain('I need the number itself, between 300 and 850');
+    expect(texts(say(state, 'rather not say'))).toContain('I need this one to make a decision: Credit score cannot be skipped.');
+  });
+
+  it('"late twice, nothing else" answers the whole credit record', () => {
+    let s = say(newConversation('en'), 'I need 10k over 3 years for a car, I earn 50k and rent').state;
+    s = press(s, 'set:employmentYears:4').state;
+    s = say(s, 'none').state;
+    s = say(s, '700').state;
+    expect(s.asking).toBe('record');
+    const turn = say(s, 'late twice, nothing else');
+    expect(turn.state.answers).toMatchObject({ delinquencies2y: 2, inquiries6m: 0, publicRecords: 0 });
+    expect(turn.state.asking).toBe('revolvingUtilisation');
   });
 });

@@ -115,13 +115,13 @@ describe('npm run chat', () => {
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const lines = ['/start', "I'd like 12k over 3 years to consolidate my debts, I earn 60k and rent", '5', '450', '710', '1', '35%', '6', '1', '/status'];
+    const lines = ['/start', "I'd like 12k over 3 years to consolidate my debts, I earn 60k and rent", 'e', '450', '710', 'a', '35%', '6', 'a', '/status'];
     child.stdin.end(`${lines.join('\n')}\n`);
     const code = await new Promise<number>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
     expect(out).toMatch(/bot> Hello! I am Lendwise/);
-    expect(out).toMatch(/bot> Got it — Amount: \$12,000; Term: 3 years \(36 months\)[\s\S]*How many years have you been in your current job\?[\s\S]*\[5\] 4/);
-    expect(out).toMatch(/Please check your answers:[\s\S]*\[1\] Confirm and get my decision/);
+    expect(out).toMatch(/bot> Got it — Amount: \$12,000; Term: 3 years \(36 months\)[\s\S]*How many years have you been in your current job\?[\s\S]*\[e\] 4/);
+    expect(out).toMatch(/Please check your answers:[\s\S]*\[a\] Confirm and get my decision/);
     expect(out).toMatch(/bot> (✅ Approved|🔎 Referred|❌ Declined)[^\n]*\nbot> Risk score: \d{3}/);
     expect(out).toMatch(/Your latest application .*Reference: [0-9a-f-]{36}/);
   });

@@ -127,8 +127,10 @@ describe("the terminal's Bot API", () => {
     const question = await api.sendMessage(1, 'Step 2 of 13. Over how long?', {
       reply_markup: new InlineKeyboard().text('36 months', 'a:36').text('60 months', 'a:60'),
     });
-    expect(out).toBe('\nbot> Step 2 of 13. Over how long?\n  [1] 36 months\n  [2] 60 months\n');
-    expect(terminal.press('2')).toBe('a:60');
+    expect(out).toBe('\nbot> Step 2 of 13. Over how long?\n  [a] 36 months\n  [b] 60 months\n');
+    expect(terminal.press('b')).toBe('a:60');
+    // A number is an answer (3 years in a job), never a button.
+    expect(terminal.press('2')).toBeUndefined();
     expect(terminal.buttonsMessageId()).toBe(question.message_id);
 
     out = '';
@@ -138,12 +140,12 @@ describe("the terminal's Bot API", () => {
     await api.editMessageText(1, question.message_id, 'Step 2 of 13. Over how long? — 60 months');
     await api.editMessageText(1, question.message_id, 'Step 2 of 13. Over how long? — 60 months');
     expect(out).toBe('\nbot> (edited) Step 2 of 13. Over how long? — 60 months\n');
-    // The keyboard is gone: a number is text again, not a press.
-    expect(terminal.press('1')).toBeUndefined();
+    // The keyboard is gone: a letter is text again, not a press.
+    expect(terminal.press('a')).toBeUndefined();
 
     const offer = await api.sendMessage(1, 'Counter-offer', { reply_markup: new InlineKeyboard().text('Accept', 'counter:x') });
     await api.editMessageReplyMarkup(1, offer.message_id);
-    expect(terminal.press('1')).toBeUndefined();
+    expect(terminal.press('a')).toBeUndefined();
     await api.answerCallbackQuery('q', { text: 'Accepted.' });
     expect(out).toContain('bot> (Accepted.)\n');
 

@@ -21,8 +21,13 @@ export const ChatStateSchema = z.object({
   answers: z.record(z.string(), z.union([z.number(), z.string()])),
   /** Optional fields the person chose not to give. */
   declined: z.array(z.string()),
-  /** Fields in the order they were answered, for /back. */
-  history: z.array(z.string()),
+  /** Answers in the order they were given, with the value each replaced, for /back (older states held field names only). */
+  history: z.array(
+    z.union([
+      z.string().transform((field): { field: string; previous?: string | number } => ({ field })),
+      z.object({ field: z.string(), previous: z.union([z.number(), z.string()]).optional() }),
+    ]),
+  ),
   /** The question on screen: a field, 'record' (the three credit-record counts at once) or a bank question. */
   asking: z.string().optional(),
   /** Bank-account evidence: the four answers, or the id of a statement the server reduced. */
@@ -60,7 +65,10 @@ export type ChatInput =
   /** A photo, sticker, voice note…: something the chat cannot read. */
   | { kind: 'media' }
   /** A file the conversation is not waiting for. */
-  | { kind: 'file' };
+  | { kind: 'file' }
+  /** /help where the channel has no help of its own (the web chat). */
+  | { kind: 'help' }
+  | { kind: 'unknown-command' };
 
 export type Action = { kind: 'decide'; applicant: Applicant; round: number } | { kind: 'counter'; applicationId: string };
 
@@ -91,9 +99,31 @@ export const newConversation = (language: Language = 'en', options: { files?: bo
 
 const YES = /^\s*(yes|y|yeah|yep|ok|okay|sure|confirm|correct|go ahead|s[ií]|vale|de acuerdo|confirmo|confirmar|correcto|adelante)\s*[.!]*\s*$/i;
 const NONE = /^\s*(none|no|nope|nothing|never|none of (these|them|those)|zero|0|ninguno|ninguna|nada|nunca|no,? ninguno|cero)\s*[.!]*\s*$/i;
+/** "make it 10k", "change it to 8k", "que sean 9 mil": the amount borrowed. */
+const MAKE_IT = /^\s*(?:(?:ok(?:ay)?|then|actually|no)[, ]+)?(?:make it|make that|change it to|let'?s (?:say|do)|que sean|hazlo|ponlo en|mejor)\b/i;
+/** "late twice, nothing else": the other credit-record counts are zero. */
+const NOTHING_ELSE = /\b(?:nothing else|that'?s (?:it|all)|no(?:thing)? more|nada m[aá]s|eso es todo|nada de lo dem[aá]s|lo dem[aá]s no)\b/i;
 const CORRECTION =
   /\b(actually|sorry|i meant|correction|change|instead|not \d|wait|en realidad|perd[oó]n|quise decir|me equivoqu[eé]|corrijo|cambia|mejor dicho)\b/i;
 const SKIP = /^\s*(skip|pass|next|rather not( say)?|prefer not to say|n\/a|omitir|saltar|paso|prefiero no (decirlo|contestar))\s*[.!]*\s*$/i;
+
+/**
+ * Two amounts given as a range ("10-12k", "between 8 and 10 thousand", "entre 5 y 7 mil"): the
+ * suffix of the second applies to the first when it has none.
+ */
+export function rangeIn(text: string, language: Language): { low: number; high: number } | undefined {
+  const m =
+    /(?:between|from|entre|de)?\s*(\$?\s*\d[\d.,]*)\s*(k|m|mil|thousand|grand)?\s*(?:-|–|to|a|and|y|or|o)\s*(\$?\s*\d[\d.,]*)\s*(k|m|mil|thousand|grand|million|millones)?\b/i.exec(
+      text,
+    );
+  if (!m) return undefined;
+  // "3 years, 2 cards": not a range; only a connector between two bare amounts is one.
+  const suffix = m[4] ?? '';
+  const low = parseAmount(`${m[1]}${m[2] ?? (suffix ? ` ${suffix}` : '')}`, language);
+  const high = parseAmount(`${m[3]}${suffix ? ` ${suffix}` : ''}`, language);
+  if (low === undefined || high === undefined || !(low < high) || high > low * 3) return undefined;
+  return { low, high };
+}
 
 /** Whether the conversation waits for (or would take) a bank statement file. */
 export const wantsStatement = (state: ChatState): boolean => state.files && ['statement', 'evidence', 'confirm'].includes(state.phase);
@@ -249,6 +279,7 @@ const evidenceOffer = (s: ChatState, t: Translator): Reply => ({
 function take(s: ChatState, t: Translator, values: Partial<Record<ChatField, string | number>>, replies: Reply[]): number {
   const added: string[] = [];
   const changed: string[] = [];
+  const same: string[] = [];
   const problems: string[] = [];
   for (const field of CHAT_FIELDS) {
     const raw = values[field];
@@ -259,19 +290,23 @@ function take(s: ChatState, t: Translator, values: Partial<Record<ChatField, str
       continue;
     }
     const before = s.answers[field];
-    if (before === checked.value) continue;
+    if (before === checked.value) {
+      same.push(`${t.t(`field-${field}`)}: ${shown(t, field, before)}`);
+      continue;
+    }
     s.answers[field] = checked.value;
     s.declined = s.declined.filter((d) => d !== field);
-    s.history = [...s.history.filter((h) => h !== field), field];
+    s.history = [...s.history, { field, ...(before !== undefined ? { previous: before } : {}) }];
     (before === undefined ? added : changed).push(`${t.t(`field-${field}`)}: ${shown(t, field, checked.value)}`);
   }
   const notes = [
     added.length ? t.t('got-it', { list: added.join('; ') }) : '',
     changed.length ? t.t('changed', { list: changed.join('; ') }) : '',
+    same.length && !added.length && !changed.length ? t.t('unchanged', { list: same.join('; ') }) : '',
     ...problems,
   ].filter(Boolean);
   if (notes.length) replies.push({ text: notes.join('\n') });
-  return added.length + changed.length;
+  return added.length + changed.length + same.length;
 }
 
 function decline(s: ChatState, t: Translator, field: ChatField, replies: Reply[]): void {
@@ -281,31 +316,53 @@ function decline(s: ChatState, t: Translator, field: ChatField, replies: Reply[]
   }
   delete s.answers[field];
   if (!s.declined.includes(field)) s.declined.push(field);
-  s.history = [...s.history.filter((h) => h !== field), field];
+  s.history = [...s.history, { field }];
 }
 
 /** Free text while collecting or confirming: every field it states, corrections included. */
 function understandText(s: ChatState, t: Translator, text: string): Turn {
   const replies: Reply[] = [];
   const asking = s.phase === 'collecting' ? s.asking : undefined;
-  const expecting = asking && asking !== 'record' ? (asking as ChatField) : undefined;
-  const heard = understand(text, s.language, expecting);
+  // "make it 10k" (at the summary, or anywhere) is about the amount borrowed.
+  const makeIt = MAKE_IT.exec(text);
+  const said = makeIt ? text.slice(makeIt[0].length) : text;
+  const expecting = makeIt ? 'loanAmount' : asking && asking !== 'record' ? (asking as ChatField) : undefined;
+  const heard = understand(said, s.language, expecting);
   const values = { ...heard.values };
   // An answer to one question may mention other things ("2 cards and a car loan" is not a car loan
   // purpose): it fills what is still missing, but changes an earlier answer only when it says so.
-  if (expecting && !CORRECTION.test(text)) {
+  if (expecting && !makeIt && !CORRECTION.test(text)) {
     for (const field of Object.keys(values) as ChatField[]) if (field !== expecting && s.answers[field] !== undefined) delete values[field];
   }
-  // "None" to the three credit-record questions at once answers all three.
-  if (asking === 'record' && RECORD_FIELDS.every((f) => values[f] === undefined) && NONE.test(text)) for (const f of RECORD_FIELDS) values[f] = 0;
+  // A range ("10-12k", "entre 5 y 7 mil") is not an answer: the person picks one end.
+  const range = rangeIn(said, s.language);
+  const ranged = range && (Object.keys(values) as ChatField[]).find((f) => values[f] === range.low || values[f] === range.high);
+  if (ranged) delete values[ranged];
+  // "None" to the three credit-record questions at once answers all three; "late twice, nothing else" the other two.
+  if (asking === 'record') {
+    const given = RECORD_FIELDS.filter((f) => values[f] !== undefined);
+    if (given.length === 0 && NONE.test(text)) for (const f of RECORD_FIELDS) values[f] = 0;
+    else if (given.length > 0 && NOTHING_ELSE.test(text)) for (const f of RECORD_FIELDS) values[f] ??= 0;
+  }
   for (const refusal of heard.foreignCurrency) replies.push({ text: t.t('foreign-currency', { text: refusal.text }) });
   const taken = take(s, t, values, replies);
   for (const field of heard.declined) decline(s, t, field, replies);
   if (expecting && heard.declined.length === 0 && SKIP.test(text)) decline(s, t, expecting, replies);
+  if (ranged && range) {
+    s.phase = 'collecting';
+    s.asking = ranged;
+    const pick = (v: number) => ({ id: `pick:${ranged}:${v}`, label: shown(t, ranged, v) });
+    replies.push({
+      text: t.t('range-ask', { field: t.t(`field-${ranged}`), low: shown(t, ranged, range.low), high: shown(t, ranged, range.high) }),
+      buttons: [pick(range.low), pick(range.high)],
+    });
+    return { state: s, replies: compact(replies) };
+  }
   const progressed = taken > 0 || heard.declined.length > 0 || replies.length > 0;
   if (!progressed) {
     const example = asking ? t.t(`ex-${asking}`) : t.t('ex-loanAmount');
-    replies.push({ text: `${t.t('not-understood')} ${CHOICES[asking as ChatField] ? t.t('choose-or-type', { example }) : ''}`.trim() });
+    const hint = asking && t.has(`hint-${asking}`) ? t.t(`hint-${asking}`) : CHOICES[asking as ChatField] ? t.t('choose-or-type', { example }) : '';
+    replies.push({ text: `${t.t('not-understood')} ${hint}`.trim() });
   }
   return proceed(s, t, replies);
 }
@@ -370,14 +427,24 @@ function stepRaw(previous: ChatState, input: ChatInput): Turn {
       return repeat(s, tt, [{ text: tt.t('language-changed') }]);
     }
     case 'back': {
-      const last = s.history.at(-1) as ChatField | undefined;
+      const last = s.history.at(-1);
       if (!last || (s.phase !== 'collecting' && s.phase !== 'confirm')) return { state: s, replies: [{ text: t.t('nothing-to-undo') }] };
+      const field = last.field as ChatField;
       s.history = s.history.slice(0, -1);
-      delete s.answers[last];
-      s.declined = s.declined.filter((d) => d !== last);
+      s.declined = s.declined.filter((d) => d !== field);
+      // Undoing a correction puts the earlier answer back; undoing a first answer asks again.
+      if (last.previous !== undefined) {
+        s.answers[field] = last.previous;
+        return proceed(s, t, [{ text: t.t('changed', { list: `${t.t(`field-${field}`)}: ${shown(t, field, last.previous)}` }) }]);
+      }
+      delete s.answers[field];
       s.phase = 'collecting';
-      return proceed(s, t, [{ text: t.t('undone', { field: t.t(`field-${last}`) }) }]);
+      return proceed(s, t, [{ text: t.t('undone', { field: t.t(`field-${field}`) }) }]);
     }
+    case 'help':
+      return repeat(s, t, [{ text: t.t('help-chat') }]);
+    case 'unknown-command':
+      return repeat(s, t, [{ text: t.t('unknown-command') }]);
     case 'media':
       return repeat(s, t, [{ text: t.t('media-repeat') }]);
     case 'file':
@@ -441,10 +508,18 @@ function onButton(s: ChatState, t: Translator, id: string): Turn {
     case 'set': {
       const field = arg as ChatField;
       const choice = CHOICES[field]?.choices.find((c) => String(c.value) === value);
-      if (!choice || (s.phase !== 'collecting' && s.phase !== 'confirm')) return stale();
-      const replies: Reply[] = [];
+      // Only the question on screen: an old keyboard must not change an answer unseen.
+      if (!choice || s.phase !== 'collecting' || s.asking !== field) return stale();
       take(s, t, { [field]: choice.value }, []);
-      return { ...proceed(s, t, replies), picked: t.t(choice.label, choice.args) };
+      return { ...proceed(s, t, []), picked: t.t(choice.label, choice.args) };
+    }
+    case 'pick': {
+      const field = arg as ChatField;
+      const picked = Number(value);
+      if (s.phase !== 'collecting' || s.asking !== field || !Number.isFinite(picked)) return stale();
+      const replies: Reply[] = [];
+      take(s, t, { [field]: picked }, replies);
+      return { ...proceed(s, t, replies), picked: shown(t, field, picked) };
     }
     case 'skip': {
       const field = arg as ChatField;

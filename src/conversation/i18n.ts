@@ -84,3 +84,19 @@ export function pickLanguage(requested: readonly string[] | string | undefined):
   const [best] = negotiateLanguages(tags, [...LANGUAGES], { defaultLocale: 'en', strategy: 'lookup' });
   return (best as Language | undefined) ?? 'en';
 }
+
+const SPANISH =
+  /\b(?:quiero|quisiera|necesito|para|pagar|gano|ganamos|años|meses|mil|préstamo|prestamo|alquilo|alquiler|hipoteca|tarjetas?|deudas?|trabajo|hola|sí|gracias|coche|carro|auto|boda|negocio|vivo|tengo|mis?|unos|al año|al mes)\b/giu;
+const ENGLISH =
+  /\b(?:i|i'd|i'm|want|need|like|borrow|loan|over|years?|months?|earn|make|rent|mortgage|cards?|debts?|job|hello|hi|yes|thanks|car|wedding|business|my|about|a year|a month)\b/giu;
+
+/**
+ * The language a first message is written in, when the client did not say: Spanish when it has
+ * more Spanish words than English ones, else English.
+ *
+ * @example guessLanguage('quiero pedir 8 mil para una boda') // 'es'
+ */
+export function guessLanguage(text: string): Language {
+  const count = (re: RegExp) => text.match(re)?.length ?? 0;
+  return count(SPANISH) > count(ENGLISH) ? 'es' : 'en';
+}

@@ -109,6 +109,13 @@ interface Assignment {
 /** What the words around a number say it is. */
 type Reading = Assignment | 'ignore' | undefined;
 
+/** "I'm retired", "I don't work", "no job", "estoy jubilado", "desempleado", "sin trabajo". */
+const NOT_WORKING =
+  /\b(?:retired|unemployed|not employed|not working|(?:don'?t|do not|doesn'?t) work|no job|without (?:a )?job|out of work|between jobs|jobless|laid off|jubilad[oa]s?|pensionad[oa]s?|desemplead[oa]s?|no trabajo|sin trabajo|sin empleo|en paro|no tengo (?:trabajo|empleo))\b/;
+/** "just started", "new job", "acabo de empezar": under a year in the job. */
+const JUST_STARTED =
+  /\b(?:just started|new job|started (?:last|this) (?:month|week)|acabo de empezar|recien empece|empece hace (?:poco|unas semanas)|trabajo nuevo)\b/;
+
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
@@ -213,7 +220,14 @@ export function understand(text: string, language: Language, expecting?: ChatFie
   for (const [re, field] of ZEROS) if (values[field] === undefined && re.test(n)) values[field] = 0;
 
   const declined: ChatField[] = [];
-  if (expecting && values[expecting] === undefined) {
+  // Not working is "not employed" (the field left out), never "under a year" in a job.
+  if (NOT_WORKING.test(n)) {
+    if (values.employmentYears === 0 || values.employmentYears === undefined) {
+      delete values.employmentYears;
+      declined.push('employmentYears');
+    }
+  } else if (values.employmentYears === undefined && JUST_STARTED.test(n)) values.employmentYears = 0;
+  if (expecting && values[expecting] === undefined && !declined.includes(expecting)) {
     if (ZERO_ANSWERS.has(expecting) && NONE.test(n) && !DECLINE.test(n)) values[expecting] = 0;
     else if (DECLINE_BARE.test(n) || DECLINE.test(n) || (expecting === 'ficoScore' && NONE.test(n))) declined.push(expecting);
   }

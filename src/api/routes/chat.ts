@@ -6,7 +6,7 @@ import type { Db } from '../../../db/client.ts';
 import type { ChatService } from '../../app/chat.ts';
 import type { Caller } from '../../app/ports.ts';
 import { ChatStateSchema, current, newConversation, type ChatInput, type Reply, type Turn } from '../../conversation/engine.ts';
-import { LANGUAGES, pickLanguage } from '../../conversation/i18n.ts';
+import { guessLanguage, LANGUAGES, pickLanguage } from '../../conversation/i18n.ts';
 import type { AuthEnv } from '../auth.ts';
 import { callerOf } from '../caller.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
@@ -113,6 +113,9 @@ function inputOf(text: string): ChatInput {
   if (command?.[1] === 'apply') return { kind: 'start' };
   if (command?.[1] === 'start') return { kind: 'greet' };
   if (command?.[1] === 'language') return { kind: 'language', ...(command[2] === 'en' || command[2] === 'es' ? { language: command[2] } : {}) };
+  if (command?.[1] === 'help') return { kind: 'help' };
+  // /status, /forget and the lenders' commands are Telegram's; here "Start again" deletes the conversation.
+  if (command) return { kind: 'unknown-command' };
   return { kind: 'text', text };
 }
 
@@ -130,7 +133,9 @@ export function chatRoutes(deps: { db: () => Db; chat: ChatService }) {
     const body = c.req.valid('json');
     const id = body.conversationId ?? randomUUID();
     const caller = chatCaller(c, id);
-    const language = body.language ?? pickLanguage(c.req.header('accept-language'));
+    // The client's word, else the browser's languages, else the first message's own words.
+    const accepted = c.req.header('accept-language');
+    const language = body.language ?? (accepted ? pickLanguage(accepted) : body.text ? guessLanguage(body.text) : 'en');
     let stored: StoredChat | undefined;
     if (body.conversationId) {
       stored = await load(deps.db, id, caller.owner);

@@ -130,14 +130,14 @@ not-understood = Sorry, I did not catch that.
 choose-or-type = Tap one of the buttons, or type your answer (for example: { $example }).
 foreign-currency = We lend in US dollars only, so I cannot use { $text }. Please tell me the amount in US dollars — I never convert currencies.
 skipped = Skipped: { $field }.
-declined-required = I need { $field } to make a decision; it cannot be skipped.
+declined-required = I need this one to make a decision: { $field } cannot be skipped.
 err-range = { $field } must be between { $min } and { $max }.
 err-at-least = { $field } must be at least { $min }.
 err-at-most = { $field } must be at most { $max }.
 err-whole = { $field } must be a whole number.
 err-term = We lend over 3 or 5 years (36 or 60 months); { $months } months is not something we offer. Which would you like?
 err-choice = { $field }: please pick one of the options.
-stale-button = That button is from an earlier question.
+stale-button = That button is no longer active.
 nothing-to-confirm = There is nothing to confirm right now.
 already-decided = This application has already been decided. Tell me about a new loan, or send /apply.
 media-repeat = I can only read text here.
@@ -250,3 +250,10 @@ unknown-command = I do not know that command. /help lists what I can do.
 edited-message = I saw that you edited a message. I only read new messages, so please send the corrected answer again.
 private-only = I only work in private chats, to keep your answers private. Please message me directly.
 button-inactive = That button is no longer active.
+
+## Clarifications
+
+unchanged = That is what I have already — { $list }.
+range-ask = You gave a range for { $field }: { $low } to { $high }. Which should I use?
+hint-ficoScore = I need the number itself, between 300 and 850 (many card statements and free credit reports show it).
+help-chat = Tell me what you need in your own words, or answer the questions one by one. /back undoes the last answer, /cancel stops, /language changes the language.

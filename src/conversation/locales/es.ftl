@@ -130,14 +130,14 @@ not-understood = Perdón, no te entendí.
 choose-or-type = Toca uno de los botones o escribe tu respuesta (por ejemplo: { $example }).
 foreign-currency = Solo prestamos en dólares estadounidenses, así que no puedo usar { $text }. Dime la cantidad en dólares estadounidenses; nunca convierto monedas.
 skipped = Pregunta omitida: { $field }.
-declined-required = Necesito el dato “{ $field }” para tomar una decisión; no se puede omitir.
+declined-required = Necesito este dato para tomar una decisión: “{ $field }” no se puede omitir.
 err-range = { $field }: debe estar entre { $min } y { $max }.
 err-at-least = { $field }: debe ser como mínimo { $min }.
 err-at-most = { $field }: debe ser como máximo { $max }.
 err-whole = { $field }: debe ser un número entero.
 err-term = Prestamos a 3 o 5 años (36 o 60 meses); { $months } meses no es un plazo que ofrezcamos. ¿Cuál prefieres?
 err-choice = { $field }: elige una de las opciones.
-stale-button = Ese botón es de una pregunta anterior.
+stale-button = Ese botón ya no está activo.
 nothing-to-confirm = Ahora mismo no hay nada que confirmar.
 already-decided = Ya hay una decisión sobre esta solicitud. Cuéntame sobre un préstamo nuevo o envía /apply.
 media-repeat = Aquí solo puedo leer texto.
@@ -250,3 +250,10 @@ unknown-command = No conozco ese comando. /help muestra lo que puedo hacer.
 edited-message = He visto que editaste un mensaje. Solo leo mensajes nuevos, así que envía de nuevo la respuesta corregida.
 private-only = Solo funciono en chats privados, para que tus respuestas sigan siendo privadas. Escríbeme directamente.
 button-inactive = Ese botón ya no está activo.
+
+## Aclaraciones
+
+unchanged = Eso ya lo tenía así: { $list }.
+range-ask = Me diste un rango para “{ $field }”: de { $low } a { $high }. ¿Cuál uso?
+hint-ficoScore = Necesito el número, entre 300 y 850 (aparece en muchos extractos de tarjeta y en informes de crédito gratuitos).
+help-chat = Cuéntame qué necesitas con tus propias palabras o responde las preguntas una a una. /back deshace la última respuesta, /cancel lo detiene todo y /language cambia el idioma.

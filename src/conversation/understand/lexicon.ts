@@ -31,7 +31,7 @@ export const CUES: Record<CueClass, RegExp> = {
     "borrow\\w*|loans?|lend|lending|need|needs|needed|(?:i|we)'d need|would need|(?:i|we)'d like|would like|like to (?:get|borrow|take)|want|wants|wanted|wanting|wanna|looking for|looking to (?:get|borrow)|request\\w*|take out|get|consolidat\\w*|refinanc\\w*|pay off|payoff|prestamo|prestamos|prestad[oa]s?|presta(?:me|rme)|pedir|pido|necesit\\w*|quier\\w*|quisiera|gustaria|solicitar|financiar|financiamiento|busco|buscando|ocupo|ocupamos|requiero|consolidar|refinanciar|liquidar",
   ),
   income: w(
-    'make|makes|making|made|earn|earns|earning|earnings|earned|salary|salaries|income|incomes|wages?|paid|paycheck|paycheque|take[- ]home|bring (?:in|home)|brings (?:in|home)|my pay|pay is|gross|household|gano|ganamos|gana|ganando|ganar|sueldo|sueldos|salario|salarios|ingreso|ingresos|cobro|cobramos|cobra|cobrando|percibo|nomina',
+    'make|makes|making|made|earn|earns|earning|earnings|earned|pension|pensions|social security|retirement income|salary|salaries|income|incomes|wages?|paid|paycheck|paycheque|take[- ]home|bring (?:in|home)|brings (?:in|home)|my pay|pay is|gross|household|gano|ganamos|gana|ganando|ganar|sueldo|sueldos|salario|salarios|ingreso|ingresos|cobro|cobramos|cobra|cobrando|percibo|nomina|pension|pensiones|jubilacion',
   ),
   // For an amount with no period: these nouns are monthly by nature ("debt payments of 400").
   debtNoun: w(
