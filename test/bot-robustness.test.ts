@@ -165,7 +165,10 @@ describe.each(ENGINES)('the bot update queue on %s', (engine) => {
     await patient.queue.stop();
     webhook(TOKEN_A, { leaseMs: 800 });
     await expect.poll(() => sentTo(fake, 705).length, { timeout: 10_000, interval: 100 }).toBe(1);
+    // The answer is sent before the update is marked done (after the session is written): wait for that too.
+    await expect.poll(async () => (await row(botId, update.update_id))?.status, { timeout: 10_000, interval: 100 }).toBe('done');
     expect(await row(botId, update.update_id)).toMatchObject({ status: 'done', attempts: 2 });
+    expect(sentTo(fake, 705)).toHaveLength(1);
   });
 
   it("handles one chat's updates in order, one at a time, and other chats meanwhile", async () => {
