@@ -10,6 +10,7 @@ import type { BotDeps } from './deps.ts';
 import { accountFeature } from './features/account.ts';
 import { adminFeature } from './features/admin.ts';
 import { portfolioFeature } from './features/portfolio.ts';
+import { monitoringFeature } from './features/monitoring.ts';
 import { applyFeature, languageFromTelegram } from './features/apply.ts';
 import { pickLanguage, translator, type Language } from '../src/conversation/i18n.ts';
 import { fallbackFeature } from './features/fallback.ts';
@@ -71,6 +72,7 @@ export function createBot(
   bot.use(accountFeature(full, isAdmin));
   bot.use(adminFeature(full, isAdmin));
   bot.use(portfolioFeature(full, isAdmin));
+  bot.use(monitoringFeature(full, isAdmin));
   bot.use(applyFeature(full));
   bot.use(fallbackFeature());
 

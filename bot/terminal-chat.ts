@@ -9,7 +9,9 @@ import { seedRecordedMacro } from '../src/macro/recorded.ts';
 import { decisionService } from '../src/app/decide.ts';
 import { databaseStore } from '../db/decision-store.ts';
 import { readEnv, type Env } from '../src/config/env.ts';
-import { loadModel } from '../src/model/load.ts';
+import { loadModel, modelLoader } from '../src/model/load.ts';
+import { ModelRegistry } from '../src/app/model-registry.ts';
+import { activeModelVersions } from '../db/model-repository.ts';
 import { createBot } from './bot.ts';
 import { handleOnce } from './update-queue.ts';
 import { terminalOutput } from './terminal-output.ts';
@@ -42,7 +44,12 @@ const bot = createBot(
   {
     db,
     model,
-    decisions: decisionService({ model, store: databaseStore(db) }),
+    // The database's champion and challenger, as the server uses them (the manifest's current until it names any).
+    decisions: decisionService({
+      model,
+      store: databaseStore(db),
+      models: new ModelRegistry({ fallback: model, load: modelLoader(env.MODELS_DIR), read: () => activeModelVersions(database.db) }),
+    }),
     admins: admin ? [USER_ID] : env.BOT_ADMIN_IDS,
     downloadFile: async (path) => readFileSync(path, 'utf8'),
   },

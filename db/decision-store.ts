@@ -3,9 +3,10 @@ import type { Applicant } from '../src/applicant/schema.ts';
 import type { BehaviourFeatures } from '../src/features/behaviour.ts';
 import type { DecisionRecord, DecisionStore, StatementRecord, StoredDecision } from '../src/app/ports.ts';
 import type { Db } from './client.ts';
-import { DecisionWriter, decisionRow, applicationRow } from './decision-writer.ts';
+import { DecisionWriter, decisionRow, applicationRow, insertShadow, shadowRows } from './decision-writer.ts';
 import { DeadlinePassed, type Deadline } from '../src/app/deadline.ts';
 import { assessmentOf, currentPolicy } from './repository.ts';
+import { activeModelVersions } from './model-repository.ts';
 import { applications, decisions, statements } from './schema.ts';
 import { randomUUID } from 'node:crypto';
 
@@ -48,6 +49,8 @@ export function databaseStore(db: () => Db, options: { batchWrites?: boolean } =
   return {
     currentPolicy: () => currentPolicy(db()),
 
+    activeModels: () => activeModelVersions(db()),
+
     async write(record: DecisionRecord, deadline?: Deadline) {
       // Keyed writes go alone: a duplicate key must not fail a whole group commit.
       if (writer && !record.idempotencyKey) return { kind: 'stored', id: await writer.write(record, deadline) };
@@ -56,6 +59,7 @@ export function databaseStore(db: () => Db, options: { batchWrites?: boolean } =
         await db().transaction(async (tx) => {
           await tx.insert(applications).values(applicationRow(id, record));
           await tx.insert(decisions).values(decisionRow(id, record));
+          await insertShadow(tx, shadowRows(id, record));
           // Past the request's deadline it was answered 503: roll back rather than store it.
           if (deadline && !deadline.enterCommit()) throw new DeadlinePassed();
         });
@@ -89,6 +93,7 @@ export function databaseStore(db: () => Db, options: { batchWrites?: boolean } =
           await tx.update(decisions).set({ live: false }).where(eq(decisions.applicationId, originalId));
           await tx.insert(applications).values(applicationRow(id, record));
           await tx.insert(decisions).values(decisionRow(id, record));
+          await insertShadow(tx, shadowRows(id, record));
           return { kind: 'accepted' as const, id };
         });
       } catch (error) {

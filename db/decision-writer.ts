@@ -3,7 +3,7 @@ import { inArray } from 'drizzle-orm';
 import { DeadlinePassed, type Deadline } from '../src/app/deadline.ts';
 import type { DecisionRecord } from '../src/app/ports.ts';
 import type { Db } from './client.ts';
-import { applications, decisions } from './schema.ts';
+import { applications, decisions, shadowScores } from './schema.ts';
 
 /** The applications row of a decision record. */
 export function applicationRow(id: string, r: DecisionRecord): typeof applications.$inferInsert {
@@ -42,6 +42,34 @@ export function decisionRow(id: string, r: DecisionRecord): typeof decisions.$in
   };
 }
 
+/** The shadow_scores rows of a decision record (the challenger's view; none without one). */
+export function shadowRows(id: string, r: DecisionRecord): (typeof shadowScores.$inferInsert)[] {
+  return (r.shadow ?? []).map((s) => ({ applicationId: id, modelVersion: s.modelVersion, pd: s.pd, score: s.score, decision: s.decision }));
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+let shadowWriteFailures = 0;
+
+/**
+ * Stores shadow scores inside the decision's transaction, behind a savepoint: they commit with their
+ * decisions (a decision rolled back takes its shadow with it), and a failure to store them undoes
+ * only them, never the decisions.
+ */
+export async function insertShadow(tx: Tx, rows: (typeof shadowScores.$inferInsert)[]): Promise<void> {
+  if (rows.length === 0) return;
+  try {
+    await tx.transaction(async (sp) => {
+      await sp.insert(shadowScores).values(rows);
+    });
+  } catch (error) {
+    // Said at the 1st, 10th, 100th … failure: a challenger that cannot be stored must not flood the log.
+    shadowWriteFailures++;
+    if (Number.isInteger(Math.log10(shadowWriteFailures)))
+      console.warn(`shadow scores not stored (the decisions are), ${shadowWriteFailures} time(s) so far: ${(error as Error).name}`);
+  }
+}
+
 /**
  * Group commit for decisions: writes that arrive together are stored in one transaction (two
  * multi-row inserts), so a burst of requests costs a few round trips instead of four each.
@@ -59,6 +87,8 @@ export class DecisionWriter {
   private queue: Pending[] = [];
   private inFlight = 0;
   private scheduled = false;
+  /** Decisions handed to the writers of this process and not yet committed or failed (the queue depth /metrics shows). */
+  static pending = 0;
 
   constructor(
     private readonly db: () => Db,
@@ -66,9 +96,12 @@ export class DecisionWriter {
   ) {}
 
   write(record: DecisionRecord, deadline?: Deadline): Promise<string> {
-    return new Promise((resolve, reject) => {
+    DecisionWriter.pending++;
+    return new Promise<string>((resolve, reject) => {
       this.queue.push({ id: randomUUID(), record, ...(deadline ? { deadline } : {}), resolve, reject });
       this.schedule();
+    }).finally(() => {
+      DecisionWriter.pending--;
     });
   }
 
@@ -96,6 +129,10 @@ export class DecisionWriter {
       await this.db().transaction(async (tx) => {
         await tx.insert(applications).values(batch.map((p) => applicationRow(p.id, p.record)));
         await tx.insert(decisions).values(batch.map((p) => decisionRow(p.id, p.record)));
+        await insertShadow(
+          tx,
+          batch.flatMap((p) => shadowRows(p.id, p.record)),
+        );
         // The point of no return: whoever's deadline passed meanwhile leaves the batch before COMMIT.
         const late = batch.filter((p) => p.deadline && !p.deadline.enterCommit());
         if (late.length > 0) {

@@ -4,6 +4,7 @@ import {
   bigint,
   boolean,
   bigserial,
+  date,
   doublePrecision,
   index,
   integer,
@@ -22,11 +23,49 @@ import {
  * asked for); every decision records the model and policy versions it was made under.
  */
 
-export const modelVersions = pgTable('model_versions', {
-  version: text('version').primaryKey(),
-  kind: text('kind').notNull(),
-  metrics: jsonb('metrics').notNull(),
-  registeredAt: timestamp('registered_at', { withTimezone: true }).notNull().defaultNow(),
+export const MODEL_ROLES = ['champion', 'challenger', 'retired'] as const;
+
+/**
+ * Model versions and their role, which every process reads (through a short cache) to know which
+ * version decides (the champion: one at most) and which one scores in shadow (the challenger: one
+ * at most). The manifest only seeds the roles at a database's first start.
+ */
+export const modelVersions = pgTable(
+  'model_versions',
+  {
+    version: text('version').primaryKey(),
+    kind: text('kind').notNull(),
+    metrics: jsonb('metrics').notNull(),
+    registeredAt: timestamp('registered_at', { withTimezone: true }).notNull().defaultNow(),
+    role: text('role', { enum: MODEL_ROLES }).notNull().default('retired'),
+    /** When the version took its present role. */
+    roleSince: timestamp('role_since', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('model_versions_champion_idx').on(t.role).where(sql`${t.role} = 'champion'`),
+    uniqueIndex('model_versions_challenger_idx').on(t.role).where(sql`${t.role} = 'challenger'`),
+  ],
+);
+
+/**
+ * Every change of the champion or the challenger, with who made it: a rollback undoes the newest
+ * promotion not undone yet (`undoneBy`), so rollbacks walk back through the promotions in order.
+ */
+export const modelRoleChanges = pgTable('model_role_changes', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  action: text('action', { enum: ['seed', 'promote', 'rollback', 'challenger', 'retire'] }).notNull(),
+  /** The version the action was about. */
+  version: text('version')
+    .notNull()
+    .references(() => modelVersions.version),
+  champion: text('champion').notNull(),
+  challenger: text('challenger'),
+  previousChampion: text('previous_champion'),
+  previousChallenger: text('previous_challenger'),
+  actor: text('actor').notNull(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  /** For a promotion: the rollback that undid it. */
+  undoneBy: bigint('undone_by', { mode: 'number' }),
 });
 
 /** Decision policies are append-only versions; the highest version is in force. */
@@ -41,6 +80,10 @@ export const policies = pgTable('policies', {
   /** APR by risk band (A–E); earlier versions get the seed card. */
   rateCard: jsonb('rate_card').$type<RateCard>().notNull().default(sql`'{"A":0.0493,"B":0.0744,"C":0.0995,"D":0.1325,"E":0.1669}'::jsonb`),
   storeRawTransactions: boolean('store_raw_transactions').notNull().default(false),
+  /** Drift monitoring: PSI thresholds (watch, act) and the least weekly volume; earlier versions get the defaults. */
+  driftWatchPsi: doublePrecision('drift_watch_psi').notNull().default(0.1),
+  driftActPsi: doublePrecision('drift_act_psi').notNull().default(0.25),
+  driftMinApplications: integer('drift_min_applications').notNull().default(300),
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -152,6 +195,47 @@ export const decisions = pgTable(
     // The few decisions out of the book, counted for the book's version.
     index('decisions_retired_idx').on(t.live).where(sql`not ${t.live}`),
   ],
+);
+
+/**
+ * What the challenger (a model version in shadow) would have said about a live application: its PD,
+ * score and the decision it would have made under the same policy. Written in the decision's own
+ * transaction, never shown to the applicant and never used for the decision.
+ */
+export const shadowScores = pgTable(
+  'shadow_scores',
+  {
+    applicationId: uuid('application_id')
+      .notNull()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    modelVersion: text('model_version')
+      .notNull()
+      .references(() => modelVersions.version),
+    pd: doublePrecision('pd').notNull(),
+    score: integer('score').notNull(),
+    decision: text('decision', { enum: ['approve', 'refer', 'decline'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.applicationId, t.modelVersion] }), index('shadow_scores_version_idx').on(t.modelVersion)],
+);
+
+/**
+ * How a loan ended: repaid or defaulted, and when. One per application (recording it again updates
+ * it, with an audit entry); a declined or superseded application has none (no loan was made on it).
+ */
+export const outcomes = pgTable(
+  'outcomes',
+  {
+    applicationId: uuid('application_id')
+      .primaryKey()
+      .references(() => applications.id, { onDelete: 'cascade' }),
+    outcome: text('outcome', { enum: ['repaid', 'defaulted'] }).notNull(),
+    /** The day the loan was repaid or defaulted (YYYY-MM-DD). */
+    at: date('at', { mode: 'string' }).notNull(),
+    recordedBy: text('recorded_by').notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('outcomes_at_idx').on(t.at)],
 );
 
 /**

@@ -93,7 +93,18 @@ describe('layering between folders', () => {
   });
 
   it('domain and application folders (the conversation, the services) import no adapter, database or framework', () => {
-    const domain = ['src/applicant', 'src/features', 'src/model', 'src/scoring', 'src/portfolio', 'src/evaluation', 'src/fairness', 'src/conversation', 'src/app'];
+    const domain = [
+      'src/applicant',
+      'src/features',
+      'src/model',
+      'src/scoring',
+      'src/portfolio',
+      'src/evaluation',
+      'src/fairness',
+      'src/monitoring',
+      'src/conversation',
+      'src/app',
+    ];
     const adapters = ['src/api', 'src/node', 'src/worker', 'bot', 'db', 'src/batch'];
     for (const d of domain) for (const a of adapters) expect(edges.get(d)?.has(a) ?? false, `${d} imports ${a} (${edges.get(d)?.get(a)})`).toBe(false);
     for (const file of sources(...domain)) {

@@ -9,15 +9,19 @@ import { sampleApplicant } from './helpers.ts';
 import { openTestDatabase } from './support/databases.ts';
 import { FAKE_FRED_KEY, startFakeFred } from './support/fake-fred.ts';
 import { loadObservations } from '../db/macro-repository.ts';
+import { eq } from 'drizzle-orm';
+import { promoteModel } from '../db/model-repository.ts';
+import { shadowScores } from '../db/schema.ts';
+import { MODEL_ROLES_TTL_MS } from '../src/app/model-registry.ts';
 
 // The same app on Cloudflare Workers: bundled by wrangler, served by workerd (`wrangler dev`, offline).
 const run = promisify(execFile);
 const wrangler = 'node_modules/.bin/wrangler';
 
 describe('Cloudflare Worker', () => {
-  it("bundles the current model (the generated module names models/manifest.json's version)", () => {
-    const { current, behaviour } = JSON.parse(readFileSync('models/manifest.json', 'utf8'));
-    expect(readFileSync('src/worker/bundled-model.ts', 'utf8')).toBe(bundledModelSource('models', current, behaviour));
+  it("bundles the current model and the challenger (the generated module names models/manifest.json's versions)", () => {
+    const { current, behaviour, challenger } = JSON.parse(readFileSync('models/manifest.json', 'utf8'));
+    expect(readFileSync('src/worker/bundled-model.ts', 'utf8')).toBe(bundledModelSource('models', current, behaviour, challenger));
   });
 
   it('builds with wrangler deploy --dry-run', async () => {
@@ -101,6 +105,30 @@ describe('Cloudflare Worker', () => {
       expect(cron.status).toBe(200);
       expect((await loadObservations(database.db, 'UNRATE')).length).toBeGreaterThan(200);
       expect((await loadObservations(database.db, 'CORCACBS')).length).toBeGreaterThan(60);
+      // Champion/challenger on Workers: the bundled challenger is scored in shadow, and a promotion made
+      // by another process reaches the Worker within its roles cache, without a redeploy.
+      const { challenger } = JSON.parse(readFileSync('models/manifest.json', 'utf8'));
+      const [shadow] = await database.db.select().from(shadowScores).where(eq(shadowScores.applicationId, body.applicationId));
+      expect(shadow.modelVersion).toBe(challenger);
+      expect((await promoteModel(database.db, challenger, 'test')).kind).toBe('changed');
+      const decidedBy = async () =>
+        (
+          (await (
+            await fetch(`http://127.0.0.1:${port}/v1/score`, {
+              method: 'POST',
+              body: JSON.stringify(sampleApplicant),
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+            })
+          ).json()) as { modelVersion: string }
+        ).modelVersion;
+      const promotedAt = Date.now();
+      while ((await decidedBy()) !== challenger) {
+        expect(Date.now() - promotedAt).toBeLessThan(MODEL_ROLES_TTL_MS + 3_000);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const rollback = await fetch(`http://127.0.0.1:${port}/v1/models/rollback`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } });
+      expect(rollback.status).toBe(200);
+      expect(await decidedBy()).not.toBe(challenger);
     } finally {
       process.kill(-dev.pid!, 'SIGTERM');
       await fred.close();

@@ -22,11 +22,12 @@ export const ADMIN_COMMANDS = [
   { command: 'stats', description: 'Applications, approval rate and average PD' },
   { command: 'policy', description: 'Show or set cut-offs and pricing: /policy set approveBelow=0.1' },
   { command: 'review', description: 'Referred applications, one by one' },
-  { command: 'model', description: 'The model in use and its metrics' },
+  { command: 'model', description: 'Champion and challenger models, live comparison; promote or roll back' },
   { command: 'export', description: 'All decisions as a CSV file' },
   { command: 'portfolio', description: 'The book: return, risk, Basel capital, simulated losses, stress' },
   { command: 'frontier', description: 'Efficient-frontier chart with the current book marked' },
   { command: 'optimise', description: 'Best allocation of a budget: /optimise 250000' },
+  { command: 'drift', description: 'Drift of the inputs and the score by week (PSI), with a chart: /drift 12' },
 ] as const;
 
 /** The applicant's help in their language; lenders also get their commands (in English, as their tools are). */

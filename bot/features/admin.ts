@@ -2,6 +2,7 @@ import { describeChampion } from '../../src/model/scorer.ts';
 import { Composer, InlineKeyboard, InputFile } from 'grammy';
 import { stringify } from 'csv-stringify/sync';
 import { audit, currentPolicy, setPolicy } from '../../db/repository.ts';
+import { changeModelRole, modelOverview } from '../../db/model-admin.ts';
 import { decisionStats, decisionsForExport, nextReferral, reviewDecision } from '../../db/bot-repository.ts';
 import { describeIssues } from '../../src/applicant/schema.ts';
 import { PolicySchema, type Policy } from '../../src/scoring/policy.ts';
@@ -12,6 +13,9 @@ import type { BotContext } from '../session.ts';
 
 const ADMIN_COMMAND_NAMES = ['stats', 'policy', 'review', 'model', 'export'] as const;
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const signed = (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(Math.round(v * 10) / 10)}`;
+const MODEL_USAGE =
+  'Change it with /model promote VERSION (the champion becomes the challenger), /model rollback (undo the last promotion), /model challenger VERSION, /model retire VERSION.';
 
 function policyText(version: number, p: Policy): string {
   return [
@@ -142,14 +146,59 @@ export function adminFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => Promis
   });
 
   composer.command('model', async (ctx) => {
-    const m = deps.model.metrics as typeof deps.model.metrics & { data?: { file?: string } };
-    await ctx.reply(
-      [
-        `Model ${deps.model.version}: ${describeChampion(deps.model.scorer, deps.model.trees)}.`,
-        `Out-of-time test: ROC-AUC ${m.test.champion.rocAuc.toFixed(3)}, Brier ${m.test.champion.brier.toFixed(4)}; logistic baseline ROC-AUC ${m.test.baseline.rocAuc.toFixed(3)}, Brier ${m.test.baseline.brier.toFixed(4)}.`,
-        `Trained on ${m.data?.file ?? 'unknown data'}.`,
-      ].join('\n'),
-    );
+    const [sub, version] = ctx.match.trim().split(/\s+/).filter(Boolean);
+    const models = deps.decisions.models;
+    if (sub) {
+      const action = (['promote', 'rollback', 'challenger', 'retire'] as const).find((a) => a === sub.toLowerCase());
+      if (!action || (action !== 'rollback' && !version)) {
+        await ctx.reply(MODEL_USAGE);
+        return;
+      }
+      const result = await changeModelRole(deps.db(), models, action, version, actor(ctx));
+      if (result.kind === 'refused') {
+        await ctx.reply(`Not changed: ${result.reason}.`);
+        return;
+      }
+      const { champion, challenger } = result.roles;
+      await ctx.reply(
+        [
+          `Done. Champion (deciding): ${champion}${result.previous.champion && result.previous.champion !== champion ? ` (was ${result.previous.champion})` : ''}.`,
+          `Challenger (in shadow): ${challenger ?? 'none'}.`,
+          `Every server uses it within ${Math.round(models.ttlMs / 1000)} s; recorded in the audit log.`,
+        ].join('\n'),
+      );
+      return;
+    }
+    const [overview, active] = await Promise.all([modelOverview(deps.db(), models), models.active()]);
+    const champion = active.champion;
+    const m = champion.metrics as typeof champion.metrics & { data?: { file?: string } };
+    const byVersion = new Map(overview.versions.map((v) => [v.version, v]));
+    const live = (version: string) => {
+      const p = byVersion.get(version)?.performance;
+      return p
+        ? ` On ${p.applications} loans with outcomes (${p.defaulted} defaulted): ROC-AUC ${p.rocAuc === null ? 'n/a (one outcome only)' : p.rocAuc.toFixed(3)}, Brier ${p.brier.toFixed(4)}.`
+        : '';
+    };
+    const lines = [
+      `Model ${champion.version}: ${describeChampion(champion.scorer, champion.trees)}.`,
+      `Out-of-time test: ROC-AUC ${m.test.champion.rocAuc.toFixed(3)}, Brier ${m.test.champion.brier.toFixed(4)}; logistic baseline ROC-AUC ${m.test.baseline.rocAuc.toFixed(3)}, Brier ${m.test.baseline.brier.toFixed(4)}.${live(champion.version)}`,
+      `Trained on ${m.data?.file ?? 'unknown data'}.`,
+    ];
+    const challenger = active.challenger;
+    if (challenger) {
+      const c = byVersion.get(challenger.version);
+      const compared = c?.live.comparedWithChampion;
+      const test = challenger.metrics.test.champion;
+      lines.push(
+        '',
+        `Challenger ${challenger.version} (in shadow, never deciding): out-of-time ROC-AUC ${test.rocAuc.toFixed(3)}, Brier ${test.brier.toFixed(4)}.${live(challenger.version)}`,
+        compared && compared.agreement !== null && compared.scoreShift
+          ? `On ${compared.applications} live applications it would have made the same decision ${pct(compared.agreement)} of the time; its score is ${signed(compared.scoreShift.mean)} points on average (middle half ${signed(compared.scoreShift.quantiles.p25)} to ${signed(compared.scoreShift.quantiles.p75)}).`
+          : 'No live applications scored in shadow yet.',
+      );
+    } else lines.push('', 'No challenger is scored in shadow.');
+    lines.push('', MODEL_USAGE);
+    await ctx.reply(lines.join('\n'));
   });
 
   composer.command('export', async (ctx) => {

@@ -18,14 +18,20 @@ import { rateLimit } from './rate-limit.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { genericRoutes } from './routes/generic.ts';
 import { healthRoutes, policyRoutes, type BotHealth } from './routes/meta.ts';
+import { MODEL_ADMIN_PATHS, modelRoutes } from './routes/models.ts';
+import type { ModelRegistry } from '../app/model-registry.ts';
 import { scoreRoutes } from './routes/score.ts';
 import { statementRoutes } from './routes/statements.ts';
 import { portfolioRoutes } from './routes/portfolio.ts';
+import { monitoringRoutes } from './routes/monitoring.ts';
+import { databaseDriftMonitor } from '../../db/monitoring-repository.ts';
+import type { DriftReference } from '../monitoring/reference.ts';
 import { SHIPPED_CORRELATIONS } from '../portfolio/correlation-table.ts';
 import type { CorrelationTable } from '../portfolio/loans.ts';
 import { inProcessRunner, type PortfolioJobs } from '../app/portfolio-jobs.ts';
 import { requestDeadline } from './deadline.ts';
 import { consoleLogger, requestLog, type RequestLogger } from './request-log.ts';
+import { metricsTokenFromEnvironment, operationalMetrics } from './metrics.ts';
 import { telegramWebhook } from './telegram-webhook.ts';
 import { botIdOfToken, handleOnce, updateQueue, type UpdateReceiver } from '../../bot/update-queue.ts';
 import { databasePortfolioJobs } from '../../db/portfolio-jobs.ts';
@@ -45,7 +51,10 @@ import { widgetSettingsFromEnvironment, type WidgetSettings } from './widget-set
  * widget's three variables when an adapter passes no `widget` settings.
  */
 export interface AppOptions {
+  /** The default champion: decides while the database names none (or one this process cannot load). */
   model: LoadedModel;
+  /** Champion and challenger by the database's roles (Node: every version in MODELS_DIR; Worker: the bundled ones); made from `model` when absent. */
+  models?: ModelRegistry;
   /** The promoted generic model, served at POST /v1/models/generic/score (404 without one). */
   genericModel?: LoadedModel;
   db: () => Db;
@@ -79,6 +88,10 @@ export interface AppOptions {
   requestDeadlineMs?: number;
   /** The process's portfolio jobs (Node runs them on threads); made here, in-process, when absent. */
   portfolioJobs?: PortfolioJobs;
+  /** Bearer token a Prometheus server presents for GET /metrics (admin keys work too); METRICS_TOKEN when absent. */
+  metricsToken?: string;
+  /** The model's reference distribution (models/<version>/reference.json): drift monitoring, off without it. */
+  driftReference?: DriftReference;
 }
 
 export const REQUEST_DEADLINE_MS = 10_000;
@@ -90,7 +103,9 @@ export function createApp(options: AppOptions) {
   const { model, db } = options;
   const widgetOrigins = options.widgetOrigins ?? [];
   // One decision service (one policy cache, one writer) per process: the bot gets the same one.
-  const decisions = options.decisions ?? decisionService({ model, store: databaseStore(db, { batchWrites: options.batchWrites !== false }) });
+  const decisions =
+    options.decisions ??
+    decisionService({ model, store: databaseStore(db, { batchWrites: options.batchWrites !== false }), ...(options.models ? { models: options.models } : {}) });
   const policy = decisions.policy;
   const app = new OpenAPIHono<AuthEnv>({
     defaultHook: (result, c) => {
@@ -100,6 +115,22 @@ export function createApp(options: AppOptions) {
 
   const logger = options.logger ?? consoleLogger;
   app.use('*', requestLog(logger));
+  const metrics = operationalMetrics({
+    db,
+    decisions,
+    model,
+    genericModel: options.genericModel,
+    keyCacheMs: options.keyCacheMs,
+    token: options.metricsToken ?? metricsTokenFromEnvironment(),
+  });
+  app.use('*', metrics.observe);
+  const drift = options.driftReference
+    ? databaseDriftMonitor(db, {
+        reference: options.driftReference,
+        policy: async () => (await policy.get()).policy,
+        onError: (error) => logger.error({ errorClass: `drift.${(error as Error)?.name}` }, 'drift check failed'),
+      })
+    : undefined;
 
   // The keyless widget: sessions signed for its own page, real client addresses, and the origins
   // (configured, and listed by widget keys) that may frame it and call from a browser.
@@ -143,11 +174,23 @@ export function createApp(options: AppOptions) {
   app.use('/v1/chat/*', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
   app.use('/v1/statements', authenticate({ db, scopes: ['admin', 'score', 'widget', 'trusted-evidence'], widget: keyless, cacheMs }), callers);
   app.use('/v1/portfolio/*', authenticate({ db, scopes: ['admin'], cacheMs }), callers);
+  for (const path of MODEL_ADMIN_PATHS) app.use(path, authenticate({ db, scopes: ['admin'], cacheMs }), callers);
+  app.use('/v1/monitoring/*', authenticate({ db, scopes: ['admin'], cacheMs }), callers);
 
-  app.route('/', healthRoutes({ model, ping: async () => void (await db().execute(sql`select 1`)), ...(options.botHealth ? { bot: options.botHealth } : {}) }));
+  app.route(
+    '/',
+    healthRoutes({
+      model,
+      champion: decisions.models,
+      ping: async () => void (await db().execute(sql`select 1`)),
+      ...(options.botHealth ? { bot: options.botHealth } : {}),
+      ...(drift ? { drift: () => drift.health() } : {}),
+    }),
+  );
   app.route('/', scoreRoutes({ decisions }));
   app.route('/', genericRoutes({ ...(options.genericModel ? { model: options.genericModel } : {}) }));
   app.route('/', applicationRoutes({ db, decisions }));
+  app.route('/', modelRoutes({ db, models: decisions.models }));
   app.route('/', policyRoutes({ db, policy }));
   app.route('/', statementRoutes({ decisions }));
   app.route('/', chatRoutes({ db, chat: chatService({ decisions }) }));
@@ -160,6 +203,8 @@ export function createApp(options: AppOptions) {
       macroRelation: () => storedMacroRelation(db()),
     });
   app.route('/', portfolioRoutes({ jobs: portfolioJobs }));
+  app.route('/', metrics.routes);
+  app.route('/', monitoringRoutes({ ...(drift ? { drift } : {}), modelVersion: model.version }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -3,10 +3,11 @@ import type { Applicant, FieldIssue } from '../applicant/schema.ts';
 import { parseStatement, StatementError, type ColumnMap } from '../data/statement.ts';
 import { BehaviourError, behaviourFeatures, type BehaviourFeatures } from '../features/behaviour.ts';
 import type { LoadedModel } from '../model/model.ts';
-import { assess, type Assessment } from '../scoring/assess.ts';
+import { assess, shadowAssess, type Assessment, type ShadowAssessment } from '../scoring/assess.ts';
 import { reduceTransactions, sha256 } from '../scoring/evidence.ts';
-import type { PolicyVersion } from '../scoring/policy.ts';
+import type { Policy, PolicyVersion } from '../scoring/policy.ts';
 import type { Deadline } from './deadline.ts';
+import { type ActiveModels, ModelRegistry } from './model-registry.ts';
 import { PolicyCache } from './policy-cache.ts';
 import type { Caller, DecisionStore, StoredDecision } from './ports.ts';
 
@@ -54,10 +55,30 @@ const refused = (status: 400 | 404 | 409, field: string, rule: string) => new De
 const core = ({ alternativeData: _, ...answers }: Applicant) => JSON.stringify(Object.entries(answers).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 export interface DecisionServiceDeps {
+  /** The default champion: decides while storage names none (or one this process cannot load). */
   model: LoadedModel;
   store: DecisionStore;
-  /** How long the policy is cached (ms); 0 reads it for every decision. */
+  /** How long the policy (and, without `models`, the model roles) is cached (ms); 0 reads it for every decision. */
   policyTtlMs?: number;
+  /** The process's champion and challenger; made here from `model` and the store's roles when absent. */
+  models?: ModelRegistry;
+}
+
+/**
+ * The challenger's view of an application, computed beside the champion's in the same request. It
+ * can neither change nor fail the decision: any error, or a value that could not be stored, leaves
+ * the application without a shadow score.
+ */
+function shadowScores(active: ActiveModels, policy: Policy, applicant: Applicant, failed: (error: unknown) => void): ShadowAssessment[] {
+  if (!active.challenger) return [];
+  try {
+    const shadow = shadowAssess(active.challenger, policy, applicant);
+    if (!(shadow.pd >= 0 && shadow.pd <= 1) || !Number.isInteger(shadow.score)) throw new Error(`challenger ${shadow.modelVersion} gave PD ${shadow.pd}`);
+    return [shadow];
+  } catch (error) {
+    failed(error);
+    return [];
+  }
 }
 
 export type DecisionService = ReturnType<typeof decisionService>;
@@ -68,8 +89,21 @@ export type DecisionService = ReturnType<typeof decisionService>;
  * const { applicationId, assessment } = await service.decide({ applicant, caller: { owner: 'key:7', channel: 'api', apiKeyId: 7, trustedEvidence: false } });
  */
 export function decisionService(deps: DecisionServiceDeps) {
-  const { model, store } = deps;
+  const { store } = deps;
   const policy = new PolicyCache(() => store.currentPolicy(), deps.policyTtlMs ?? 2_000);
+  const models =
+    deps.models ??
+    new ModelRegistry({
+      fallback: deps.model,
+      ...(store.activeModels ? { read: () => store.activeModels!() } : {}),
+      ...(deps.policyTtlMs !== undefined ? { ttlMs: deps.policyTtlMs } : {}),
+    });
+  let shadowFailures = 0;
+  const decided = { approve: 0, refer: 0, decline: 0 };
+  const shadowFailed = (error: unknown) => {
+    // Said once (then counted): a broken challenger must not flood the log either.
+    if (shadowFailures++ === 0) console.warn(`shadow scoring failed, decisions go on without it: ${(error as Error).message}`);
+  };
 
   /** Replaces the bank evidence by what the server computed itself, or refuses it. */
   async function intake(applicant: Applicant, caller: Caller, now: Date, current: PolicyVersion): Promise<Applicant> {
@@ -116,6 +150,11 @@ export function decisionService(deps: DecisionServiceDeps) {
 
   return {
     policy,
+    models,
+    /** Shadow scores given up since start (the challenger threw or gave an unusable value). */
+    shadowFailures: () => shadowFailures,
+    /** Decisions stored since start, by outcome (GET /metrics); an Idempotency-Key's replay is not one. */
+    decided: () => ({ ...decided }),
 
     /** Scores, decides, prices and stores one application; a retry with the same idempotency key gets the stored answer. */
     async decide(request: { applicant: Applicant; caller: Caller; idempotencyKey?: string; now?: Date; deadline?: Deadline }): Promise<DecisionAnswer> {
@@ -129,13 +168,22 @@ export function decisionService(deps: DecisionServiceDeps) {
           return answerOf(earlier);
         }
       }
-      const current = await policy.get();
+      const [current, active] = await Promise.all([policy.get(), models.active()]);
       const applicant = await intake(request.applicant, caller, now, current);
-      const assessment = assess(model, current.policy, applicant);
+      const assessment = assess(active.champion, current.policy, applicant);
+      const shadow = shadowScores(active, current.policy, applicant, shadowFailed);
       const written = await store.write(
-        { applicant, caller, assessment, policyVersion: current.version, ...(idempotencyKey ? { idempotencyKey } : {}) },
+        {
+          applicant,
+          caller,
+          assessment,
+          policyVersion: current.version,
+          ...(idempotencyKey ? { idempotencyKey } : {}),
+          ...(shadow.length > 0 ? { shadow } : {}),
+        },
         request.deadline,
       );
+      if (written.kind === 'stored') decided[assessment.decision]++;
       if (written.kind === 'stored') return { applicationId: written.id, assessment, policyVersion: current.version, replayed: false };
       // Two requests with the same key raced: the other one was stored first.
       const earlier = await store.byIdempotencyKey(caller.owner, idempotencyKey!);
@@ -159,16 +207,19 @@ export function decisionService(deps: DecisionServiceDeps) {
       }
       const offer = original.assessment.offer.counterOffer;
       if (!offer) throw refused(409, 'applicationId', 'this application has no counter-offer to accept');
-      const current = await policy.get();
+      const [current, active] = await Promise.all([policy.get(), models.active()]);
       const applicant: Applicant = { ...original.applicant, loanAmount: offer.amount, termMonths: offer.termMonths as 36 | 60 };
-      const assessment = assess(model, current.policy, applicant);
+      const assessment = assess(active.champion, current.policy, applicant);
+      const shadow = shadowScores(active, current.policy, applicant, shadowFailed);
       const result = await store.supersede(original.applicationId, {
         applicant,
         caller: request.caller,
         assessment,
         policyVersion: current.version,
         supersedes: original.applicationId,
+        ...(shadow.length > 0 ? { shadow } : {}),
       });
+      if (result.kind === 'accepted') decided[assessment.decision]++;
       if (result.kind === 'accepted') return { applicationId: result.id, assessment, policyVersion: current.version, replayed: false, alreadyAccepted: false };
       const holder = result.id ? await store.get(result.id) : undefined;
       if (!holder) throw refused(409, 'applicationId', 'this application was already replaced');

@@ -1,6 +1,6 @@
 import type { Applicant } from '../applicant/schema.ts';
 import type { BehaviourFeatures } from '../features/behaviour.ts';
-import type { Assessment } from '../scoring/assess.ts';
+import type { Assessment, ShadowAssessment } from '../scoring/assess.ts';
 import type { PolicyVersion } from '../scoring/policy.ts';
 import type { Deadline } from './deadline.ts';
 
@@ -31,6 +31,14 @@ export interface DecisionRecord {
   idempotencyKey?: string;
   /** The application whose counter-offer this one accepts. */
   supersedes?: string;
+  /** The challenger's shadow scores: stored with the decision (same transaction), never part of it. */
+  shadow?: ShadowAssessment[];
+}
+
+/** The versions in their roles, as the database says (null: none has that role yet). */
+export interface ActiveModelVersions {
+  champion: string | null;
+  challenger: string | null;
 }
 
 export interface StoredDecision {
@@ -57,6 +65,8 @@ export type SupersedeResult = { kind: 'accepted'; id: string } | { kind: 'alread
 
 export interface DecisionStore {
   currentPolicy(): Promise<PolicyVersion>;
+  /** Which version decides and which scores in shadow; absent: the service's own model decides, alone. */
+  activeModels?(): Promise<ActiveModelVersions>;
   /** Stores an application and its decision; `duplicate` when the owner already used this idempotency key. */
   /** `deadline`: commit only if the request has not been answered already (else reject with DeadlinePassed). */
   write(record: DecisionRecord, deadline?: Deadline): Promise<{ kind: 'stored'; id: string } | { kind: 'duplicate' }>;

@@ -24,6 +24,11 @@ export const MANIFEST_FILE = 'manifest.json';
 
 export const ManifestSchema = z.object({
   current: z.string().min(1),
+  /**
+   * The applicant model scored in shadow beside `current` (never deciding). Like `current`, only the
+   * default at a database's first start: after that the database's model_versions roles decide.
+   */
+  challenger: z.string().min(1).optional(),
   /** The behavioural (bank-account) model version, when one is shipped. */
   behaviour: z.string().min(1).optional(),
   /** The generic model (trained on any credit CSV) served for generic scoring: `npm run score -- --promote VERSION`. */

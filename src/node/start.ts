@@ -4,7 +4,10 @@ import { openDatabase, type Database } from '../../db/client.ts';
 import { currentPolicy, registerModel } from '../../db/repository.ts';
 import { createApp } from '../api/app.ts';
 import { widgetOrigins, type Env } from '../config/env.ts';
-import { loadModel } from '../model/load.ts';
+import { loadModel, modelLoader, readManifest } from '../model/load.ts';
+import { activeModelVersions, seedModelRoles } from '../../db/model-repository.ts';
+import { ModelRegistry } from '../app/model-registry.ts';
+import { loadDriftReference } from '../monitoring/load.ts';
 import type { LoadedModel } from '../model/model.ts';
 import { swaggerAssets } from './docs-assets.ts';
 import { loadPromotedGeneric } from './generic-model.ts';
@@ -52,6 +55,8 @@ export async function start(env: Env, role: ClusterRole = { index: 1, recovered:
   const model = loadModel(env.MODELS_DIR);
   // The generic model promoted with `npm run score -- --promote VERSION`, if any: POST /v1/models/generic/score.
   const genericModel = loadPromotedGeneric(env.MODELS_DIR);
+  // models/<version>/reference.json (npm run monitoring:reference): drift monitoring; off without it.
+  const driftReference = loadDriftReference(model, (problem) => console.warn(`drift monitoring off: ${problem}`));
   const database = await openDatabase(
     env.DATABASE_URL
       ? {
@@ -63,14 +68,28 @@ export async function start(env: Env, role: ClusterRole = { index: 1, recovered:
         }
       : { dataDir: env.DATA_DIR },
   );
+  // Champion and challenger: the database's roles decide; the manifest's `current` and `challenger`
+  // only seed them at the database's first start. Any version under MODELS_DIR can be promoted to
+  // without a restart (loaded on first use).
+  const load = modelLoader(env.MODELS_DIR);
+  const challenger = shippedChallenger(env.MODELS_DIR, load);
   await registerModel(database.db, model);
+  if (challenger) await registerModel(database.db, challenger);
+  await seedModelRoles(database.db, { champion: model.version, ...(challenger ? { challenger: challenger.version } : {}) });
+  const models = new ModelRegistry({
+    fallback: model,
+    load: (version) => (version === challenger?.version ? challenger : load(version)),
+    read: () => activeModelVersions(database.db),
+  });
+  // Load the versions in their roles now, not on the first request.
+  await models.active();
   await currentPolicy(database.db);
   // The recorded FRED series shipped in datasets/fred/, where not stored yet: the stress test works offline.
   // A refresh from FRED (below, with FRED_API_KEY) runs after this and overwrites or extends them.
   await seedRecordedMacro(database.db);
   const db = () => database.db;
   // One decision service per process: the API, the widget and the bot share its policy cache and writer.
-  const decisions = decisionService({ model, store: databaseStore(db) });
+  const decisions = decisionService({ model, store: databaseStore(db), models });
   // Portfolio jobs run on a thread of their own (started on the first job), shared by the API and the bot.
   const runner = threadRunner({ warm: true });
   const portfolioJobs = databasePortfolioJobs(db, {
@@ -128,6 +147,7 @@ export async function start(env: Env, role: ClusterRole = { index: 1, recovered:
     widgetOrigins: widgetOrigins(env),
     docsAssets: swaggerAssets(),
     ...(genericModel ? { genericModel } : {}),
+    ...(driftReference ? { driftReference } : {}),
     // Mounted at the configured URL's own path: that is where Telegram posts.
     ...(queue && webhookUrl ? { telegram: { queue, secretToken: env.TELEGRAM_WEBHOOK_SECRET!, path: new URL(webhookUrl).pathname } } : {}),
   });
@@ -177,6 +197,18 @@ export async function start(env: Env, role: ClusterRole = { index: 1, recovered:
       await database.close();
     },
   };
+}
+
+/** The manifest's challenger, if it names one that loads (one that does not is reported, not fatal). */
+function shippedChallenger(root: string, load: (version: string) => LoadedModel): LoadedModel | undefined {
+  const version = readManifest(root).challenger;
+  if (!version) return undefined;
+  try {
+    return load(version);
+  } catch (error) {
+    console.warn(`challenger ${version} not loaded, so not scored in shadow: ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 /**

@@ -1,7 +1,18 @@
 import type { LoadedModel } from '../model/model.ts';
 import { DEFAULT_POLICY, type Policy } from '../scoring/policy.ts';
 import { loadHistory, type HistoricalLoan } from './history.ts';
-import { DEFAULT_SGD, fixedCutoff, replaySgd, type PolicyOutcome, type ReplayLoan, type SgdOptions } from './sgd.ts';
+import {
+  bestCutoff,
+  CUTOFF_GRID,
+  DEFAULT_SGD,
+  fixedCutoff,
+  refittedCutoff,
+  replaySgd,
+  type PolicyOutcome,
+  type RefittedReplay,
+  type ReplayLoan,
+  type SgdOptions,
+} from './sgd.ts';
 
 /**
  * The SGD lending policy proved on history. The replay uses the out-of-time part of the
@@ -51,52 +62,231 @@ export function tuneSgd(
   return { options: { ...base, learningRate: best.learningRate, temperature: best.temperature }, grid };
 }
 
+/** Seeds the reported SGD runs are replayed with (the tuning seeds among them): its spread over its own random draws. */
+export const REPORT_SEEDS = Array.from({ length: 32 }, (_, i) => i + 1);
+
+/** Loans between two re-fits of the re-fitted cut-off: one outcome delay, so each re-fit has that many more outcomes. */
+export const REFIT_EVERY = DEFAULT_SGD.delay;
+
+/** Other re-fit periods reported, to show the choice of `REFIT_EVERY` does not decide the comparison. */
+export const REFIT_PERIODS = [150, 300, 600, 1200];
+
+export interface SeedSpread {
+  seeds: number;
+  meanProfit: number;
+  /** Standard deviation over the seeds (n − 1). */
+  sdProfit: number;
+  minProfit: number;
+  maxProfit: number;
+  meanApprovalRate: number;
+  meanDefaultRate: number;
+  /** In how many of the seeds SGD made more profit than each baseline. */
+  winsOver: { fixed: number; bestFixed: number; refitted: number; approveAll: number };
+}
+
 export interface ReplayReport {
   loans: number;
   firstLine: number;
   lastLine: number;
+  /** The period before, where SGD's step size and the best fixed cut-off were chosen. */
+  preceding: { loans: number; firstLine: number; lastLine: number };
   options: SgdOptions;
   lossGivenDefault: number;
   fundingCost: number;
   sgd: PolicyOutcome & { finalCutoff: number; finalMultiplier: number };
+  /** The cut-off SGD starts from, kept fixed. */
   fixed: PolicyOutcome & { cutoff: number };
+  /** The grid cut-off with the most profit on the preceding period, kept fixed. */
+  bestFixed: PolicyOutcome & { cutoff: number; precedingProfit: number; grid: { from: number; to: number; step: number } };
+  /** Re-chosen every `every` loans on the outcomes recorded by then. */
+  refitted: RefittedReplay & { every: number };
+  /** The re-fitted cut-off's profit with other re-fit periods. */
+  refitPeriods: { every: number; profit: number; approvalRate: number; defaultRate: number }[];
   approveAll: PolicyOutcome;
-  /** The same SGD replayed with each of `TUNING_SEEDS`: one run's profit depends on its random draws. */
-  acrossSeeds: { seeds: number; meanProfit: number; minProfit: number; maxProfit: number; winsOverFixed: number };
+  /** The same SGD replayed with each of `REPORT_SEEDS`: one run's profit depends on its random draws. */
+  acrossSeeds: SeedSpread;
   /** The cut-off every `every` loans, for the chart. */
   cutoffs: { loan: number; cutoff: number }[];
 }
 
-export function replayReport(inOrder: readonly HistoricalLoan[], options: SgdOptions = DEFAULT_SGD, policy: Policy = DEFAULT_POLICY): ReplayReport {
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: readonly number[]) => {
+  const m = mean(xs);
+  return xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)) : 0;
+};
+
+/**
+ * SGD against four baselines on `inOrder`: the fixed cut-off it starts from, the best fixed cut-off
+ * chosen on `preceding` (the period its step size was tuned on, by the same objective: profit),
+ * that cut-off re-fitted every `refitEvery` loans on the outcomes recorded by then, and approve-all.
+ */
+export function replayReport(
+  inOrder: readonly HistoricalLoan[],
+  preceding: readonly HistoricalLoan[],
+  options: SgdOptions = DEFAULT_SGD,
+  policy: Policy = DEFAULT_POLICY,
+  refitEvery: number = REFIT_EVERY,
+  seeds: readonly number[] = REPORT_SEEDS,
+): ReplayReport {
   const loans = inOrder.map((l) => replayLoan(l, policy));
+  const before = preceding.map((l) => replayLoan(l, policy));
   const sgd = replaySgd(loans, options);
   const { cutoffs, ...sgdOutcome } = sgd;
   const every = Math.max(1, Math.floor(loans.length / 200));
   const fixed = fixedCutoff(loans, options.initialCutoff);
-  const profits = TUNING_SEEDS.map((seed) => replaySgd(loans, { ...options, seed: options.seed ^ seed }).profit);
+  const chosen = bestCutoff(before, CUTOFF_GRID);
+  const bestFixed = fixedCutoff(loans, chosen.cutoff);
+  const refit = (n: number) => refittedCutoff(before, loans, { every: n, delay: options.delay }, CUTOFF_GRID);
+  const refitted = refit(refitEvery);
+  const approveAll = fixedCutoff(loans, Number.POSITIVE_INFINITY);
+  const runs = seeds.map((seed) => replaySgd(loans, { ...options, seed: options.seed ^ seed }));
+  const profits = runs.map((r) => r.profit);
+  const wins = (baseline: PolicyOutcome) => profits.filter((p) => p > baseline.profit).length;
   return {
     loans: loans.length,
     firstLine: inOrder[0].line,
     lastLine: inOrder[inOrder.length - 1].line,
+    preceding: { loans: preceding.length, firstLine: preceding[0].line, lastLine: preceding[preceding.length - 1].line },
     options,
     lossGivenDefault: policy.lossGivenDefault,
     fundingCost: policy.fundingCost,
     sgd: sgdOutcome,
     fixed: { cutoff: options.initialCutoff, ...fixed },
-    approveAll: fixedCutoff(loans, Infinity),
+    bestFixed: {
+      cutoff: chosen.cutoff,
+      precedingProfit: chosen.profit,
+      grid: { from: CUTOFF_GRID[0], to: CUTOFF_GRID[CUTOFF_GRID.length - 1], step: CUTOFF_GRID[1] - CUTOFF_GRID[0] },
+      ...bestFixed,
+    },
+    refitted: { every: refitEvery, ...refitted },
+    refitPeriods: REFIT_PERIODS.map((n) => {
+      const r = refit(n);
+      return { every: n, profit: r.profit, approvalRate: r.approvalRate, defaultRate: r.defaultRate };
+    }),
+    approveAll,
     acrossSeeds: {
-      seeds: profits.length,
-      meanProfit: profits.reduce((a, b) => a + b, 0) / profits.length,
+      seeds: seeds.length,
+      meanProfit: mean(profits),
+      sdProfit: sd(profits),
       minProfit: Math.min(...profits),
       maxProfit: Math.max(...profits),
-      winsOverFixed: profits.filter((p) => p > fixed.profit).length,
+      meanApprovalRate: mean(runs.map((r) => r.approvalRate)),
+      meanDefaultRate: mean(runs.map((r) => r.defaultRate)),
+      winsOver: { fixed: wins(fixed), bestFixed: wins(bestFixed), refitted: wins(refitted), approveAll: wins(approveAll) },
     },
     cutoffs: Array.from(cutoffs).flatMap((cutoff, loan) => (loan % every === 0 || loan === loans.length - 1 ? [{ loan, cutoff }] : [])),
   };
 }
 
-export async function replayOnLendingClub(model: LoadedModel, base: SgdOptions = DEFAULT_SGD) {
+export async function replayOnLendingClub(model: LoadedModel, base: SgdOptions = DEFAULT_SGD, refitEvery: number = REFIT_EVERY) {
   const history = await loadHistory(model);
-  const tuning = tuneSgd(validationInIssueOrder(history), base);
-  return { tuning, report: replayReport(outOfTimeInIssueOrder(history), tuning.options) };
+  const validation = validationInIssueOrder(history);
+  const tuning = tuneSgd(validation, base);
+  return { tuning, report: replayReport(outOfTimeInIssueOrder(history), validation, tuning.options, DEFAULT_POLICY, refitEvery) };
+}
+
+/** How SGD's mean over seeds stands against a baseline's profit: the difference and its standard error over the seeds. */
+export function againstBaseline(spread: SeedSpread, baseline: number): { difference: number; standardError: number; verdict: string } {
+  const difference = spread.meanProfit - baseline;
+  const standardError = spread.sdProfit / Math.sqrt(spread.seeds);
+  const verdict =
+    difference > 2 * standardError
+      ? 'ahead by more than two standard errors'
+      : difference > 0
+        ? 'ahead on average, within two standard errors'
+        : difference > -2 * standardError
+          ? 'behind on average, within two standard errors'
+          : 'behind by more than two standard errors';
+  return { difference, standardError, verdict };
+}
+
+/** The report's README.md. */
+export function replayMarkdown(tuning: ReturnType<typeof tuneSgd>, report: ReplayReport): string {
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const money = (v: number) => Math.round(v).toLocaleString('en-US');
+  const signed = (v: number) => `${v >= 0 ? '+' : '−'}${money(Math.abs(v))}`;
+  const row = (name: string, o: PolicyOutcome) =>
+    `| ${name} | ${pct(o.approvalRate)} | ${pct(o.defaultRate)} | ${money(o.profit)} | ${(o.returnOnLent * 100).toFixed(2)}% |`;
+  const s = report.acrossSeeds;
+  const n = report.loans.toLocaleString('en-US');
+  const { bestFixed, refitted } = report;
+  const cutoffsSeen = [...new Set(refitted.refits.map((r) => pct(r.cutoff)))].join(', ');
+  const against = (name: string, profit: number, wins: number) => {
+    const a = againstBaseline(s, profit);
+    return `| ${name} | ${money(profit)} | ${signed(a.difference)} ± ${money(a.standardError)} | ${wins} of ${s.seeds} | ${a.verdict} |`;
+  };
+  return `# SGD lending policy replayed on LendingClub
+
+${n} loans: the out-of-time part of \`datasets/lendingclub_2007_2011.csv.gz\` (file lines ${report.firstLine}…${report.lastLine}, replayed oldest first),
+PDs from the shipped model (which never saw these loans). Each outcome is revealed ${report.options.delay} loans after its decision (a stand-in for the
+loan's term, which is longer than this whole period). Profit: repaid → instalments − amount − funding (${pct(report.fundingCost)} a year on half the amount);
+defaulted → −${pct(report.lossGivenDefault)} of the amount. Risk budget: default rate of approved loans ≤ ${pct(report.options.riskBudget)}. Seed ${report.options.seed}.
+
+Step size ${report.options.learningRate} and smoothing ${report.options.temperature} were chosen on the ${report.preceding.loans.toLocaleString('en-US')} loans before this period
+(file lines ${report.preceding.firstLine}…${report.preceding.lastLine}), by mean profit over ${TUNING_SEEDS.length} seeds (grid: ${tuning.grid.map((g) => `${g.learningRate}/${g.temperature} → ${money(g.profit)}`).join(', ')}).
+Those loans were among the shipped model's training loans (its PDs there are in-sample); the best fixed cut-off below is chosen there too.
+
+## Baselines
+
+- **Fixed ${pct(report.fixed.cutoff)}**: the cut-off SGD starts from, never moved.
+- **Best fixed cut-off**: of the cut-offs ${pct(bestFixed.grid.from)} to ${pct(bestFixed.grid.to)} in steps of ${pct(bestFixed.grid.step)}, the one with the most profit
+  on the same preceding period that SGD's step size was tuned on, by the objective SGD is judged on (profit): **${pct(bestFixed.cutoff)}**
+  (${money(bestFixed.precedingProfit)} there), then kept fixed.
+- **Re-fitted cut-off**: the same choice made again every ${refitted.every} loans on every outcome recorded by then: the whole preceding period
+  and the replayed loans decided at least ${report.options.delay} loans earlier. The file has no issue dates (\`datasets/README.md\`), so time is counted in
+  loans, and an outcome counts as recorded when SGD would learn it (${report.options.delay} loans after its decision). Under the real rule — recorded at
+  issue date + term, 36 or 60 months — no loan of this period would be recorded before the period ends, and this baseline would be the best
+  fixed cut-off throughout. It also sees the outcomes of loans it declined (the file records every loan made), which SGD never does: a
+  stronger baseline than like for like. Cut-offs chosen: ${cutoffsSeen} (${refitted.refits.length} re-fits).
+- **Approve all**.
+
+| policy | approval rate | default rate | profit | profit per unit lent |
+|---|---|---|---|---|
+${row(`SGD, seed ${report.options.seed} (starts at ${pct(report.options.initialCutoff)}, ends at ${pct(report.sgd.finalCutoff)})`, report.sgd)}
+| SGD, mean ± sd over ${s.seeds} seeds (min to max) | ${pct(s.meanApprovalRate)} | ${pct(s.meanDefaultRate)} | ${money(s.meanProfit)} ± ${money(s.sdProfit)} (${money(s.minProfit)} to ${money(s.maxProfit)}) | |
+${row(`fixed cut-off ${pct(report.fixed.cutoff)}`, report.fixed)}
+${row(`best fixed cut-off ${pct(bestFixed.cutoff)} (chosen on the preceding period)`, bestFixed)}
+${row(`re-fitted cut-off (every ${refitted.every} loans)`, refitted)}
+${row('approve all', report.approveAll)}
+
+## Does SGD still win?
+
+One run's profit depends on its random draws, so SGD is judged by its mean over ${s.seeds} seeds (${REPORT_SEEDS[0]}…${REPORT_SEEDS[REPORT_SEEDS.length - 1]}, each XOR the seed
+above). The baselines draw nothing: their profit is one number. The ± is the standard error of SGD's mean over the seeds (sd / √${s.seeds}); it
+leaves out the other uncertainty, that these ${n} loans are one draw of history.
+
+| baseline | its profit | SGD's mean − it | SGD run ahead in | |
+|---|---|---|---|---|
+${against(`fixed ${pct(report.fixed.cutoff)}`, report.fixed.profit, s.winsOver.fixed)}
+${against(`best fixed ${pct(bestFixed.cutoff)}`, bestFixed.profit, s.winsOver.bestFixed)}
+${against(`re-fitted every ${refitted.every} loans`, refitted.profit, s.winsOver.refitted)}
+${against('approve all', report.approveAll.profit, s.winsOver.approveAll)}
+
+${summary(s, [
+  [`the fixed ${pct(report.fixed.cutoff)}`, report.fixed.profit],
+  [`the best fixed cut-off`, bestFixed.profit],
+  [`the re-fitted cut-off`, refitted.profit],
+  ['approve-all', report.approveAll.profit],
+])}
+
+Re-fitted every ${report.refitPeriods.map((r) => r.every.toLocaleString('en-US')).join(' / ')} loans instead: profit ${report.refitPeriods.map((r) => money(r.profit)).join(' / ')}
+(SGD's mean is ahead of ${report.refitPeriods.filter((r) => s.meanProfit > r.profit).length} of these ${report.refitPeriods.length}).
+
+![cut-offs over time](cutoff.svg)
+`;
+}
+
+/** One sentence: which baselines SGD's mean beats clearly, which within its noise, which it does not. */
+function summary(spread: SeedSpread, baselines: [string, number][]): string {
+  const list = (names: string[]) => (names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`);
+  const d = baselines.map(([name, profit]) => ({ name, ...againstBaseline(spread, profit) }));
+  const clear = d.filter((b) => b.difference > 2 * b.standardError).map((b) => b.name);
+  const close = d.filter((b) => Math.abs(b.difference) <= 2 * b.standardError).map((b) => `${b.name} (${b.difference >= 0 ? 'ahead' : 'behind'})`);
+  const behind = d.filter((b) => b.difference < -2 * b.standardError).map((b) => b.name);
+  const parts = [
+    clear.length ? `clearly beats ${list(clear)}` : '',
+    close.length ? `is within two standard errors of ${list(close)}` : '',
+    behind.length ? `loses clearly to ${list(behind)}` : '',
+  ].filter(Boolean);
+  return `**In short**, on its mean over ${spread.seeds} seeds SGD ${list(parts)}.`;
 }

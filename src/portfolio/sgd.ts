@@ -109,3 +109,77 @@ export function replaySgd(loans: readonly ReplayLoan[], options: SgdOptions = DE
   }
   return { ...outcome(loans, approvedFlags), cutoffs, finalCutoff: theta, finalMultiplier: lambda };
 }
+
+/**
+ * Cut-offs the fixed baselines choose from: 0.5% to 60% PD in steps of half a point (every
+ * shipped PD that matters for a lender lies in there; above 60% nobody is left to decline).
+ */
+export const CUTOFF_GRID: readonly number[] = Array.from({ length: 120 }, (_, i) => Math.round((i + 1) * 5) / 1000);
+
+/**
+ * The fixed cut-off of `grid` with the most profit on `loans`, the objective the SGD policy is
+ * judged on; ties go to the lowest cut-off (the first in the grid).
+ */
+export function bestCutoff(loans: readonly ReplayLoan[], grid: readonly number[] = CUTOFF_GRID): { cutoff: number; profit: number } {
+  // Profit of every grid cut-off in one pass: each loan adds its profit to the cut-offs above its PD.
+  const sorted = [...grid].sort((a, b) => a - b);
+  const added = new Float64Array(sorted.length + 1);
+  for (const loan of loans) {
+    // The first grid cut-off above the loan's PD approves it, and so does every larger one.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] > loan.pd) hi = mid;
+      else lo = mid + 1;
+    }
+    added[lo] += loan.profit;
+  }
+  let best = { cutoff: sorted[0], profit: Number.NEGATIVE_INFINITY };
+  let profit = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    profit += added[i];
+    if (profit > best.profit) best = { cutoff: sorted[i], profit };
+  }
+  return best;
+}
+
+export interface RefitOptions {
+  /** Loans decided between two re-fits. */
+  every: number;
+  /** Loans decided before an outcome is known: the same stand-in for the term as `SgdOptions.delay`. */
+  delay: number;
+}
+
+export interface RefittedReplay extends PolicyOutcome {
+  /** The cut-off chosen at each re-fit: from `loan` on, on `known` recorded outcomes. */
+  refits: { loan: number; cutoff: number; known: number }[];
+}
+
+/**
+ * A fixed cut-off re-chosen every `every` loans by `bestCutoff` on every outcome recorded so far:
+ * all of `preceding` (the period before, known in full, as when SGD's step size was tuned) and the
+ * replayed loans decided at least `delay` loans earlier — the outcomes SGD would have seen by then.
+ * Unlike SGD it also sees the outcomes of loans it declined: the lender's history records them
+ * all (in LendingClub's file every loan was made), which makes it the stronger baseline.
+ */
+export function refittedCutoff(
+  preceding: readonly ReplayLoan[],
+  loans: readonly ReplayLoan[],
+  options: RefitOptions,
+  grid: readonly number[] = CUTOFF_GRID,
+): RefittedReplay {
+  if (!(options.every >= 1)) throw new Error('re-fit every ≥ 1 loan');
+  const approvedFlags = new Uint8Array(loans.length);
+  const refits: RefittedReplay['refits'] = [];
+  for (let start = 0; start < loans.length; start += options.every) {
+    // Loan s's outcome arrives before decision t when s ≤ t − delay (as in replaySgd).
+    const revealed = Math.max(0, Math.min(loans.length, start - options.delay + 1));
+    const known = revealed > 0 ? [...preceding, ...loans.slice(0, revealed)] : preceding;
+    const { cutoff } = bestCutoff(known, grid);
+    refits.push({ loan: start, cutoff, known: known.length });
+    const end = Math.min(loans.length, start + options.every);
+    for (let t = start; t < end; t++) approvedFlags[t] = loans[t].pd < cutoff ? 1 : 0;
+  }
+  return { ...outcome(loans, approvedFlags), refits };
+}

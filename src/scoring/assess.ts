@@ -140,7 +140,8 @@ function pdFunction(
   model: LoadedModel,
   applicant: Applicant,
   bureauPd: number,
-  baseLogit: number,
+  /** The average applicant's log-odds: only needed (and only computed) for a thin file with bank evidence. */
+  baseLogit: () => number,
 ): { pdOf: PdOf; behaviour: Assessment['behaviour']; thin: boolean; notices: string[] } {
   const thin = isThinFile(applicant);
   const given = behaviourInputsOf(applicant.alternativeData);
@@ -160,7 +161,7 @@ function pdFunction(
     notices.push('The bank-account answers given were not enough to use (savings and months overdrawn are both needed); they did not change the decision.');
   if (!evidence) return { pdOf: (a) => estimatePd(model, a).pd, behaviour: null, thin, notices };
   // The credit-file evidence is shrunk toward the average applicant's PD when the file is thin.
-  const averagePd = calibrateLogit(model.calibration, baseLogit);
+  const averagePd = thin ? calibrateLogit(model.calibration, baseLogit()) : 0;
   const options = thin ? { bureauWeight: 0.5, bureauBaseRate: averagePd } : {};
   const pdOf: PdOf = (a) => combinePd(estimatePd(model, a).pd, evidence.logOdds, options);
   const signals = Object.entries(evidence.byInput)
@@ -225,7 +226,7 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
   const x = featureVector(model.spec, applicant);
   const estimate = estimateFromFeatures(model, x);
   const { base, byFeature } = explain({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x);
-  const { pdOf, behaviour, thin, notices } = pdFunction(model, applicant, estimate.pd, base);
+  const { pdOf, behaviour, thin, notices } = pdFunction(model, applicant, estimate.pd, () => base);
   const pd = behaviour ? pdOf(applicant) : estimate.pd;
   const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, pd, policy);
   const decision = decisionFor(pd, policy, loan.withinMaxApr);
@@ -246,4 +247,23 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
     notices: missing ? [...notices, missing] : notices,
     modelVersion: model.version,
   };
+}
+
+/** What a model in shadow would have said: its PD, score and decision, nothing the applicant sees. */
+export type ShadowAssessment = Pick<Assessment, 'pd' | 'score' | 'riskBand' | 'decision' | 'modelVersion'>;
+
+/**
+ * The decision a model would make for this applicant under this policy, by the same PD (bank evidence
+ * included) and the same rule as `assess`, without its reasons, price or counter-offer search: the
+ * challenger's shadow score, cheap enough to run beside every live decision.
+ */
+export function shadowAssess(model: LoadedModel, policy: Policy, applicant: Applicant): ShadowAssessment {
+  if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
+  const x = featureVector(model.spec, applicant);
+  const estimate = estimateFromFeatures(model, x);
+  const parts = { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
+  const { pdOf, behaviour } = pdFunction(model, applicant, estimate.pd, () => explain(parts, x).base);
+  const pd = behaviour ? pdOf(applicant) : estimate.pd;
+  const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, pd, policy);
+  return { pd, score: pdToScore(pd), riskBand: riskBand(pd), decision: decisionFor(pd, policy, loan.withinMaxApr), modelVersion: model.version };
 }

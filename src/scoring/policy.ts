@@ -42,6 +42,15 @@ export const PolicySchema = z
     rateCard: RateCardSchema.default(SEED_RATE_CARD),
     /** Keep raw bank transactions with the application (default: only their features and hash). */
     storeRawTransactions: z.boolean().default(false),
+    /** Drift monitoring: a week's population stability index (PSI) at or above this puts an input on watch. */
+    driftWatchPsi: z.number().gt(0).max(10).default(0.1),
+    /** PSI at or above this: act (the input has moved enough to question the model). */
+    driftActPsi: z.number().gt(0).max(10).default(0.25),
+    /**
+     * Weeks with fewer applications are reported but raise no alarm (/healthz looks past them): PSI from
+     * n applications over B bins is about (B − 1) / n by chance alone, 0.03 for 10 bins at 300.
+     */
+    driftMinApplications: z.number().int().min(1).max(1_000_000).default(300),
   })
   .refine((p) => p.approveBelow <= p.declineAtOrAbove, {
     message: 'approveBelow must not exceed declineAtOrAbove',
@@ -50,6 +59,10 @@ export const PolicySchema = z
   .refine((p) => Object.values(p.rateCard).every((r) => r <= p.maxApr), {
     message: 'every rate must be at or below maxApr',
     path: ['rateCard'],
+  })
+  .refine((p) => p.driftWatchPsi <= p.driftActPsi, {
+    message: 'driftWatchPsi must not exceed driftActPsi',
+    path: ['driftWatchPsi'],
   });
 export type Policy = z.infer<typeof PolicySchema>;
 
@@ -62,6 +75,9 @@ export const DEFAULT_POLICY: Policy = {
   maxApr: 0.36,
   rateCard: { ...SEED_RATE_CARD },
   storeRawTransactions: false,
+  driftWatchPsi: 0.1,
+  driftActPsi: 0.25,
+  driftMinApplications: 300,
 };
 
 /** One stored version of the policy. */

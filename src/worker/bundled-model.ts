@@ -6,6 +6,14 @@ import calibration from '../../models/pd-blend-1199acbe08/calibration.json' with
 import baseline from '../../models/pd-blend-1199acbe08/baseline.json' with { type: 'json' };
 import metrics from '../../models/pd-blend-1199acbe08/metrics.json' with { type: 'json' };
 import behaviour from '../../models/behaviour-lr-0bb12d8092/model.json' with { type: 'json' };
+import challenger_features from '../../models/pd-blend-a11a6e563c/features.json' with { type: 'json' };
+import challenger_scorer from '../../models/pd-blend-a11a6e563c/scorer.json' with { type: 'json' };
+import challenger_trees from '../../models/pd-blend-a11a6e563c/trees.json' with { type: 'json' };
+import challenger_calibration from '../../models/pd-blend-a11a6e563c/calibration.json' with { type: 'json' };
+import challenger_baseline from '../../models/pd-blend-a11a6e563c/baseline.json' with { type: 'json' };
+import challenger_metrics from '../../models/pd-blend-a11a6e563c/metrics.json' with { type: 'json' };
 
 export const BUNDLED_VERSION = "pd-blend-1199acbe08";
 export const bundledArtefacts = { features, scorer, trees, calibration, baseline, metrics, behaviour };
+/** The challenger named by the manifest, bundled too (scored in shadow; promotable without a redeploy). */
+export const bundledChallenger: { version: string; artefacts: Record<string, unknown> } | undefined = { version: "pd-blend-a11a6e563c", artefacts: { features: challenger_features, scorer: challenger_scorer, trees: challenger_trees, calibration: challenger_calibration, baseline: challenger_baseline, metrics: challenger_metrics, behaviour } };

@@ -6,11 +6,13 @@ import type { Db } from '../../db/client.ts';
 import * as schema from '../../db/schema.ts';
 import { registerModel } from '../../db/repository.ts';
 import { createApp } from '../api/app.ts';
-import { modelFromArtefacts } from '../model/model.ts';
+import { modelFromArtefacts, type LoadedModel, type RawArtefacts } from '../model/model.ts';
+import { activeModelVersions, seedModelRoles } from '../../db/model-repository.ts';
+import { ModelRegistry } from '../app/model-registry.ts';
 import { fredClient } from '../macro/fred.ts';
 import { refreshMacro } from '../macro/refresh.ts';
 import { seedRecordedMacro } from '../macro/recorded.ts';
-import { BUNDLED_VERSION, bundledArtefacts } from './bundled-model.ts';
+import { BUNDLED_VERSION, bundledArtefacts, bundledChallenger } from './bundled-model.ts';
 import { workerConfig, workerWidgetOrigins, workerWidgetSettings, type WorkerBindings } from './env.ts';
 import type { Env } from '../config/env.ts';
 
@@ -23,8 +25,25 @@ import type { Env } from '../config/env.ts';
 export type WorkerEnv = WorkerBindings;
 
 const model = modelFromArtefacts(BUNDLED_VERSION, bundledArtefacts, `models/${BUNDLED_VERSION}`);
+// The manifest's challenger is bundled too: scored in shadow, and promotable without a redeploy.
+const challenger: LoadedModel | undefined = bundledChallenger
+  ? modelFromArtefacts(bundledChallenger.version, bundledChallenger.artefacts as unknown as RawArtefacts, `models/${bundledChallenger.version}`)
+  : undefined;
+const bundled = new Map([model, ...(challenger ? [challenger] : [])].map((m) => [m.version, m]));
 // A Worker may not share a connection between requests: each request gets its own client.
 const requestDb = new AsyncLocalStorage<Db>();
+const requestDatabase = () => {
+  const db = requestDb.getStore();
+  if (!db) throw new Error('no database for this request');
+  return db;
+};
+// Which bundled version decides and which is scored in shadow: the database's roles, read through a
+// short cache per isolate, so a promotion made anywhere reaches every isolate within seconds.
+const models = new ModelRegistry({
+  fallback: model,
+  load: (version) => bundled.get(version),
+  read: () => activeModelVersions(requestDatabase()),
+});
 let app: ReturnType<typeof createApp> | undefined;
 // Decisions reference their model version: record it once per isolate (idempotent).
 let registered = false;
@@ -34,11 +53,8 @@ let seeded = false;
 function appFor(request: Request, env: Env) {
   app ??= createApp({
     model,
-    db: () => {
-      const db = requestDb.getStore();
-      if (!db) throw new Error('no database for this request');
-      return db;
-    },
+    models,
+    db: requestDatabase,
     batchWrites: false,
     widgetOrigins: workerWidgetOrigins(request.url, env),
     widget: workerWidgetSettings(env),
@@ -64,7 +80,10 @@ export default {
     try {
       if (!registered || !seeded) {
         try {
-          if (!registered) await registerModel(db, model);
+          if (!registered) {
+            for (const m of bundled.values()) await registerModel(db, m);
+            await seedModelRoles(db, { champion: model.version, ...(challenger ? { challenger: challenger.version } : {}) });
+          }
           registered = true;
           if (!seeded) await seedRecordedMacro(db, 'worker');
           seeded = true;

@@ -1,5 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { getApplication } from '../../../db/repository.ts';
+import { recordOutcome } from '../../../db/outcome-repository.ts';
+import { OUTCOMES, parseOutcomeDate } from '../../app/outcomes.ts';
 import type { Db } from '../../../db/client.ts';
 import { ApplicantSchema } from '../../applicant/schema.ts';
 import { AssessmentSchema } from '../../scoring/assess.ts';
@@ -58,8 +60,82 @@ export const acceptCounterOfferRoute = createRoute({
   },
 });
 
+export const recordOutcomeRoute = createRoute({
+  method: 'post',
+  path: '/v1/applications/{id}/outcome',
+  summary: 'Record how the loan ended: repaid or defaulted',
+  description:
+    'Score and admin keys; a score key only for applications it made. Sending the same outcome again changes nothing (status unchanged); another outcome or date corrects it, audited with the previous one. `at` is the day it happened (default: the day already recorded, else today). Declined applications made no loan, and a superseded one passed its loan to its counter-offer: both are refused.',
+  security: [{ apiKey: [] }],
+  request: {
+    params: z.object({ id: z.uuid().meta({ param: { name: 'id', in: 'path' } }) }),
+    body: {
+      content: {
+        'application/json': {
+          schema: z.object({
+            outcome: z.enum(OUTCOMES),
+            at: z
+              .string()
+              .refine((v) => parseOutcomeDate(v) !== undefined, 'must be a date, YYYY-MM-DD (or an ISO timestamp)')
+              .optional()
+              .meta({ description: 'The day it was repaid or defaulted', example: '2026-03-31' }),
+          }),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: jsonContent(
+      z.object({
+        applicationId: z.uuid(),
+        outcome: z.enum(OUTCOMES),
+        at: z.string(),
+        status: z.enum(['recorded', 'updated', 'unchanged']),
+        previous: z.object({ outcome: z.enum(OUTCOMES), at: z.string() }).optional(),
+        recordedBy: z.string(),
+        recordedAt: z.string(),
+      }),
+      'The outcome as stored',
+    ),
+    400: jsonContent(ErrorSchema, 'Invalid outcome or date (before the decision, or in the future)'),
+    401: jsonContent(ErrorSchema, 'Missing, unknown or revoked API key'),
+    403: jsonContent(ErrorSchema, 'Widget callers may not record outcomes'),
+    404: jsonContent(ErrorSchema, 'No such application for this key'),
+    409: jsonContent(ErrorSchema, 'The application made no loan (declined, or replaced by its counter-offer)'),
+    503: jsonContent(ErrorSchema, 'Storage unavailable'),
+  },
+});
+
 export function applicationRoutes(deps: { db: () => Db; decisions: DecisionService }) {
   const app = new OpenAPIHono<AuthEnv>();
+  app.openapi(recordOutcomeRoute, async (c) => {
+    const caller = c.get('caller');
+    if (caller.kind !== 'key' || caller.key.scope === 'widget') return c.json({ error: 'recording outcomes needs a score or admin key' }, 403);
+    const { id } = c.req.valid('param');
+    const { outcome, at } = c.req.valid('json');
+    const day = at === undefined ? undefined : parseOutcomeDate(at);
+    const result = await withStorage(() =>
+      recordOutcome(deps.db(), { applicationId: id, outcome, ...(day ? { at: day } : {}) }, `api-key:${caller.key.id}`, {
+        ...(caller.key.scope === 'admin' ? {} : { apiKeyId: caller.key.id }),
+        source: 'api',
+      }),
+    );
+    if (result.kind === 'refused') return c.json({ error: result.reason }, result.status);
+    const o = result.outcome;
+    return c.json(
+      {
+        applicationId: o.applicationId,
+        outcome: o.outcome,
+        at: o.at,
+        status: result.kind,
+        ...(result.previous ? { previous: result.previous } : {}),
+        recordedBy: o.recordedBy,
+        recordedAt: o.recordedAt.toISOString(),
+      },
+      200,
+    );
+  });
   app.openapi(acceptCounterOfferRoute, async (c) => {
     const { id } = c.req.valid('param');
     const answer = await withStorage(() => deps.decisions.acceptCounterOffer({ applicationId: id, caller: callerOf(c) }));

@@ -6,6 +6,7 @@ import type { Db } from '../../../db/client.ts';
 import type { AuthEnv } from '../auth.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
 import type { PolicyCache } from '../../app/policy-cache.ts';
+import { DriftHealthSchema } from './monitoring.ts';
 
 /** The Telegram bot as /healthz shows it, when this process runs one: never its token. */
 export const BotHealthSchema = z
@@ -28,7 +29,13 @@ export const healthRoute = createRoute({
   summary: 'Liveness: the process answers (200 even when the database is down or Telegram unreachable: restarting would not help)',
   responses: {
     200: jsonContent(
-      z.object({ ok: z.literal(true), modelVersion: z.string(), database: z.enum(['up', 'down']), bot: BotHealthSchema.optional() }),
+      z.object({
+        ok: z.literal(true),
+        modelVersion: z.string(),
+        database: z.enum(['up', 'down']),
+        bot: BotHealthSchema.optional(),
+        drift: DriftHealthSchema.optional(),
+      }),
       'Alive; the database and bot states for information',
     ),
   },
@@ -91,10 +98,14 @@ export const putPolicyRoute = createRoute({
 
 export interface HealthDeps {
   model: LoadedModel;
+  /** The champion in force (database roles, cached); `model` when absent. */
+  champion?: { peek(): LoadedModel; active(): Promise<{ champion: LoadedModel }> };
   /** Answers when the database does. */
   ping: () => Promise<void>;
   /** The bot's state, when this process runs one. */
   bot?: () => BotHealth;
+  /** The latest week's drift warning, from a cache (never waits); undefined when none. */
+  drift?: () => z.infer<typeof DriftHealthSchema> | undefined;
 }
 
 /** Resolves true when `work` settles successfully within `ms`. */
@@ -115,21 +126,48 @@ export function healthRoutes(deps: HealthDeps) {
   const app = new OpenAPIHono();
   const database = async (ms: number) => ((await within(deps.ping(), ms)) ? ('up' as const) : ('down' as const));
   // Liveness answers at once (a probe's timeout is often 1 s): the database gets 250 ms to say it is up.
-  app.openapi(healthRoute, async (c) =>
-    c.json({ ok: true as const, modelVersion: deps.model.version, database: await database(250), ...(deps.bot ? { bot: deps.bot() } : {}) }, 200),
-  );
+  // Drift: what the monitor last found (it looks again in the background); never a reason to fail.
+  const drift = () => {
+    try {
+      return deps.drift?.();
+    } catch {
+      return undefined;
+    }
+  };
+  app.openapi(healthRoute, async (c) => {
+    // The ping first: a drift refresh this call starts must not queue ahead of it (PGlite has one connection).
+    const up = await database(250);
+    const warning = drift();
+    return c.json(
+      {
+        ok: true as const,
+        modelVersion: (deps.champion?.peek() ?? deps.model).version,
+        database: up,
+        ...(deps.bot ? { bot: deps.bot() } : {}),
+        ...(warning ? { drift: warning } : {}),
+      },
+      200,
+    );
+  });
   app.openapi(readyRoute, async (c) => {
     const db = await database(2_000);
     // Starting or retrying is not running yet: /healthz says why and when it tries again. It does not
     // make the process unready: the API and the widget serve without Telegram, and the webhook still
     // stores updates, so pulling traffic during a Telegram outage would take them down for nothing.
     const bot: 'off' | 'up' | 'down' = deps.bot ? (deps.bot().state === 'up' ? 'up' : 'down') : 'off';
-    const body = { ready: db === 'up', modelVersion: deps.model.version, database: db, bot };
+    const body = { ready: db === 'up', modelVersion: (deps.champion?.peek() ?? deps.model).version, database: db, bot };
     return c.json(body, body.ready ? 200 : 503);
   });
-  app.openapi(currentModelRoute, (c) =>
-    c.json({ version: deps.model.version, kind: deps.model.spec.kind, features: deps.model.spec.features, metrics: deps.model.metrics }, 200),
-  );
+  app.openapi(currentModelRoute, async (c) => {
+    // The champion now; with the database unreachable, the last one known.
+    const model = deps.champion
+      ? await deps.champion.active().then(
+          (a) => a.champion,
+          () => deps.champion!.peek(),
+        )
+      : deps.model;
+    return c.json({ version: model.version, kind: model.spec.kind, features: model.spec.features, metrics: model.metrics }, 200);
+  });
   return app;
 }
 
