@@ -1,12 +1,18 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveAtRate, groupLevels, modelFigures, observedFigures } from '../src/fairness/figures.ts';
 import { assertGroupNotAnInput, DEFAULT_AUC_TOLERANCE, searchLda, type LdaCandidate } from '../src/fairness/lda.ts';
+import type { ModelFairnessRun } from '../src/fairness/model-report.ts';
 import { fairnessMarkdown, tradeoffFront, type FairnessRun } from '../src/fairness/report.ts';
 import { fisherExact, katzRatio, newcombeDifference, wilson, zFor } from '../src/fairness/stats.ts';
-import { DEFAULT_FAIRNESS_OPTIONS, loadGroupedSet, runFairness } from '../src/training/fairness.ts';
+import { loadModel } from '../src/model/load.ts';
+import { estimatePd } from '../src/model/model.ts';
+import { DEFAULT_FAIRNESS_OPTIONS, loadGroupedSet, runFairness, runModelFairness } from '../src/training/fairness.ts';
+import { DEFAULT_TRAIN_OPTIONS, trainModel } from '../src/training/pipeline.ts';
 
 /**
  * Fair-lending figures: hand-computed on a small table, the known HMDA gap, the
@@ -318,6 +324,161 @@ describe('npm run fairness: one-line errors in our words', () => {
     );
     await expect(runFairness({ ...options, group: 'deny' })).rejects.toThrow(/^--group: "deny" is the outcome column/);
     await expect(runFairness({ ...options, data: 'datasets/no-such.csv' })).rejects.toThrow(new Error('--data: no such file: datasets/no-such.csv'));
+  });
+});
+
+describe('npm run fairness -- --model: a trained model judged on a file with a group column', () => {
+  const models = mkdtempSync(join(tmpdir(), 'lw-fairness-model-'));
+  const reportDir = join(models, 'report');
+  const args = ['--data', HMDA, '--target', 'deny', '--bad', 'yes', '--group', 'afam'];
+  let version: string; // trained without afam
+  let readsGroup: string; // trained with afam among its inputs
+  let result: Run;
+  let figures: ModelFairnessRun;
+  // Recomputed here, from the model's own PDs, without the fairness code.
+  let pd: number[];
+  let group: string[];
+  let denied: number[];
+
+  beforeAll(async () => {
+    const train = async (exclude: string[]) =>
+      (
+        await trainModel({
+          ...DEFAULT_TRAIN_OPTIONS,
+          data: HMDA,
+          target: 'deny',
+          bad: 'yes',
+          exclude,
+          grid: 'quick',
+          folds: 3,
+          workers: 2,
+          out: models,
+          promote: false,
+        })
+      ).version;
+    version = await train(['afam']);
+    readsGroup = await train([]);
+    result = await cli([...args, '--model', version, '--models', models, '--out', reportDir]);
+    figures = JSON.parse(readFileSync(join(reportDir, 'figures.json'), 'utf8')) as ModelFairnessRun;
+    const model = loadModel(models, version);
+    const rows = parse(readFileSync(HMDA), { columns: true }) as Record<string, string>[];
+    pd = rows.map((r) => estimatePd(model, r).pd);
+    group = rows.map((r) => r.afam);
+    denied = rows.map((r) => (r.deny === 'yes' ? 1 : 0));
+  }, 60_000);
+  afterAll(() => rmSync(models, { recursive: true, force: true }));
+
+  /** Counts over the rows `keep` selects, by group: n and how many `flag`. */
+  const count = (flag: (i: number) => boolean, keep: (i: number) => boolean = () => true) => {
+    const c = { no: { k: 0, n: 0 }, yes: { k: 0, n: 0 } } as Record<string, { k: number; n: number }>;
+    pd.forEach((_, i) => {
+      if (!keep(i)) return;
+      c[group[i]].n++;
+      if (flag(i)) c[group[i]].k++;
+    });
+    return c;
+  };
+
+  it('scores every row, approves as many as the lender did, and its AIR, rates and intervals are what the PDs give', () => {
+    expect(result.stderr).not.toMatch(/^fairness:/m);
+    expect(result.code).toBe(0);
+    expect(figures.data.rowsUsed).toBe(2380);
+    expect(figures.data.rowsRejected).toBe(0);
+    expect(figures.model.version).toBe(version);
+    expect(figures.model.inputs).not.toContain('afam');
+    expect(figures.model.trainedOnThisFile).toBe(true);
+    // The cut-off: the 2,095th and 2,096th lowest PDs (the lender approved 2,095 of 2,380).
+    const sorted = [...pd].sort((a, b) => a - b);
+    const cutoff = sorted[2094] < sorted[2095] ? (sorted[2094] + sorted[2095]) / 2 : sorted[2095];
+    expect(figures.figures.cutoff).toBeCloseTo(cutoff, 5);
+    expect(figures.decision).toEqual({ rule: 'approval rate', cutoff: figures.figures.cutoff });
+    const approved = (i: number) => pd[i] < cutoff;
+    const a = count(approved);
+    expect(a.no.n).toBe(2041);
+    expect(figures.figures.approval.shares.no.count).toBe(a.no.k);
+    expect(figures.figures.approval.shares.yes.count).toBe(a.yes.k);
+    const air = a.yes.k / a.yes.n / (a.no.k / a.no.n);
+    const gap = figures.figures.approval.gaps[0];
+    expect(gap.ratio).toBeCloseTo(air, 5);
+    expect(figures.figures.air).toBeCloseTo(air, 5);
+    // Katz log interval: exp(ln AIR ± 1.96·√(1/k₁ − 1/n₁ + 1/k₂ − 1/n₂)).
+    const se = Math.sqrt(1 / a.yes.k - 1 / a.yes.n + 1 / a.no.k - 1 / a.no.n);
+    expect(gap.ratioLow).toBeCloseTo(air * Math.exp(-1.959964 * se), 4);
+    expect(gap.ratioHigh).toBeCloseTo(air * Math.exp(1.959964 * se), 4);
+    expect(gap.pValue / fisherExact(a.yes.k, a.yes.n - a.yes.k, a.no.k, a.no.n - a.no.k)).toBeCloseTo(1, 4);
+    // True positive rate among the approved-in-fact (deny = no), false positive rate among the denied.
+    const tp = count(approved, (i) => denied[i] === 0);
+    const fp = count(approved, (i) => denied[i] === 1);
+    for (const g of ['no', 'yes']) {
+      expect(figures.figures.truePositive.shares[g]).toMatchObject({ count: tp[g].k, n: tp[g].n });
+      expect(figures.figures.falsePositive.shares[g]).toMatchObject({ count: fp[g].k, n: fp[g].n });
+    }
+    expect(fp.yes.n).toBe(96);
+    // Calibration in the large: observed bads over Σ PD, by group.
+    for (const g of ['no', 'yes']) {
+      const rows = pd.map((_, i) => i).filter((i) => group[i] === g);
+      const expected = rows.reduce((s, i) => s + pd[i], 0);
+      const observed = rows.reduce((s, i) => s + denied[i], 0);
+      const c = figures.figures.calibration.groups.find((x) => x.group === g)!;
+      expect(c.meanPd).toBeCloseTo(expected / rows.length, 5);
+      expect(c.observedOverExpected).toBeCloseTo(observed / expected, 4);
+    }
+    // ROC-AUC as the share of (denied, approved) pairs the PDs order right, ties counting half.
+    let right = 0;
+    for (let i = 0; i < pd.length; i++)
+      if (denied[i] === 1) for (let j = 0; j < pd.length; j++) if (denied[j] === 0) right += pd[i] > pd[j] ? 1 : pd[i] === pd[j] ? 0.5 : 0;
+    expect(figures.auc).toBeCloseTo(right / (285 * 2095), 5);
+    // The observed figures are the lender's, as in the search's report.
+    expect(figures.observed.air).toBeCloseTo(243 / 339 / (1852 / 2041), 5);
+  });
+
+  it('writes the report, the charts and a summary that state the same figures', () => {
+    const report = readFileSync(join(reportDir, 'report.md'), 'utf8');
+    const gap = figures.figures.approval.gaps[0];
+    const air = `${gap.ratio.toFixed(3)} [${gap.ratioLow.toFixed(3)}, ${gap.ratioHigh.toFixed(3)}]`;
+    expect(report).toContain(`# Fair-lending report: hmda_boston.csv, model ${version}`);
+    expect(report).toContain(`| \`afam\` = yes | approval (AIR) | `);
+    expect(report).toContain(`| ${air} |`);
+    expect(report).toContain('| `afam` = yes | −19.1 pp [−24.2, −14.3] | 0.790 [0.738, 0.846] | fails (interval reaches 0.8) | < 0.0001 |');
+    expect(report).toContain('**In-sample:**');
+    for (const chart of ['approval', 'error-rates', 'calibration']) {
+      expect(report).toContain(`![charts/${chart}.svg](charts/${chart}.svg)`);
+      expect(readFileSync(join(reportDir, 'charts', `${chart}.svg`), 'utf8')).toMatch(/^<svg/);
+    }
+    expect(result.stdout).toContain(`model ${version}: AUC ${figures.auc.toFixed(4)} on 2,380 rows; approving 88.0%`);
+    expect(result.stdout).toContain(`AIR ${air} for afam = yes`);
+  });
+
+  it('--cutoff P approves every PD under P', async () => {
+    const run = await runModelFairness({ data: HMDA, target: 'deny', bad: 'yes', group: 'afam', model: version, models, cutoff: 0.2 });
+    const a = count((i) => pd[i] < 0.2);
+    expect(run.decision).toEqual({ rule: 'cut-off', cutoff: 0.2 });
+    expect(run.figures.targetApprovalRate).toBeNull();
+    expect(run.figures.approval.shares.yes.count).toBe(a.yes.k);
+    expect(run.figures.approval.shares.no.count).toBe(a.no.k);
+    expect(run.figures.approvalRate).toBeCloseTo((a.yes.k + a.no.k) / 2380, 12);
+  });
+
+  it('refuses, in one line, a model that reads the group column, an unknown version, and search options', async () => {
+    const [reads, unknown, cutoffAlone, searchOption] = await Promise.all([
+      cli([...args, '--model', readsGroup, '--models', models]),
+      cli([...args, '--model', 'no-such-model', '--models', models]),
+      cli([...args, '--cutoff', '0.2']),
+      cli([...args, '--model', version, '--models', models, '--tolerance', '0.01']),
+    ]);
+    expect(reads.code).toBe(1);
+    expect(reads.stderr).toBe(
+      `fairness: --group: "afam" is an input of model ${readsGroup}: the protected attribute may never be a model input (train one without it: npm run train -- … --exclude afam)\n`,
+    );
+    expect(reads.stdout).toBe('');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(
+      `fairness: --model: no model version "no-such-model" in ${models}/ (versions there: ${[version, readsGroup].sort().join(', ')})\n`,
+    );
+    expect(cutoffAlone.code).toBe(2);
+    expect(cutoffAlone.stderr).toBe('fairness: --cutoff: only with --model VERSION\n');
+    expect(searchOption.code).toBe(2);
+    expect(searchOption.stderr).toBe('fairness: --tolerance: applies to the candidate search, not to --model\n');
   });
 });
 

@@ -162,6 +162,15 @@ export function approveAtRate(pd: ArrayLike<number>, rate: number): { cutoff: nu
   return { cutoff, approved, approvalRate: count / Math.max(1, approved.length) };
 }
 
+/** Approve every row whose P(bad) is under a fixed `cutoff` (a lender's policy: approve below it). */
+export function approveBelow(pd: ArrayLike<number>, cutoff: number): { cutoff: number; approved: Uint8Array; approvalRate: number } {
+  if (!(cutoff >= 0 && cutoff <= 1)) throw new Error(`the cut-off must be a probability between 0 and 1, got ${cutoff}`);
+  const approved = Uint8Array.from(pd, (p) => (p < cutoff ? 1 : 0));
+  let count = 0;
+  for (const a of approved) count += a;
+  return { cutoff, approved, approvalRate: count / Math.max(1, approved.length) };
+}
+
 export interface GroupCalibration {
   group: string;
   n: number;
@@ -240,8 +249,8 @@ export function calibrationByGroup(
 /** A model's decisions at a cut-off, judged against the observed outcomes. */
 export interface ModelFigures {
   cutoff: number;
-  /** The approval rate the cut-off was chosen to reach, and the one reached. */
-  targetApprovalRate: number;
+  /** The approval rate the cut-off was chosen to reach (null for a fixed cut-off), and the one reached. */
+  targetApprovalRate: number | null;
   approvalRate: number;
   approval: ByGroup;
   air: number;
@@ -253,20 +262,26 @@ export interface ModelFigures {
   calibration: ReturnType<typeof calibrationByGroup>;
 }
 
-/** Approve the `approvalRate` share with the lowest PD, then every figure by group. */
+/**
+ * Approve the `approvalRate` share with the lowest PD (or, given `cutoff` instead, every PD under
+ * it), then every figure by group.
+ */
 export function modelFigures(
-  input: FairnessInput & { pd: ArrayLike<number>; approvalRate: number; levels?: GroupLevels; calibrationBands?: number },
+  input: FairnessInput & { pd: ArrayLike<number>; levels?: GroupLevels; calibrationBands?: number } & (
+      | { approvalRate: number; cutoff?: undefined }
+      | { cutoff: number; approvalRate?: undefined }
+    ),
 ): ModelFigures {
-  const { groups, bad, pd, approvalRate, confidence = DEFAULT_CONFIDENCE } = input;
+  const { groups, bad, pd, confidence = DEFAULT_CONFIDENCE } = input;
   if (pd.length !== groups.length || bad.length !== groups.length)
     throw new Error(`${pd.length} PDs, ${bad.length} outcomes and ${groups.length} group labels`);
   const levels = input.levels ?? groupLevels(groups, input.reference);
-  const decision = approveAtRate(pd, approvalRate);
+  const decision = input.cutoff !== undefined ? approveBelow(pd, input.cutoff) : approveAtRate(pd, input.approvalRate);
   const approval = shareByGroup(decision.approved, groups, levels, undefined, confidence);
   const worst = worstRatio(approval);
   return {
     cutoff: decision.cutoff,
-    targetApprovalRate: approvalRate,
+    targetApprovalRate: input.approvalRate ?? null,
     approvalRate: decision.approvalRate,
     approval,
     air: worst.ratio,

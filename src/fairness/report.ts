@@ -57,22 +57,22 @@ export interface FairnessRun {
   seconds: number;
 }
 
-const pct = (v: number, digits = 1) => (Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : '–');
-const pp = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)}`;
-const num = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
-const int = (v: number) => v.toLocaleString('en');
+export const pct = (v: number, digits = 1) => (Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : '–');
+export const pp = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(1)}`;
+export const num = (v: number, digits = 3) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+export const int = (v: number) => v.toLocaleString('en');
 const signed = (v: number, digits: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}`;
-const shareText = (s: Share) => `${pct(s.rate)} [${pct(s.low)}, ${pct(s.high)}]`;
+export const shareText = (s: Share) => `${pct(s.rate)} [${pct(s.low)}, ${pct(s.high)}]`;
 export const pValueText = (p: number) => (!Number.isFinite(p) ? '–' : p < 0.0001 ? '< 0.0001' : p < 0.001 ? p.toFixed(4) : p.toFixed(3));
-const code = (s: string) => `\`${s}\``;
-const table = (head: string[], rows: string[][]) =>
+export const code = (s: string) => `\`${s}\``;
+export const table = (head: string[], rows: string[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 /** "0.79 [0.74, 0.85]" */
-const ratioText = (ratio: number, low: number, high: number) => `${num(ratio, 3)} [${num(low, 3)}, ${num(high, 3)}]`;
+export const ratioText = (ratio: number, low: number, high: number) => `${num(ratio, 3)} [${num(low, 3)}, ${num(high, 3)}]`;
 const fourFifths = (ratio: number, high: number) =>
   ratio >= FOUR_FIFTHS ? 'passes' : high >= FOUR_FIFTHS ? 'fails (interval reaches 0.8)' : 'fails (whole interval under 0.8)';
-const fourFifthsSentence = (ratio: number, low: number, high: number) =>
+export const fourFifthsSentence = (ratio: number, low: number, high: number) =>
   ratio >= FOUR_FIFTHS
     ? low >= FOUR_FIFTHS
       ? 'above the four-fifths line (0.8), interval included'
@@ -81,7 +81,7 @@ const fourFifthsSentence = (ratio: number, low: number, high: number) =>
       ? 'under the four-fifths line (0.8), though its interval reaches above it'
       : 'under the four-fifths line (0.8), interval included';
 
-function gapRows(byGroup: ByGroup, label: (g: string) => string, withRatio: boolean): string[][] {
+export function gapRows(byGroup: ByGroup, label: (g: string) => string, withRatio: boolean): string[][] {
   return byGroup.gaps.map((g) => [
     label(g.group),
     `${pp(g.difference)} pp [${pp(g.differenceLow)}, ${pp(g.differenceHigh)}]`,
@@ -91,7 +91,7 @@ function gapRows(byGroup: ByGroup, label: (g: string) => string, withRatio: bool
 }
 
 /** A sentence on any group whose observed bad rate differs from the model's prediction (p < 0.05). */
-function calibrationNote(f: ModelFigures, label: (g: string) => string): string[] {
+export function calibrationNote(f: ModelFigures, label: (g: string) => string): string[] {
   const off = f.calibration.groups.filter((c) => c.pValue < 0.05);
   if (off.length === 0) return ['No group is mis-calibrated at the 5% level.', ''];
   return [
@@ -105,6 +105,99 @@ function calibrationNote(f: ModelFigures, label: (g: string) => string): string[
     '',
   ];
 }
+
+/** The summary's sentence on the observed decisions: bad rates, approval rates, the AIR and the gap's p-value. */
+export function observedSummary(observed: ObservedFigures, target: { column: string; bad: string }, group: string): string {
+  const ref = observed.levels.reference;
+  const G = code(group);
+  const label = (g: string) => `${G} = ${g}${g === ref ? ' (reference)' : ''}`;
+  const obsGap = observed.approval.gaps.find((g) => g.group === observed.airGroup)!;
+  const badWord = `${code(target.column)} = ${target.bad}`;
+  return (
+    `- **Observed decisions.** ${badWord} for ${pct(observed.bad.shares[observed.airGroup].rate)} of ${label(observed.airGroup)} applicants ` +
+    `against ${pct(observed.bad.shares[ref].rate)} of ${G} = ${ref}; approval ${pct(observed.approval.shares[observed.airGroup].rate)} vs ` +
+    `${pct(observed.approval.shares[ref].rate)}: adverse impact ratio **${num(obsGap.ratio, 2)}** (95% interval ${num(obsGap.ratioLow, 2)}–${num(obsGap.ratioHigh, 2)}), ` +
+    `${fourFifthsSentence(obsGap.ratio, obsGap.ratioLow, obsGap.ratioHigh)}; the ${pp(obsGap.difference)} point gap in approval has p ${pValueText(obsGap.pValue).startsWith('<') ? '' : '= '}${pValueText(obsGap.pValue)}.`
+  );
+}
+
+/** Section 1's tables: the observed outcome and approval by group, and each group's gap to the reference. */
+export function observedTables(observed: ObservedFigures, target: { column: string; bad: string }, label: (g: string) => string): string[] {
+  const levels = observed.levels;
+  return [
+    table(
+      ['group', 'applicants', `${target.column} = ${target.bad}`, 'rate [95%]', 'approval rate [95%]'],
+      levels.levels.map((g) => [
+        label(g),
+        int(levels.counts[g]),
+        int(observed.bad.shares[g].count),
+        shareText(observed.bad.shares[g]),
+        shareText(observed.approval.shares[g]),
+      ]),
+    ),
+    '',
+    table(['group vs reference', 'approval gap [95%]', 'adverse impact ratio [95%]', 'four-fifths rule', 'p'], gapRows(observed.approval, label, true)),
+    '',
+  ];
+}
+
+/**
+ * A model's decisions by group, as markdown lines: approval, true and false positive rates with
+ * their gaps, calibration in the large and by PD band (section 2 of both reports).
+ */
+export function decisionTables(f: ModelFigures, levels: readonly string[], label: (g: string) => string): string[] {
+  return [
+    table(
+      ['group', 'approval rate [95%]', 'true positive rate (approved among good) [95%]', 'false positive rate (approved among bad) [95%]'],
+      levels.map((g) => [label(g), shareText(f.approval.shares[g]), shareText(f.truePositive.shares[g]), shareText(f.falsePositive.shares[g])]),
+    ),
+    '',
+    table(
+      ['group vs reference', 'measure', 'gap [95%]', 'ratio [95%]', 'p'],
+      f.approval.gaps.flatMap((g, i) => {
+        const tp = f.truePositive.gaps[i];
+        const fp = f.falsePositive.gaps[i];
+        const row = (measure: string, x: typeof g) => [
+          label(g.group),
+          measure,
+          `${pp(x.difference)} pp [${pp(x.differenceLow)}, ${pp(x.differenceHigh)}]`,
+          ratioText(x.ratio, x.ratioLow, x.ratioHigh),
+          pValueText(x.pValue),
+        ];
+        return [row('approval (AIR)', g), row('true positive rate', tp), row('false positive rate', fp)];
+      }),
+    ),
+    '',
+    `Calibration by group (observed over expected bads above 1: the model under-states the group's risk; p from a z-test of observed = expected):`,
+    '',
+    table(
+      ['group', 'rows', 'mean predicted P(bad)', 'observed bad rate [95%]', 'observed / expected', 'p'],
+      f.calibration.groups.map((c) => [label(c.group), int(c.n), pct(c.meanPd), shareText(c.observed), num(c.observedOverExpected, 2), pValueText(c.pValue)]),
+    ),
+    '',
+    ...calibrationNote(f, label),
+    `By PD band (fifths of all rows by predicted P(bad), the same PDs for every group):`,
+    '',
+    table(
+      ['band', ...levels.map((g) => `${label(g)}: rows, mean PD → observed [95%]`)],
+      [...new Set(f.calibration.bands.map((b) => b.band))].map((band) => [
+        String(band),
+        ...levels.map((g) => {
+          const b = f.calibration.bands.find((x) => x.band === band && x.group === g);
+          return b ? `${int(b.n)}, ${pct(b.meanPd)} → ${pct(b.observedRate)} [${pct(b.low)}, ${pct(b.high)}]` : '–';
+        }),
+      ]),
+    ),
+    '',
+  ];
+}
+
+/** The method notes on the statistics and the four-fifths rule (both reports). */
+export const METHOD_STATISTICS = [
+  `- **Statistics** (src/fairness/stats.ts): Wilson intervals for each rate; Newcombe's hybrid score interval for a gap between two rates; the Katz log interval for a ratio (the AIR); ` +
+    `Fisher's exact test for each 2×2 table (exact at any count, so small groups and thin cells are handled the same way); Hanley–McNeil for an AUC's interval.`,
+  `- **Four-fifths rule**: an AIR under ${FOUR_FIFTHS} is treated as evidence of adverse impact (EEOC Uniform Guidelines, 29 CFR 1607.4(D)); it is a screening rule, not a legal finding, and the interval says how sure the sample makes it.`,
+];
 
 export interface MarkdownOptions {
   /** The command that wrote the report. */
@@ -123,8 +216,6 @@ export function fairnessMarkdown(run: FairnessRun, options: MarkdownOptions): st
   const best = lda.best;
   const chosen = lda.chosen;
   const same = best.name === chosen.name;
-  const obsGap = observed.approval.gaps.find((g) => g.group === observed.airGroup)!;
-  const badWord = `${code(data.target.column)} = ${data.target.bad}`;
   const inGroup = levels.levels.length === 2 ? `${G} = ${levels.levels[1]}` : `${G} ≠ ${ref}`;
   const lines: string[] = [];
   const out = (...l: string[]) => lines.push(...l);
@@ -144,10 +235,7 @@ export function fairnessMarkdown(run: FairnessRun, options: MarkdownOptions): st
     '',
     '## Summary',
     '',
-    `- **Observed decisions.** ${badWord} for ${pct(observed.bad.shares[observed.airGroup].rate)} of ${label(observed.airGroup)} applicants ` +
-      `against ${pct(observed.bad.shares[ref].rate)} of ${G} = ${ref}; approval ${pct(observed.approval.shares[observed.airGroup].rate)} vs ` +
-      `${pct(observed.approval.shares[ref].rate)}: adverse impact ratio **${num(obsGap.ratio, 2)}** (95% interval ${num(obsGap.ratioLow, 2)}–${num(obsGap.ratioHigh, 2)}), ` +
-      `${fourFifthsSentence(obsGap.ratio, obsGap.ratioLow, obsGap.ratioHigh)}; the ${pp(obsGap.difference)} point gap in approval has p ${pValueText(obsGap.pValue).startsWith('<') ? '' : '= '}${pValueText(obsGap.pValue)}.`,
+    observedSummary(observed, data.target, data.group),
     `- **The best model** by cross-validated ROC-AUC, ${code(best.name)}: AUC ${num(best.auc)}; approving the observed ${pct(observed.approvalRate)} ` +
       `(P(bad) under ${num(best.cutoff, 4)}), its AIR is **${num(best.air, 3)}**.`,
     same
@@ -166,19 +254,7 @@ export function fairnessMarkdown(run: FairnessRun, options: MarkdownOptions): st
     '',
     `What the lender decided (${code(data.target.column)} as recorded), by group.`,
     '',
-    table(
-      ['group', 'applicants', `${data.target.column} = ${data.target.bad}`, 'rate [95%]', 'approval rate [95%]'],
-      levels.levels.map((g) => [
-        label(g),
-        int(levels.counts[g]),
-        int(observed.bad.shares[g].count),
-        shareText(observed.bad.shares[g]),
-        shareText(observed.approval.shares[g]),
-      ]),
-    ),
-    '',
-    table(['group vs reference', 'approval gap [95%]', 'adverse impact ratio [95%]', 'four-fifths rule', 'p'], gapRows(observed.approval, label, true)),
-    '',
+    ...observedTables(observed, data.target, label),
   );
 
   const models: [string, CandidateResult, ModelFigures][] = same
@@ -203,48 +279,7 @@ export function fairnessMarkdown(run: FairnessRun, options: MarkdownOptions): st
       '',
       `ROC-AUC ${num(c.auc)} [${num(c.aucLow)}, ${num(c.aucHigh)}]; cut-off P(bad) < ${num(f.cutoff, 4)}, approving ${pct(f.approvalRate)}.`,
       '',
-      table(
-        ['group', 'approval rate [95%]', 'true positive rate (approved among good) [95%]', 'false positive rate (approved among bad) [95%]'],
-        levels.levels.map((g) => [label(g), shareText(f.approval.shares[g]), shareText(f.truePositive.shares[g]), shareText(f.falsePositive.shares[g])]),
-      ),
-      '',
-      table(
-        ['group vs reference', 'measure', 'gap [95%]', 'ratio [95%]', 'p'],
-        f.approval.gaps.flatMap((g, i) => {
-          const tp = f.truePositive.gaps[i];
-          const fp = f.falsePositive.gaps[i];
-          const row = (measure: string, x: typeof g) => [
-            label(g.group),
-            measure,
-            `${pp(x.difference)} pp [${pp(x.differenceLow)}, ${pp(x.differenceHigh)}]`,
-            ratioText(x.ratio, x.ratioLow, x.ratioHigh),
-            pValueText(x.pValue),
-          ];
-          return [row('approval (AIR)', g), row('true positive rate', tp), row('false positive rate', fp)];
-        }),
-      ),
-      '',
-      `Calibration by group (observed over expected bads above 1: the model under-states the group's risk; p from a z-test of observed = expected):`,
-      '',
-      table(
-        ['group', 'rows', 'mean predicted P(bad)', 'observed bad rate [95%]', 'observed / expected', 'p'],
-        f.calibration.groups.map((c) => [label(c.group), int(c.n), pct(c.meanPd), shareText(c.observed), num(c.observedOverExpected, 2), pValueText(c.pValue)]),
-      ),
-      '',
-      ...calibrationNote(f, label),
-      `By PD band (fifths of all rows by predicted P(bad), the same PDs for every group):`,
-      '',
-      table(
-        ['band', ...levels.levels.map((g) => `${label(g)}: rows, mean PD → observed [95%]`)],
-        [...new Set(f.calibration.bands.map((b) => b.band))].map((band) => [
-          String(band),
-          ...levels.levels.map((g) => {
-            const b = f.calibration.bands.find((x) => x.band === band && x.group === g);
-            return b ? `${int(b.n)}, ${pct(b.meanPd)} → ${pct(b.observedRate)} [${pct(b.low)}, ${pct(b.high)}]` : '–';
-          }),
-        ]),
-      ),
-      '',
+      ...decisionTables(f, levels.levels, label),
     );
   }
 
@@ -312,9 +347,7 @@ export function fairnessMarkdown(run: FairnessRun, options: MarkdownOptions): st
       .join('; ')}.`,
     `- **Out-of-fold PDs**: ${protocol.folds} stratified folds (seed ${protocol.seed}); each fold's raw scores are Platt-calibrated on the other folds' out-of-fold scores. Deterministic: the same file, seed and options give the same report.`,
     `- **Decisions**: approve the ${pct(observed.approvalRate)} of applicants with the lowest P(bad) (the observed approval rate), so every model approves as many as the lender did.`,
-    `- **Statistics** (src/fairness/stats.ts): Wilson intervals for each rate; Newcombe's hybrid score interval for a gap between two rates; the Katz log interval for a ratio (the AIR); ` +
-      `Fisher's exact test for each 2×2 table (exact at any count, so small groups and thin cells are handled the same way); Hanley–McNeil for an AUC's interval.`,
-    `- **Four-fifths rule**: an AIR under ${FOUR_FIFTHS} is treated as evidence of adverse impact (EEOC Uniform Guidelines, 29 CFR 1607.4(D)); it is a screening rule, not a legal finding, and the interval says how sure the sample makes it.`,
+    ...METHOD_STATISTICS,
     '',
     '## Charts',
     '',
@@ -386,7 +419,6 @@ export function tradeoffFront<C extends { auc: number; air: number }>(candidates
 /** The report's charts as SVG, by file stem. */
 export async function fairnessCharts(run: FairnessRun): Promise<Record<string, string>> {
   const { observed, lda } = run;
-  const groupName = (g: string) => `${run.data.group} = ${g}${g === observed.levels.reference ? ' (reference)' : ''}`;
   const same = lda.best.name === lda.chosen.name;
   const modelList: [string, ModelFigures][] = same
     ? [[`best model|${lda.best.name}`, run.bestFigures]]
@@ -394,6 +426,96 @@ export async function fairnessCharts(run: FairnessRun): Promise<Record<string, s
         [`best model|${lda.best.name}`, run.bestFigures],
         [`alternative|${lda.chosen.name}`, run.chosenFigures],
       ];
+  const decisions = await decisionCharts(observed, run.data.group, modelList);
+
+  const front = new Set(tradeoffFront(lda.candidates).map((c) => c.name));
+  const points = lda.candidates.map((c) => ({
+    name: c.name,
+    family: c.family,
+    auc: c.auc,
+    air: c.air,
+    within: lda.eligible.includes(c) ? `within ${lda.tolerance} of the best AUC` : 'outside the tolerance',
+    label: c === lda.best && c === lda.chosen ? 'best = chosen' : c === lda.best ? 'best' : c === lda.chosen ? 'chosen' : '',
+    front: front.has(c.name),
+  }));
+  const aucs = points.map((p) => p.auc);
+  const airs = points.map((p) => p.air);
+  const xScale = { domain: [Math.min(...aucs, lda.best.auc - lda.tolerance) - 0.005, Math.max(...aucs) + 0.005], zero: false, nice: false };
+  const yScale = { domain: [Math.min(FOUR_FIFTHS, ...airs) - 0.01, Math.max(FOUR_FIFTHS, ...airs) + 0.01], zero: false, nice: false };
+  const x = { field: 'auc', type: 'quantitative' as const, scale: xScale };
+  const y = { field: 'air', type: 'quantitative' as const, scale: yScale };
+  const label = (which: string, dy: number) => ({
+    transform: [{ filter: `datum.label == '${which}'` }],
+    mark: { type: 'text' as const, align: 'left' as const, dx: 7, dy, fontWeight: 'bold' as const },
+    encoding: { x, y, text: { field: 'label', type: 'nominal' as const } },
+  });
+  const tradeoff = await renderSvg({
+    $schema: SCHEMA,
+    title: `Accuracy vs adverse impact: ${lda.candidates.length} candidates (line: the best AIR at each AUC)`,
+    width: 520,
+    height: 360,
+    data: { values: points },
+    layer: [
+      {
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#999' },
+        encoding: { x: { datum: lda.best.auc - lda.tolerance, type: 'quantitative', scale: xScale } },
+      },
+      {
+        mark: { type: 'rule', strokeDash: [2, 2], color: '#c0392b' },
+        encoding: { y: { datum: FOUR_FIFTHS, type: 'quantitative', scale: yScale } },
+      },
+      {
+        transform: [{ filter: 'datum.front' }],
+        mark: { type: 'line', interpolate: 'step-before', color: '#555' },
+        encoding: { x, y, order: { field: 'auc' } },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 60, opacity: 0.85 },
+        encoding: {
+          x: { ...x, title: 'ROC-AUC, cross-validated (dashed: best − tolerance)' },
+          y: { ...y, title: 'adverse impact ratio (red: four-fifths)' },
+          color: { field: 'family', type: 'nominal', title: 'family' },
+          shape: { field: 'within', type: 'nominal', title: null },
+          tooltip: [{ field: 'name' }, { field: 'auc', format: '.4f' }, { field: 'air', format: '.3f' }],
+        },
+      },
+      label('best', 12),
+      label('chosen', -8),
+      label('best = chosen', -8),
+    ],
+  } as TopLevelSpec);
+
+  const proxy = await renderSvg({
+    $schema: SCHEMA,
+    title: `How well each input alone tells ${run.proxy.groupDescription} apart`,
+    width: WIDTH,
+    height: Math.max(120, 22 * run.proxy.inputs.length),
+    data: { values: run.proxy.inputs },
+    layer: [
+      {
+        mark: { type: 'bar' },
+        encoding: {
+          y: { field: 'feature', type: 'nominal', sort: '-x', title: 'input' },
+          x: { field: 'auc', type: 'quantitative', title: 'ROC-AUC of the input alone (0.5 = no information)', scale: { domain: [0.5, 1] } },
+          x2: { datum: 0.5 },
+        },
+      },
+    ],
+  } as TopLevelSpec);
+
+  return { ...decisions, tradeoff, proxy };
+}
+
+/**
+ * The charts of observed and model decisions by group: approval rates, true and false positive
+ * rates, calibration by PD band. `models`: [label ("kind|name": drawn on two lines), figures].
+ */
+export async function decisionCharts(
+  observed: ObservedFigures,
+  group: string,
+  modelList: readonly [string, ModelFigures][],
+): Promise<{ approval: string; 'error-rates': string; calibration: string }> {
+  const groupName = (g: string) => `${group} = ${g}${g === observed.levels.reference ? ' (reference)' : ''}`;
   const panelName = (name: string) => name.replace('|', ': ');
   const sources: [string, ByGroup][] = [['observed decisions', observed.approval], ...modelList.map(([name, f]): [string, ByGroup] => [name, f.approval])];
   const approvalValues = sources.flatMap(([x, by]) =>
@@ -476,81 +598,5 @@ export async function fairnessCharts(run: FairnessRun): Promise<Record<string, s
       ],
     },
   } as TopLevelSpec);
-
-  const front = new Set(tradeoffFront(lda.candidates).map((c) => c.name));
-  const points = lda.candidates.map((c) => ({
-    name: c.name,
-    family: c.family,
-    auc: c.auc,
-    air: c.air,
-    within: lda.eligible.includes(c) ? `within ${lda.tolerance} of the best AUC` : 'outside the tolerance',
-    label: c === lda.best && c === lda.chosen ? 'best = chosen' : c === lda.best ? 'best' : c === lda.chosen ? 'chosen' : '',
-    front: front.has(c.name),
-  }));
-  const aucs = points.map((p) => p.auc);
-  const airs = points.map((p) => p.air);
-  const xScale = { domain: [Math.min(...aucs, lda.best.auc - lda.tolerance) - 0.005, Math.max(...aucs) + 0.005], zero: false, nice: false };
-  const yScale = { domain: [Math.min(FOUR_FIFTHS, ...airs) - 0.01, Math.max(FOUR_FIFTHS, ...airs) + 0.01], zero: false, nice: false };
-  const x = { field: 'auc', type: 'quantitative' as const, scale: xScale };
-  const y = { field: 'air', type: 'quantitative' as const, scale: yScale };
-  const label = (which: string, dy: number) => ({
-    transform: [{ filter: `datum.label == '${which}'` }],
-    mark: { type: 'text' as const, align: 'left' as const, dx: 7, dy, fontWeight: 'bold' as const },
-    encoding: { x, y, text: { field: 'label', type: 'nominal' as const } },
-  });
-  const tradeoff = await renderSvg({
-    $schema: SCHEMA,
-    title: `Accuracy vs adverse impact: ${lda.candidates.length} candidates (line: the best AIR at each AUC)`,
-    width: 520,
-    height: 360,
-    data: { values: points },
-    layer: [
-      {
-        mark: { type: 'rule', strokeDash: [4, 4], color: '#999' },
-        encoding: { x: { datum: lda.best.auc - lda.tolerance, type: 'quantitative', scale: xScale } },
-      },
-      {
-        mark: { type: 'rule', strokeDash: [2, 2], color: '#c0392b' },
-        encoding: { y: { datum: FOUR_FIFTHS, type: 'quantitative', scale: yScale } },
-      },
-      {
-        transform: [{ filter: 'datum.front' }],
-        mark: { type: 'line', interpolate: 'step-before', color: '#555' },
-        encoding: { x, y, order: { field: 'auc' } },
-      },
-      {
-        mark: { type: 'point', filled: true, size: 60, opacity: 0.85 },
-        encoding: {
-          x: { ...x, title: 'ROC-AUC, cross-validated (dashed: best − tolerance)' },
-          y: { ...y, title: 'adverse impact ratio (red: four-fifths)' },
-          color: { field: 'family', type: 'nominal', title: 'family' },
-          shape: { field: 'within', type: 'nominal', title: null },
-          tooltip: [{ field: 'name' }, { field: 'auc', format: '.4f' }, { field: 'air', format: '.3f' }],
-        },
-      },
-      label('best', 12),
-      label('chosen', -8),
-      label('best = chosen', -8),
-    ],
-  } as TopLevelSpec);
-
-  const proxy = await renderSvg({
-    $schema: SCHEMA,
-    title: `How well each input alone tells ${run.proxy.groupDescription} apart`,
-    width: WIDTH,
-    height: Math.max(120, 22 * run.proxy.inputs.length),
-    data: { values: run.proxy.inputs },
-    layer: [
-      {
-        mark: { type: 'bar' },
-        encoding: {
-          y: { field: 'feature', type: 'nominal', sort: '-x', title: 'input' },
-          x: { field: 'auc', type: 'quantitative', title: 'ROC-AUC of the input alone (0.5 = no information)', scale: { domain: [0.5, 1] } },
-          x2: { datum: 0.5 },
-        },
-      },
-    ],
-  } as TopLevelSpec);
-
-  return { approval, 'error-rates': errorRates, calibration, tradeoff, proxy };
+  return { approval, 'error-rates': errorRates, calibration };
 }

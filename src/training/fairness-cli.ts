@@ -1,13 +1,15 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_FAIRNESS_OPTIONS, FAMILIES, runFairness, writeFairnessReport, type Family } from './fairness.ts';
+import { DEFAULT_FAIRNESS_OPTIONS, FAMILIES, runFairness, runModelFairness, writeFairnessReport, writeModelFairnessReport, type Family } from './fairness.ts';
 
 const HELP = `npm run fairness -- --data FILE --target COLUMN --bad VALUE --group COLUMN [options]
+npm run fairness -- --data FILE --target COLUMN --bad VALUE --group COLUMN --model VERSION [--cutoff P]
 
   Fair-lending report: approval rates and the adverse impact ratio by group, true and false
   positive rates, calibration by group (observed decisions and cross-validated models), the
   less-discriminatory-alternative search and a proxy check. The group column is never an input.
+  With --model: the same figures for one trained model's decisions (no search, no training).
 
   --data FILE          CSV (.csv or .csv.gz) with an outcome and a group column
   --target COLUMN      the outcome column
@@ -20,8 +22,18 @@ const HELP = `npm run fairness -- --data FILE --target COLUMN --bad VALUE --grou
   --folds K            cross-validation folds (default ${DEFAULT_FAIRNESS_OPTIONS.folds})
   --seed N             fixes the result (default ${DEFAULT_FAIRNESS_OPTIONS.seed})
   --workers N          worker threads for the trees (default: number of cores)
-  --out DIR            where report.md, figures.json and charts/ go (default reports/fairness/<file name>)
+  --out DIR            where report.md, figures.json and charts/ go (default reports/fairness/<file name>,
+                       with --model reports/fairness/<file name>-<version>)
+
+  One trained model instead of the search (--exclude, --tolerance, --families, --folds, --seed do not apply):
+  --model VERSION      a model under --models (npm run train): every row scored as npm run score scores it;
+                       refused if the group column is one of its inputs
+  --models DIR         where model versions are (default models)
+  --cutoff P           approve P(bad) < P (default: the cut-off that approves as many as the data did)
 `;
+
+/** Options of the candidate search that mean nothing for one given model. */
+const SEARCH_ONLY = ['exclude', 'tolerance', 'families', 'folds', 'seed'] as const;
 
 const list = (s: string | undefined) =>
   (s ?? '')
@@ -66,6 +78,9 @@ const ArgsSchema = z.object({
     .default(DEFAULT_FAIRNESS_OPTIONS.seed),
   workers: z.coerce.number('must be a whole number').int('must be a whole number').min(0).max(64).default(DEFAULT_FAIRNESS_OPTIONS.workers),
   out: z.string().min(1).optional(),
+  model: z.string().min(1, 'give a model version (a directory under --models)').optional(),
+  models: z.string().min(1, 'give the models directory').default('models'),
+  cutoff: z.coerce.number('must be a number').gt(0, 'must be above 0').lt(1, 'must be under 1').optional(),
 });
 
 /** parseArgs' own messages, in ours. */
@@ -106,6 +121,9 @@ async function main(): Promise<void> {
         seed: { type: 'string' },
         workers: { type: 'string' },
         out: { type: 'string' },
+        model: { type: 'string' },
+        models: { type: 'string' },
+        cutoff: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -117,17 +135,26 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
+  if (values.model !== undefined) {
+    const given = SEARCH_ONLY.filter((o) => values[o] !== undefined);
+    if (given.length > 0)
+      return fail(`${given.map((o) => `--${o}`).join(', ')}: ${given.length === 1 ? 'applies' : 'apply'} to the candidate search, not to --model`, 2);
+  } else {
+    const given = (['models', 'cutoff'] as const).filter((o) => values[o] !== undefined);
+    if (given.length > 0) return fail(`${given.map((o) => `--${o}`).join(', ')}: only with --model VERSION`, 2);
+  }
   const parsed = ArgsSchema.safeParse(values);
   if (!parsed.success) {
     return fail(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '), 2);
   }
   const a = parsed.data;
-  const out =
-    a.out ??
-    `reports/fairness/${basename(a.data)
-      .replace(/(\.csv)?(\.gz)?$/, '')
-      .replace(/[^a-z0-9]+/gi, '-')
-      .toLowerCase()}`;
+  const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+  const out = a.out ?? `reports/fairness/${slug(basename(a.data).replace(/(\.csv)?(\.gz)?$/, ''))}${a.model ? `-${slug(a.model)}` : ''}`;
+  const quote = (s: string) => (/^[\w./=,:-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+  // The command as typed, less --workers (it changes the speed, never the report).
+  const typed = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith('--workers') && all[i - 1] !== '--workers');
+  const command = ['npm run fairness --', ...typed.map(quote)].join(' ');
+  if (a.model) return reportModel({ ...a, model: a.model }, out, command);
   const run = await runFairness({
     data: a.data,
     target: a.target,
@@ -142,10 +169,6 @@ async function main(): Promise<void> {
     workers: a.workers,
     onStage: (m) => process.stderr.write(`${m}…\n`),
   });
-  const quote = (s: string) => (/^[\w./=,:-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
-  // The command as typed, less --workers (it changes the speed, never the report).
-  const typed = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith('--workers') && all[i - 1] !== '--workers');
-  const command = ['npm run fairness --', ...typed.map(quote)].join(' ');
   const files = await writeFairnessReport(run, out, command);
   const { observed, lda } = run;
   const gap = observed.approval.gaps.find((g) => g.group === observed.airGroup)!;
@@ -158,6 +181,43 @@ async function main(): Promise<void> {
       `alternative: ${lda.chosen.name}: AUC ${lda.chosen.auc.toFixed(4)}, AIR ${lda.chosen.air.toFixed(3)} (${lda.eligible.length} of ${lda.candidates.length} within ${lda.tolerance} AUC)\n` +
       `proxy check: inputs predict ${run.proxy.groupDescription} with AUC ${run.proxy.models.map((m) => `${m.auc.toFixed(3)} (${m.family})`).join(', ')}\n` +
       `report: ${files.find((f) => f.endsWith('report.md'))} (${files.length} files, ${run.seconds.toFixed(1)} s)\n`,
+  );
+}
+
+const percent = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** `--model`: one trained model's decisions by group, no search. */
+async function reportModel(a: z.infer<typeof ArgsSchema> & { model: string }, out: string, command: string): Promise<void> {
+  const run = await runModelFairness({
+    data: a.data,
+    target: a.target,
+    bad: a.bad,
+    group: a.group,
+    reference: a.reference,
+    model: a.model,
+    models: a.models,
+    cutoff: a.cutoff,
+    onStage: (m) => process.stderr.write(`${m}…\n`),
+  });
+  const files = await writeModelFairnessReport(run, out, command);
+  const { observed, figures: f, data } = run;
+  const ref = observed.levels.reference;
+  const obs = observed.approval.gaps.find((g) => g.group === observed.airGroup)!;
+  const gap = f.approval.gaps.find((g) => g.group === f.airGroup) ?? f.approval.gaps[0];
+  const bad = observed.bad.shares;
+  const versus = (by: typeof f.truePositive) => `${percent(by.shares[gap.group].rate)} vs ${percent(by.shares[ref].rate)}`;
+  process.stdout.write(
+    `observed: ${a.target} = ${a.bad} for ${percent(bad[observed.airGroup].rate)} of ${a.group} = ${observed.airGroup} vs ` +
+      `${percent(bad[ref].rate)} of ${a.group} = ${ref}; AIR ${obs.ratio.toFixed(3)} [${obs.ratioLow.toFixed(3)}, ${obs.ratioHigh.toFixed(3)}]\n` +
+      `model ${run.model.version}: AUC ${run.auc.toFixed(4)} on ${data.rowsUsed.toLocaleString('en')} rows; approving ${percent(f.approvalRate)} (P(bad) < ${f.cutoff.toFixed(4)}): ` +
+      `AIR ${gap.ratio.toFixed(3)} [${gap.ratioLow.toFixed(3)}, ${gap.ratioHigh.toFixed(3)}] for ${a.group} = ${gap.group}; ` +
+      `true positive rate ${versus(f.truePositive)}, false positive rate ${versus(f.falsePositive)}\n` +
+      `calibration (observed / expected bads): ${f.calibration.groups.map((c) => `${a.group} = ${c.group} ${c.observedOverExpected.toFixed(2)} (p ${c.pValue < 0.001 ? '< 0.001' : `= ${c.pValue.toFixed(3)}`})`).join(', ')}\n` +
+      (data.rowsRejected > 0
+        ? `left out: ${data.rowsRejected.toLocaleString('en')} row${data.rowsRejected === 1 ? '' : 's'} the model could not score (see the report)\n`
+        : '') +
+      (run.model.trainedOnThisFile ? `note: ${run.model.version} was trained on this file: the figures are partly in-sample\n` : '') +
+      `report: ${files.find((file) => file.endsWith('report.md'))} (${files.length} files, ${run.seconds.toFixed(1)} s)\n`,
   );
 }
 

@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { access, mkdir, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { ApplicantSchema } from '../applicant/schema.ts';
+import { planBatch, runBatch, type BatchPlan } from '../batch/score.ts';
 import { streamCsv, type CsvRecord } from '../data/csv.ts';
+import { lendingClubApplicant } from '../data/lendingclub.ts';
 import { rocAuc } from '../evaluation/metrics.ts';
 import { aucInterval } from '../fairness/stats.ts';
 import { describeCounts, groupLevels, modelFigures, observedFigures, type GroupLevels } from '../fairness/figures.ts';
 import { assertGroupNotAnInput, DEFAULT_AUC_TOLERANCE, searchLda } from '../fairness/lda.ts';
+import { modelFairnessCharts, modelFairnessMarkdown, type ModelFairnessRun } from '../fairness/model-report.ts';
 import { fairnessCharts, fairnessMarkdown, type CandidateResult, type FairnessRun, type ProxyCheck } from '../fairness/report.ts';
 import { fitGenericSpec, genericFeatures, genericTarget, type GenericFeatureSpec } from '../features/generic.ts';
 import { binMatrix } from '../forest/binning.ts';
@@ -16,6 +22,7 @@ import { trainForest, type ForestParams } from '../forest/train.ts';
 import { assembleForest } from '../model/flat.ts';
 import { calibrateLogit } from '../model/calibration.ts';
 import { logisticLogit, sigmoid } from '../model/logistic.ts';
+import { ModelLoadError } from '../model/model.ts';
 import { treeLogit } from '../model/scorer.ts';
 import { fitPlatt } from './calibrate.ts';
 import { fitLogistic } from './logistic.ts';
@@ -103,6 +110,30 @@ async function checkFile(file: string): Promise<void> {
 }
 
 const blank = (v: string | undefined) => v === undefined || v.trim() === '';
+const int = (v: number) => v.toLocaleString('en');
+
+/** 1 where the outcome is the bad value; refuses a --bad that matches no row or every row. */
+function outcomes(values: readonly string[], o: Pick<FairnessOptions, 'target' | 'bad'>): Uint8Array {
+  const y = Uint8Array.from(values, (v) => genericTarget({ [o.target]: v }, o.target, o.bad));
+  const nBad = y.reduce((s, v) => s + v, 0);
+  if (nBad === 0 || nBad === y.length) {
+    const counts: Record<string, number> = {};
+    for (const v of values) counts[v.trim()] = (counts[v.trim()] ?? 0) + 1;
+    throw new Error(`--bad: "${o.bad}" matches ${nBad === 0 ? 'no' : 'every'} row of "${o.target}"; values found: ${describeCounts(counts)}`);
+  }
+  return y;
+}
+
+/** The groups found and the reference: refuses an unknown --reference and a group column with one value. */
+function checkedLevels(groups: readonly string[], o: Pick<FairnessOptions, 'group' | 'reference'>): GroupLevels {
+  const counts: Record<string, number> = {};
+  for (const g of groups) counts[g] = (counts[g] ?? 0) + 1;
+  if (o.reference !== undefined && !(o.reference in counts)) {
+    throw new Error(`--reference: "${o.reference}" is not a value of "${o.group}" (values: ${describeCounts(counts, Object.keys(counts).sort())})`);
+  }
+  if (Object.keys(counts).length < 2) throw new Error(`--group: "${o.group}" has one value only ("${groups[0]}"): there are no groups to compare`);
+  return groupLevels(groups, o.reference);
+}
 
 /** Reads the CSV: rows with an empty outcome or an empty group are left out (and counted). */
 export async function loadGroupedSet(file: string, o: Pick<FairnessOptions, 'target' | 'bad' | 'group' | 'exclude'>): Promise<GroupedSet> {
@@ -137,13 +168,10 @@ export async function loadGroupedSet(file: string, o: Pick<FairnessOptions, 'tar
   }
   if (!header || rowsRead === 0) throw new Error(`--data: ${name} has a header but no rows`);
   if (records.length === 0) throw new Error(`--data: no row of ${name} has both "${o.target}" and "${o.group}" filled in`);
-  const y = Uint8Array.from(records, (r) => genericTarget(r, o.target, o.bad));
-  const nBad = y.reduce((s, v) => s + v, 0);
-  if (nBad === 0 || nBad === y.length) {
-    const counts: Record<string, number> = {};
-    for (const r of records) counts[r[o.target].trim()] = (counts[r[o.target].trim()] ?? 0) + 1;
-    throw new Error(`--bad: "${o.bad}" matches ${nBad === 0 ? 'no' : 'every'} row of "${o.target}"; values found: ${describeCounts(counts)}`);
-  }
+  const y = outcomes(
+    records.map((r) => r[o.target]),
+    o,
+  );
   return {
     file: name,
     sha256: await fileSha256(file),
@@ -314,13 +342,7 @@ export async function runFairness(options: FairnessOptions): Promise<FairnessRun
   const stage = options.onStage ?? (() => {});
   const families = options.families.length > 0 ? options.families : FAMILIES;
   const set = await loadGroupedSet(options.data, options);
-  const counts: Record<string, number> = {};
-  for (const g of set.groups) counts[g] = (counts[g] ?? 0) + 1;
-  if (options.reference !== undefined && !(options.reference in counts)) {
-    throw new Error(`--reference: "${options.reference}" is not a value of "${options.group}" (values: ${describeCounts(counts, Object.keys(counts).sort())})`);
-  }
-  if (Object.keys(counts).length < 2) throw new Error(`--group: "${options.group}" has one value only ("${set.groups[0]}"): there are no groups to compare`);
-  const levels = groupLevels(set.groups, options.reference);
+  const levels = checkedLevels(set.groups, options);
   const n = set.records.length;
   const observed = observedFigures({ groups: set.groups, bad: set.y, reference: levels.reference });
 
@@ -419,15 +441,28 @@ export async function runFairness(options: FairnessOptions): Promise<FairnessRun
 
 /** report.md, figures.json and charts/*.svg in `dir`; returns the paths written. */
 export async function writeFairnessReport(run: FairnessRun, dir: string, command: string): Promise<string[]> {
+  return writeReport(dir, run, await fairnessCharts(run), (charts) => fairnessMarkdown(run, { command, charts }));
+}
+
+/** The same files for one trained model's run (`--model`). */
+export async function writeModelFairnessReport(run: ModelFairnessRun, dir: string, command: string): Promise<string[]> {
+  return writeReport(dir, run, await modelFairnessCharts(run), (charts) => modelFairnessMarkdown(run, { command, charts }));
+}
+
+async function writeReport(
+  dir: string,
+  run: { seconds: number },
+  charts: Record<string, string>,
+  markdown: (chartFiles: string[]) => string,
+): Promise<string[]> {
   await mkdir(join(dir, 'charts'), { recursive: true });
   const written: string[] = [];
   const put = async (file: string, text: string) => {
     await writeFile(join(dir, file), text);
     written.push(join(dir, file));
   };
-  const charts = await fairnessCharts(run);
   for (const [name, svg] of Object.entries(charts)) await put(join('charts', `${name}.svg`), svg);
-  await put('report.md', fairnessMarkdown(run, { command, charts: Object.keys(charts).map((name) => `charts/${name}.svg`) }));
+  await put('report.md', markdown(Object.keys(charts).map((name) => `charts/${name}.svg`)));
   const { seconds: _, ...stable } = run;
   await put('figures.json', `${JSON.stringify(stable, roundNumbers, 1)}\n`);
   return written;
@@ -437,4 +472,179 @@ export async function writeFairnessReport(run: FairnessRun, dir: string, command
 function roundNumbers(_key: string, value: unknown): unknown {
   if (typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)) return Number(value.toPrecision(6));
   return value;
+}
+
+export interface ModelFairnessOptions {
+  data: string;
+  target: string;
+  bad: string;
+  group: string;
+  reference?: string;
+  /** A trained model version (a directory under `models`). */
+  model: string;
+  /** Where model versions are (default models). */
+  models?: string;
+  /** Approve P(bad) under this; default: the cut-off that approves as many as the data did. */
+  cutoff?: number;
+  onStage?: (message: string) => void;
+}
+
+/**
+ * The columns of a LendingClub row that the applicant mapping reads: found by letting the mapping
+ * (src/data/lendingclub.ts) read a row that notes every column it is asked for, so the list
+ * follows the mapping.
+ */
+function lendingClubInputColumns(): string[] {
+  const read = new Set<string>();
+  const probe = new Proxy({} as CsvRecord, {
+    get: (_target, key) => {
+      if (typeof key === 'string') read.add(key);
+      return '1';
+    },
+  });
+  lendingClubApplicant(probe);
+  return [...read];
+}
+
+/** Every column of the file the planned scoring reads for the model. */
+function modelInputColumns(plan: BatchPlan): string[] {
+  const { spec } = plan.model;
+  if (spec.kind === 'generic') return spec.columns.map((c) => c.name);
+  if (plan.kind === 'lendingclub') return lendingClubInputColumns();
+  return Object.keys(ApplicantSchema.shape).filter((f) => f !== 'alternativeData');
+}
+
+const TrainedOnSchema = z.object({
+  champion: z.object({ name: z.string() }).catch({ name: 'unknown' }),
+  data: z
+    .object({
+      file: z.string().optional(),
+      sha256: z.string().optional(),
+      rowsKept: z.number().optional(),
+      split: z.object({ trainRows: z.number().optional() }).optional(),
+    })
+    .optional()
+    .catch(undefined),
+});
+
+/**
+ * A trained model's fairness figures on a file with an outcome and a group column: every row is
+ * scored the way `npm run score` scores it (src/batch/score.ts, into a temporary directory), rows
+ * it rejects are left out, and the observed decisions and the model's (at the observed approval
+ * rate, or at `cutoff`) are compared by group. Refuses a model that reads the group column.
+ *
+ * @example await runModelFairness({ data: 'datasets/hmda_boston.csv', target: 'deny', bad: 'yes', group: 'afam', model: 'hmda-boston-blend-1de5ab8d4a' })
+ */
+export async function runModelFairness(options: ModelFairnessOptions): Promise<ModelFairnessRun> {
+  const t0 = performance.now();
+  const stage = options.onStage ?? (() => {});
+  const { target, bad, group } = options;
+  await checkFile(options.data);
+  const name = basename(options.data);
+  if (group === target) throw new Error(`--group: "${group}" is the outcome column; give the column that says which group an applicant is in`);
+  if (options.cutoff !== undefined && !(options.cutoff > 0 && options.cutoff < 1))
+    throw new Error(`--cutoff: must be a probability between 0 and 1, got ${options.cutoff}`);
+  const tmp = await mkdtemp(join(tmpdir(), 'lendwise-fairness-'));
+  try {
+    const scored = join(tmp, 'scored.csv');
+    const rejectsFile = join(tmp, 'rejects.csv');
+    let plan: BatchPlan;
+    try {
+      plan = await planBatch({ data: options.data, out: scored, rejects: rejectsFile, models: options.models ?? 'models', model: options.model });
+    } catch (error) {
+      throw error instanceof ModelLoadError ? new Error(`--model: ${error.message}`) : error;
+    }
+    const { model, header } = plan;
+    const columns = `(columns: ${header.join(', ')})`;
+    if (!header.includes(target)) throw new Error(`--target: column "${target}" is not in ${name} ${columns}`);
+    if (!header.includes(group)) throw new Error(`--group: column "${group}" is not in ${name} ${columns}`);
+    const inputs = modelInputColumns(plan);
+    if (inputs.includes(group))
+      throw new Error(
+        `--group: "${group}" is an input of model ${model.version}: the protected attribute may never be a model input ` +
+          (model.spec.kind === 'generic'
+            ? `(train one without it: npm run train -- … --exclude ${group})`
+            : '(the applicant model reads it; give a column it does not read)'),
+      );
+    assertGroupNotAnInput(model.spec.features, group, `model ${model.version}`);
+    if (inputs.includes(target))
+      throw new Error(`--target: "${target}" is an input of model ${model.version}: its PDs would be read from the outcome they are judged against`);
+
+    stage(`scoring ${name} with ${model.version}`);
+    const summary = await runBatch(plan);
+    const rejectExamples: { row: number; reason: string }[] = [];
+    for await (const { record } of streamCsv(rejectsFile)) {
+      if (rejectExamples.length === 3) break;
+      rejectExamples.push({ row: Number(record.row), reason: record.reason });
+    }
+    const targets: string[] = [];
+    const groups: string[] = [];
+    const pds: number[] = [];
+    let rowsWithoutTarget = 0;
+    let rowsWithoutGroup = 0;
+    for await (const { record } of streamCsv(scored)) {
+      if (blank(record[target])) rowsWithoutTarget++;
+      else if (blank(record[group])) rowsWithoutGroup++;
+      else {
+        targets.push(record[target]);
+        groups.push(record[group].trim());
+        pds.push(Number(record.pd));
+      }
+    }
+    if (targets.length === 0) {
+      const why =
+        summary.rejected > 0 ? ` (${int(summary.rejected)} rejected by the model, e.g. row ${rejectExamples[0].row}: ${rejectExamples[0].reason})` : '';
+      throw new Error(`--data: no row of ${name} that the model could score has both "${target}" and "${group}" filled in${why}`);
+    }
+    stage('comparing the decisions by group');
+    const y = outcomes(targets, options);
+    const levels = checkedLevels(groups, options);
+    const pd = Float64Array.from(pds);
+    const observed = observedFigures({ groups, bad: y, reference: levels.reference });
+    const figures =
+      options.cutoff !== undefined
+        ? modelFigures({ groups, bad: y, pd, cutoff: options.cutoff, levels })
+        : modelFigures({ groups, bad: y, pd, approvalRate: observed.approvalRate, levels });
+    const auc = rocAuc(y, pd);
+    const nBad = y.reduce((s, v) => s + v, 0);
+    const ci = aucInterval(auc, nBad, y.length - nBad);
+    const sha256 = await fileSha256(options.data);
+    const trained = TrainedOnSchema.parse(model.metrics);
+    const trainedOnThisFile = trained.data?.sha256 === sha256;
+    return {
+      data: {
+        file: name,
+        sha256,
+        format: plan.format,
+        rowsRead: summary.scored + summary.rejected,
+        rowsRejected: summary.rejected,
+        rejectExamples,
+        rowsWithoutTarget,
+        rowsWithoutGroup,
+        rowsUsed: y.length,
+        target: { column: target, bad },
+        group,
+      },
+      model: {
+        version: model.version,
+        kind: model.spec.kind,
+        champion: trained.champion.name,
+        trainedOn: trained.data?.file ?? null,
+        trainedOnThisFile,
+        trainRows: trainedOnThisFile ? (trained.data?.split?.trainRows ?? null) : null,
+        trainRowsOf: trainedOnThisFile ? (trained.data?.rowsKept ?? null) : null,
+        predicts: model.spec.kind === 'generic' ? model.spec.target : null,
+        inputs: inputs.filter((c) => header.includes(c)),
+      },
+      decision: { rule: options.cutoff !== undefined ? 'cut-off' : 'approval rate', cutoff: figures.cutoff },
+      auc,
+      aucLow: ci.low,
+      aucHigh: ci.high,
+      observed,
+      figures,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
