@@ -3,10 +3,11 @@ import type { WeekCounts } from '../src/monitoring/drift.ts';
 import { inputOf, type DriftReference, type FeatureReference } from '../src/monitoring/reference.ts';
 import { driftMonitor, type DriftMonitor } from '../src/monitoring/monitor.ts';
 import { driftThresholds } from '../src/monitoring/psi.ts';
+import { type MonthSums, type OutcomeSums, type PerformanceReport, performanceReport, performanceWindow } from '../src/monitoring/performance.ts';
 import type { Policy } from '../src/scoring/policy.ts';
 import type { Db } from './client.ts';
 import { rowsOf } from './rows.ts';
-import { applications, decisions } from './schema.ts';
+import { applications, decisions, outcomes } from './schema.ts';
 
 /**
  * Live applications binned like the reference, in SQL: per week (Monday, UTC) and monitored input,
@@ -116,4 +117,76 @@ export function databaseDriftMonitor(db: () => Db, options: DatabaseDriftMonitor
     ...(options.healthTtlMs !== undefined ? { healthTtlMs: options.healthTtlMs } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
+}
+
+/**
+ * The loans `modelVersion` decided in [from, to) and their recorded outcomes, summed per month of
+ * decision (UTC) and over the whole range, in one pass (src/monitoring/performance.ts makes the
+ * figures): the answer has one row per month whatever the volume. A loan is a decision that was not
+ * a decline (a reviewer's decision wins) and not replaced by an accepted counter-offer; any decision
+ * with an outcome counts among the outcomes. Ranks of PD are taken among the loans with an outcome
+ * only, ties sharing their mean rank.
+ */
+export async function monthlyOutcomeSums(db: Db, modelVersion: string, from: Date, to: Date): Promise<{ months: MonthSums[]; total: OutcomeSums | undefined }> {
+  const result = await db.execute(sql`
+    with made as (
+      select to_char(date_trunc('month', d.created_at at time zone 'UTC'), 'YYYY-MM') as month,
+             d.pd,
+             d.live and coalesce(d.reviewed_decision, d.decision) <> 'decline' as lent,
+             case o.outcome when 'defaulted' then 1 when 'repaid' then 0 end as bad
+      from ${decisions} d
+      left join ${outcomes} o on o.application_id = d.application_id
+      where d.model_version = ${modelVersion} and d.created_at >= ${from.toISOString()} and d.created_at < ${to.toISOString()}
+    ), ranked as (
+      select month, pd, lent, bad,
+             rank() over (partition by month, bad is null order by pd)
+               + (count(*) over (partition by month, bad is null, pd) - 1) / 2.0 as month_rank,
+             rank() over (partition by bad is null order by pd)
+               + (count(*) over (partition by bad is null, pd) - 1) / 2.0 as total_rank
+      from made
+      where lent or bad is not null
+    )
+    select month,
+           count(*) filter (where lent)::int as loans,
+           count(bad)::int as applications,
+           coalesce(sum(bad), 0)::int as defaulted,
+           coalesce(sum(pd) filter (where bad is not null), 0)::float8 as sum_pd,
+           coalesce(sum(pd * (1 - pd)) filter (where bad is not null), 0)::float8 as sum_pd_variance,
+           coalesce(sum(month_rank) filter (where bad = 1), 0)::float8 as month_rank_sum,
+           coalesce(sum(total_rank) filter (where bad = 1), 0)::float8 as total_rank_sum
+    from ranked
+    group by grouping sets ((month), ())`);
+  type Row = {
+    month: string | null;
+    loans: number;
+    applications: number;
+    defaulted: number;
+    sum_pd: number;
+    sum_pd_variance: number;
+    month_rank_sum: number;
+    total_rank_sum: number;
+  };
+  const sums = (r: Row, rankSum: number): OutcomeSums => ({
+    loans: Number(r.loans),
+    applications: Number(r.applications),
+    defaulted: Number(r.defaulted),
+    sumPd: Number(r.sum_pd),
+    sumPdVariance: Number(r.sum_pd_variance),
+    defaultedRankSum: rankSum,
+  });
+  const rows = rowsOf<Row>(result);
+  const total = rows.find((r) => r.month === null);
+  return {
+    months: rows
+      .filter((r) => r.month !== null)
+      .map((r) => ({ month: String(r.month), ...sums(r, Number(r.month_rank_sum)) }))
+      .sort((a, b) => a.month.localeCompare(b.month)),
+    total: total ? sums(total, Number(total.total_rank_sum)) : undefined,
+  };
+}
+
+/** GET /v1/monitoring/performance and /drift's outcomes line: `modelVersion`'s PDs against the outcomes of the last `months` months' loans. */
+export async function outcomePerformanceReport(db: Db, modelVersion: string, months?: number, now: Date = new Date()): Promise<PerformanceReport> {
+  const window = performanceWindow(months, now);
+  return performanceReport(modelVersion, window, await monthlyOutcomeSums(db, modelVersion, window.from, window.to));
 }

@@ -98,9 +98,11 @@ export interface OutcomeRow {
   /** The model's decision; `finalDecision` is a reviewer's when one overrode it. */
   decision: 'approve' | 'refer' | 'decline';
   finalDecision: 'approve' | 'refer' | 'decline';
+  /** The loan as offered (null when nothing was priced: a referral above the maximum APR). */
   amount: number | null;
   termMonths: number | null;
   apr: number | null;
+  purpose: string | null;
   outcome: Outcome;
   /** 1 when the loan defaulted. */
   bad: 0 | 1;
@@ -134,6 +136,7 @@ export async function outcomeRows(db: Db, filter: { since?: Date; until?: Date; 
       amount: decisions.amount,
       termMonths: decisions.termMonths,
       apr: decisions.apr,
+      purpose: decisions.purpose,
       outcome: outcomes.outcome,
       outcomeAt: outcomes.at,
     })

@@ -1,10 +1,11 @@
 import { Composer, InputFile } from 'grammy';
-import { databaseDriftMonitor } from '../../db/monitoring-repository.ts';
+import { databaseDriftMonitor, outcomePerformanceReport } from '../../db/monitoring-repository.ts';
 import { svgToPng } from '../../src/evaluation/png.ts';
 import { driftChart } from '../../src/monitoring/charts.ts';
 import { DEFAULT_WEEKS, MAX_WEEKS, type DriftReport, type FeatureDrift, type WeekDrift } from '../../src/monitoring/drift.ts';
 import { loadDriftReference } from '../../src/monitoring/load.ts';
 import type { DriftMonitor } from '../../src/monitoring/monitor.ts';
+import { DEFAULT_MONTHS, performanceLine } from '../../src/monitoring/performance.ts';
 import type { BotDeps } from '../deps.ts';
 import type { BotContext } from '../session.ts';
 import { adminGate } from './admin.ts';
@@ -12,7 +13,8 @@ import { adminGate } from './admin.ts';
 /**
  * /drift [WEEKS]: population stability of the inputs and the score, week by week, against the
  * model's training sample (as GET /v1/monitoring/drift), for the lender's staff: a summary, and the
- * chart of PSI by week and input as a PNG.
+ * chart of PSI by week and input as a PNG; and one line on the champion's recorded outcomes (as GET
+ * /v1/monitoring/performance over its default months).
  */
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
@@ -29,9 +31,11 @@ function mostMoved(f: FeatureDrift): string {
 const weekHead = (w: WeekDrift, minimum: number) =>
   `Week of ${w.week}: ${w.applications.toLocaleString('en-US')} application${w.applications === 1 ? '' : 's'}, ${w.status}${w.lowVolume ? ` (fewer than ${minimum}: noisy)` : ''}`;
 
-export function driftSummary(report: DriftReport, weeks: number): string {
+/** `outcomes`: a line on recorded outcomes, shown under the heading. */
+export function driftSummary(report: DriftReport, weeks: number, outcomes?: string): string {
   const { watch, act, minApplications } = report.thresholds;
-  const head = `Drift against the training sample of ${report.modelVersion} (${report.reference.rows.toLocaleString('en-US')} loans), last ${weeks} week${weeks === 1 ? '' : 's'}: PSI watch ≥ ${watch}, act ≥ ${act}.`;
+  const title = `Drift against the training sample of ${report.modelVersion} (${report.reference.rows.toLocaleString('en-US')} loans), last ${weeks} week${weeks === 1 ? '' : 's'}: PSI watch ≥ ${watch}, act ≥ ${act}.`;
+  const head = outcomes ? `${title}\n${outcomes}` : title;
   const seen = report.weeks.filter((w) => w.applications > 0).reverse();
   if (seen.length === 0) return `${head}\nNo applications were decided in that time.`;
   const [latest, ...earlier] = seen;
@@ -69,13 +73,20 @@ export function monitoringFeature(deps: BotDeps, isAdmin: (ctx: BotContext) => P
       await ctx.reply(`Weeks must be a whole number from 1 to ${MAX_WEEKS}. Example: /drift 12`);
       return;
     }
+    const active = await deps.decisions.models.active();
+    const outcomes = performanceLine(
+      await outcomePerformanceReport(deps.db(), active.roles.champion ?? active.champion.version, DEFAULT_MONTHS),
+      DEFAULT_MONTHS,
+    );
     const drift = monitorOf();
     if (!drift) {
-      await ctx.reply(`Drift monitoring is off: model ${deps.model.version} has no usable reference distribution (npm run monitoring:reference).`);
+      await ctx.reply(
+        `Drift monitoring is off: model ${deps.model.version} has no usable reference distribution (npm run monitoring:reference).\n\n${outcomes}`,
+      );
       return;
     }
     const report = await drift.report({ weeks });
-    await ctx.reply(driftSummary(report, weeks));
+    await ctx.reply(driftSummary(report, weeks, outcomes));
     if (report.weeks.some((w) => w.applications > 0)) {
       const png = svgToPng(await driftChart(report));
       await ctx.replyWithPhoto(new InputFile(png, 'drift.png'), {

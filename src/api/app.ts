@@ -204,7 +204,7 @@ export function createApp(options: AppOptions) {
     });
   app.route('/', portfolioRoutes({ jobs: portfolioJobs }));
   app.route('/', metrics.routes);
-  app.route('/', monitoringRoutes({ ...(drift ? { drift } : {}), modelVersion: model.version }));
+  app.route('/', monitoringRoutes({ ...(drift ? { drift } : {}), modelVersion: model.version, db, models: decisions.models }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -1,5 +1,6 @@
 import type { LoadedModel } from '../model/model.ts';
-import { DEFAULT_POLICY, type Policy } from '../scoring/policy.ts';
+import { DEFAULT_POLICY, riskBand, type Policy } from '../scoring/policy.ts';
+import { monthlyPayment } from '../scoring/pricing.ts';
 import { loadHistory, type HistoricalLoan } from './history.ts';
 import {
   bestCutoff,
@@ -51,8 +52,9 @@ export const TUNING_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 export function tuneSgd(
   validation: readonly HistoricalLoan[],
   base: SgdOptions = DEFAULT_SGD,
+  policy: Pick<Policy, 'lossGivenDefault' | 'fundingCost'> = DEFAULT_POLICY,
 ): { options: SgdOptions; grid: { learningRate: number; temperature: number; profit: number }[] } {
-  const loans = validation.map((l) => replayLoan(l, DEFAULT_POLICY));
+  const loans = validation.map((l) => replayLoan(l, policy));
   const meanProfit = (options: SgdOptions) =>
     TUNING_SEEDS.reduce((s, seed) => s + replaySgd(loans, { ...options, seed: base.seed ^ seed }).profit, 0) / TUNING_SEEDS.length;
   const grid = SGD_GRID.learningRate.flatMap((learningRate) =>
@@ -185,6 +187,184 @@ export async function replayOnLendingClub(model: LoadedModel, base: SgdOptions =
   return { tuning, report: replayReport(outOfTimeInIssueOrder(history), validation, tuning.options, DEFAULT_POLICY, refitEvery) };
 }
 
+/**
+ * The SGD lending policy on a lender's own recorded outcomes: the decisions that have an outcome, in
+ * decision order, each with the PD, amount, term and APR it was decided with and how it ended. The
+ * earlier half is the preceding period (step sizes tuned and the best fixed cut-off chosen there,
+ * as on LendingClub); the later half is replayed. Only loans that were made have outcomes, so every
+ * policy here chooses among loans the lender approved or referred, never among those it declined.
+ */
+export interface StoredOutcomeLoan {
+  applicationId: string;
+  decidedAt: Date;
+  modelVersion: string;
+  pd: number;
+  amount: number | null;
+  termMonths: number | null;
+  /** Yearly rate as a fraction (0.1249). */
+  apr: number | null;
+  purpose?: string | null;
+  bad: 0 | 1;
+  /** The day it was repaid or defaulted (YYYY-MM-DD, UTC). */
+  outcomeAt: string;
+}
+
+/** Fewer loans with an outcome than this and the replay is not run: each half would be too small to choose anything on. */
+export const MIN_OUTCOMES = 200;
+
+export class TooFewOutcomesError extends Error {
+  override name = 'TooFewOutcomesError';
+}
+
+/** A stored loan as the replay prices it: instalment from its APR (in cents, as quoted), `line` its place in decision order (1 = oldest). */
+export function historicalFromOutcome(row: StoredOutcomeLoan, line: number): HistoricalLoan | undefined {
+  const { amount, termMonths, apr } = row;
+  if (amount === null || termMonths === null || apr === null || !(amount > 0) || !(termMonths > 0) || !(apr >= 0)) return undefined;
+  return {
+    id: row.applicationId,
+    line,
+    amount,
+    termMonths,
+    rate: apr,
+    pd: row.pd,
+    purpose: row.purpose ?? 'other',
+    bad: row.bad,
+    installment: Math.round(monthlyPayment(amount, apr, termMonths) * 100) / 100,
+    grade: riskBand(row.pd),
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The outcome delay in loans, measured: for each loan, how many of the later loans were decided
+ * before its outcome was known (the end of its recorded day, UTC); a loan whose outcome came after
+ * the last decision counts as never known within the period (`loans.length`). The median of these.
+ */
+export function measuredDelay(loans: readonly Pick<StoredOutcomeLoan, 'decidedAt' | 'outcomeAt'>[]): number {
+  const n = loans.length;
+  if (n === 0) return 0;
+  const decided = loans.map((l) => l.decidedAt.getTime());
+  const delays = loans.map((l, i) => {
+    const known = Date.parse(`${l.outcomeAt}T00:00:00Z`) + DAY_MS;
+    // The first loan decided at or after the outcome was known (decision order is time order).
+    let lo = i + 1;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (decided[mid] < known) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === n ? n : lo - i - 1;
+  });
+  delays.sort((a, b) => a - b);
+  const mid = n >> 1;
+  return n % 2 ? delays[mid] : Math.round((delays[mid - 1] + delays[mid]) / 2);
+}
+
+export interface OutcomeReplayOptions {
+  sgd?: SgdOptions;
+  /** Loans decided before an outcome is known; measured from the outcome dates when absent (`measuredDelay`). */
+  delay?: number;
+  /** Loans between re-fits; the delay when absent (at least 1, and at most 100 re-fits). */
+  refitEvery?: number;
+  policy?: Policy;
+}
+
+export interface OutcomeReplay {
+  tuning: ReturnType<typeof tuneSgd>;
+  report: ReplayReport;
+  /** How the delay was set, and the outcomes left out (no amount, term or APR stored). */
+  delaySource: 'measured' | 'given';
+  outcomes: number;
+  unpriced: number;
+  /** The decision dates of the two halves, and the model versions whose PDs these are. */
+  preceding: { from: string; to: string };
+  replayed: { from: string; to: string };
+  modelVersions: string[];
+  source: ReplaySource;
+}
+
+/** The plain sentence when there are too few outcomes to replay on (what the CLI prints). */
+export function tooFewOutcomes(priced: number, unpriced: number, needed = MIN_OUTCOMES): string {
+  const left = unpriced > 0 ? ` (and ${unpriced.toLocaleString('en-US')} more without a stored amount, term and APR)` : '';
+  return `${priced.toLocaleString('en-US')} loan${priced === 1 ? ' has' : 's have'} a recorded outcome${left}; the replay needs at least ${needed.toLocaleString('en-US')}.`;
+}
+
+/**
+ * The replay and its baselines on stored decisions with an outcome (oldest decision first, as
+ * `outcomeRows` gives them): the same `tuneSgd` and `replayReport` as on LendingClub. Throws
+ * `TooFewOutcomesError` below `MIN_OUTCOMES` priced loans.
+ */
+export function replayOnOutcomes(rows: readonly StoredOutcomeLoan[], options: OutcomeReplayOptions = {}): OutcomeReplay {
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const priced = rows.flatMap((row) => {
+    const loan = historicalFromOutcome(row, 0);
+    return loan ? [{ row, loan }] : [];
+  });
+  priced.forEach((p, i) => {
+    p.loan.line = i + 1;
+  });
+  const unpriced = rows.length - priced.length;
+  if (priced.length < MIN_OUTCOMES) throw new TooFewOutcomesError(tooFewOutcomes(priced.length, unpriced));
+  const half = Math.floor(priced.length / 2);
+  const before = priced.slice(0, half);
+  const later = priced.slice(half);
+  const delay = options.delay ?? measuredDelay(later.map((p) => p.row));
+  const refitEvery = options.refitEvery ?? Math.max(1, delay, Math.ceil(later.length / 100));
+  const base = { ...(options.sgd ?? DEFAULT_SGD), delay };
+  const tuning = tuneSgd(
+    before.map((p) => p.loan),
+    base,
+    policy,
+  );
+  const report = replayReport(
+    later.map((p) => p.loan),
+    before.map((p) => p.loan),
+    tuning.options,
+    policy,
+    refitEvery,
+  );
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const span = (part: typeof priced) => ({ from: day(part[0].row.decidedAt), to: day(part[part.length - 1].row.decidedAt) });
+  const result: Omit<OutcomeReplay, 'source'> = {
+    tuning,
+    report,
+    delaySource: options.delay === undefined ? 'measured' : 'given',
+    outcomes: rows.length,
+    unpriced,
+    preceding: span(before),
+    replayed: span(later),
+    modelVersions: [...new Set(priced.map((p) => p.row.modelVersion))].sort(),
+  };
+  return { ...result, source: outcomesSource(result) };
+}
+
+/** The report's words for a replay on recorded outcomes. */
+function outcomesSource(replay: Omit<OutcomeReplay, 'source'>): ReplaySource {
+  const count = (v: number) => v.toLocaleString('en-US');
+  const versions = replay.modelVersions.map((v) => `\`${v}\``).join(', ');
+  return {
+    title: 'SGD lending policy replayed on recorded outcomes',
+    loans: (report) =>
+      `${count(report.loans)} loans: the later half of the ${count(report.loans + report.preceding.loans)} stored decisions with a recorded outcome${
+        replay.unpriced > 0 ? ` and a stored amount, term and APR (${count(replay.unpriced)} more have an outcome but no price)` : ''
+      },
+decided ${replay.replayed.from} to ${replay.replayed.to} and replayed in decision order, each with the PD it was decided with (${versions}), its amount,
+term and APR, and the outcome recorded for it. Each outcome is revealed ${report.options.delay} loans after its decision (${
+        replay.delaySource === 'measured'
+          ? 'measured: the median number of later loans decided before an outcome was recorded, counting one recorded after the last decision as never'
+          : 'set by --delay'
+      }).`,
+    preceding: () => `(decided ${replay.preceding.from} to ${replay.preceding.to})`,
+    precedingNote:
+      'Only loans that were made have outcomes: here SGD and every baseline choose among loans the lender approved or referred, never among those it declined.',
+    timing: (report) => `An outcome counts as recorded when SGD would learn it (${report.options.delay} loans after its decision), whatever its recorded date.`,
+    declinedOutcomes: '(every loan here has its outcome recorded)',
+    order: 'decision order',
+  };
+}
+
 /** How SGD's mean over seeds stands against a baseline's profit: the difference and its standard error over the seeds. */
 export function againstBaseline(spread: SeedSpread, baseline: number): { difference: number; standardError: number; verdict: string } {
   const difference = spread.meanProfit - baseline;
@@ -200,8 +380,47 @@ export function againstBaseline(spread: SeedSpread, baseline: number): { differe
   return { difference, standardError, verdict };
 }
 
+/**
+ * Where the replayed loans come from, in the report's words: the parts of the report that differ
+ * between the LendingClub history and a lender's own recorded outcomes. Everything else is shared.
+ */
+export interface ReplaySource {
+  /** The report's heading. */
+  title: string;
+  /** Which loans, where their PDs come from and what the outcome delay stands for (ends with a full stop). */
+  loans(report: ReplayReport): string;
+  /** Where the preceding period lies, in brackets. */
+  preceding(report: ReplayReport): string;
+  /** What to know about the preceding period's PDs. */
+  precedingNote: string;
+  /** When an outcome counts as recorded, for the re-fitted cut-off (one or more sentences). */
+  timing(report: ReplayReport): string;
+  /** Why the re-fitted cut-off knows the outcomes of loans it would have declined, in brackets. */
+  declinedOutcomes: string;
+  /** The order the loans are replayed in, for the chart. */
+  order: string;
+}
+
+/** The shipped replay: the out-of-time LendingClub loans. */
+export const LENDINGCLUB_SOURCE: ReplaySource = {
+  title: 'SGD lending policy replayed on LendingClub',
+  loans: (
+    report,
+  ) => `${report.loans.toLocaleString('en-US')} loans: the out-of-time part of \`datasets/lendingclub_2007_2011.csv.gz\` (file lines ${report.firstLine}…${report.lastLine}, replayed oldest first),
+PDs from the shipped model (which never saw these loans). Each outcome is revealed ${report.options.delay} loans after its decision (a stand-in for the
+loan's term, which is longer than this whole period).`,
+  preceding: (report) => `(file lines ${report.preceding.firstLine}…${report.preceding.lastLine})`,
+  precedingNote: "Those loans were among the shipped model's training loans (its PDs there are in-sample); the best fixed cut-off below is chosen there too.",
+  timing: (report) => `The file has no issue dates (\`datasets/README.md\`), so time is counted in
+  loans, and an outcome counts as recorded when SGD would learn it (${report.options.delay} loans after its decision). Under the real rule — recorded at
+  issue date + term, 36 or 60 months — no loan of this period would be recorded before the period ends, and this baseline would be the best
+  fixed cut-off throughout.`,
+  declinedOutcomes: '(the file records every loan made)',
+  order: 'issue order',
+};
+
 /** The report's README.md. */
-export function replayMarkdown(tuning: ReturnType<typeof tuneSgd>, report: ReplayReport): string {
+export function replayMarkdown(tuning: ReturnType<typeof tuneSgd>, report: ReplayReport, source: ReplaySource = LENDINGCLUB_SOURCE): string {
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
   const money = (v: number) => Math.round(v).toLocaleString('en-US');
   const signed = (v: number) => `${v >= 0 ? '+' : '−'}${money(Math.abs(v))}`;
@@ -215,16 +434,14 @@ export function replayMarkdown(tuning: ReturnType<typeof tuneSgd>, report: Repla
     const a = againstBaseline(s, profit);
     return `| ${name} | ${money(profit)} | ${signed(a.difference)} ± ${money(a.standardError)} | ${wins} of ${s.seeds} | ${a.verdict} |`;
   };
-  return `# SGD lending policy replayed on LendingClub
+  return `# ${source.title}
 
-${n} loans: the out-of-time part of \`datasets/lendingclub_2007_2011.csv.gz\` (file lines ${report.firstLine}…${report.lastLine}, replayed oldest first),
-PDs from the shipped model (which never saw these loans). Each outcome is revealed ${report.options.delay} loans after its decision (a stand-in for the
-loan's term, which is longer than this whole period). Profit: repaid → instalments − amount − funding (${pct(report.fundingCost)} a year on half the amount);
+${source.loans(report)} Profit: repaid → instalments − amount − funding (${pct(report.fundingCost)} a year on half the amount);
 defaulted → −${pct(report.lossGivenDefault)} of the amount. Risk budget: default rate of approved loans ≤ ${pct(report.options.riskBudget)}. Seed ${report.options.seed}.
 
 Step size ${report.options.learningRate} and smoothing ${report.options.temperature} were chosen on the ${report.preceding.loans.toLocaleString('en-US')} loans before this period
-(file lines ${report.preceding.firstLine}…${report.preceding.lastLine}), by mean profit over ${TUNING_SEEDS.length} seeds (grid: ${tuning.grid.map((g) => `${g.learningRate}/${g.temperature} → ${money(g.profit)}`).join(', ')}).
-Those loans were among the shipped model's training loans (its PDs there are in-sample); the best fixed cut-off below is chosen there too.
+${source.preceding(report)}, by mean profit over ${TUNING_SEEDS.length} seeds (grid: ${tuning.grid.map((g) => `${g.learningRate}/${g.temperature} → ${money(g.profit)}`).join(', ')}).
+${source.precedingNote}
 
 ## Baselines
 
@@ -233,10 +450,7 @@ Those loans were among the shipped model's training loans (its PDs there are in-
   on the same preceding period that SGD's step size was tuned on, by the objective SGD is judged on (profit): **${pct(bestFixed.cutoff)}**
   (${money(bestFixed.precedingProfit)} there), then kept fixed.
 - **Re-fitted cut-off**: the same choice made again every ${refitted.every} loans on every outcome recorded by then: the whole preceding period
-  and the replayed loans decided at least ${report.options.delay} loans earlier. The file has no issue dates (\`datasets/README.md\`), so time is counted in
-  loans, and an outcome counts as recorded when SGD would learn it (${report.options.delay} loans after its decision). Under the real rule — recorded at
-  issue date + term, 36 or 60 months — no loan of this period would be recorded before the period ends, and this baseline would be the best
-  fixed cut-off throughout. It also sees the outcomes of loans it declined (the file records every loan made), which SGD never does: a
+  and the replayed loans decided at least ${report.options.delay} loans earlier. ${source.timing(report)} It also sees the outcomes of loans it declined ${source.declinedOutcomes}, which SGD never does: a
   stronger baseline than like for like. Cut-offs chosen: ${cutoffsSeen} (${refitted.refits.length} re-fits).
 - **Approve all**.
 

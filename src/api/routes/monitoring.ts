@@ -1,5 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Db } from '../../../db/client.ts';
+import { outcomePerformanceReport } from '../../../db/monitoring-repository.ts';
+import type { ModelRegistry } from '../../app/model-registry.ts';
 import { DriftRangeError, driftWindow, MAX_WEEKS } from '../../monitoring/drift.ts';
+import { DEFAULT_MONTHS, MAX_MONTHS } from '../../monitoring/performance.ts';
 import type { DriftMonitor } from '../../monitoring/monitor.ts';
 import type { AuthEnv } from '../auth.ts';
 import { ErrorSchema, jsonContent, withStorage } from '../errors.ts';
@@ -97,7 +101,64 @@ export const driftRoute = createRoute({
   },
 });
 
-export function monitoringRoutes(deps: { drift?: DriftMonitor; modelVersion: string }) {
+const Interval = z.object({ low: z.number(), high: z.number() });
+
+const OutcomePerformanceSchema = z.object({
+  loans: z.number().int().meta({ description: 'Loans made: approved or referred (a reviewer’s decision wins), not replaced by an accepted counter-offer' }),
+  applications: z.number().int().meta({ description: 'Of them, those with a recorded outcome' }),
+  defaulted: z.number().int(),
+  defaultRate: z.number().nullable().meta({ description: 'Observed default rate among the applications with an outcome; null without any' }),
+  defaultRateInterval: Interval.nullable().meta({ description: 'Its Wilson score interval at `confidence`' }),
+  meanPd: z.number().nullable().meta({ description: 'Mean PD the model gave them at decision time (the expected default rate)' }),
+  z: z.number().nullable().meta({ description: '(observed − expected defaults) / √Σ PD·(1 − PD)' }),
+  calibration: z.enum(['within', 'under-predicted', 'over-predicted']).nullable().meta({
+    description:
+      'Calibration in the large: the mean PD within the interval of the observed rate; under-predicted when the interval lies above it (more defaults than predicted), over-predicted when below',
+  }),
+  rocAuc: z.number().nullable().meta({ description: 'ROC-AUC of the PD against the outcomes; null unless both outcomes occur' }),
+  rocAucInterval: Interval.nullable().meta({ description: 'Hanley–McNeil interval at `confidence`' }),
+});
+
+export const PerformanceReportSchema = z
+  .object({
+    modelVersion: z.string().meta({ description: 'The version whose decisions these are (the champion unless ?model= is given)' }),
+    confidence: z.number(),
+    from: z.string(),
+    to: z.string(),
+    months: z.array(OutcomePerformanceSchema.extend({ month: z.string().meta({ description: 'Month of decision, YYYY-MM (UTC)' }) })),
+    total: OutcomePerformanceSchema.meta({ description: 'The whole window at once' }),
+  })
+  .meta({ id: 'PerformanceReport' });
+
+export const performanceRoute = createRoute({
+  method: 'get',
+  path: '/v1/monitoring/performance',
+  summary: "The model's PDs against recorded outcomes, by month of decision (admin keys)",
+  description:
+    "For the loans a model version decided (the champion by default), by month of decision (UTC): how many have a recorded outcome, their observed default rate with a Wilson interval against their mean predicted PD (calibration in the large), and the ROC-AUC where both outcomes occur. A month's loans are only all ended when the longest of them has run its term: until then defaults, which come before repayments, weigh more in it.",
+  security: [{ apiKey: [] }],
+  request: {
+    query: z.object({
+      months: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_MONTHS)
+        .optional()
+        .meta({ description: `Months to report, this one included (1–${MAX_MONTHS}, default ${DEFAULT_MONTHS})` }),
+      model: z.string().min(1).max(200).optional().meta({ description: 'Another model version’s decisions (a former champion’s)' }),
+    }),
+  },
+  responses: {
+    200: jsonContent(PerformanceReportSchema, 'Outcomes against the PDs, by month and over the window'),
+    400: jsonContent(ErrorSchema, 'Invalid months'),
+    401: jsonContent(ErrorSchema, 'Missing, unknown or revoked API key'),
+    403: jsonContent(ErrorSchema, 'An admin key is required'),
+    503: jsonContent(ErrorSchema, 'Storage unavailable'),
+  },
+});
+
+export function monitoringRoutes(deps: { drift?: DriftMonitor; modelVersion: string; db: () => Db; models: ModelRegistry }) {
   const app = new OpenAPIHono<AuthEnv>();
   app.openapi(driftRoute, async (c) => {
     if (!deps.drift)
@@ -111,6 +172,15 @@ export function monitoringRoutes(deps: { drift?: DriftMonitor; modelVersion: str
       throw error;
     }
     return c.json(await withStorage(() => deps.drift!.report(query)), 200);
+  });
+  app.openapi(performanceRoute, async (c) => {
+    const { months, model } = c.req.valid('query');
+    const report = await withStorage(async () => {
+      // The champion as storage names it (every process sees the same), else the one deciding here.
+      const active = model ? undefined : await deps.models.active();
+      return outcomePerformanceReport(deps.db(), model ?? active!.roles.champion ?? active!.champion.version, months);
+    });
+    return c.json(report, 200);
   });
   return app;
 }
