@@ -62,7 +62,7 @@ export async function fileSha256(path: string): Promise<string> {
 }
 
 /** Fails with a one-line `--data: …` message when the file cannot be a CSV to train on. */
-async function checkDataFile(file: string): Promise<void> {
+export async function checkDataFile(file: string): Promise<void> {
   const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
     throw new Error(
       error.code === 'ENOENT' || error.code === 'ENOTDIR' ? `--data: no such file: ${file}` : `--data: cannot read ${file} (${error.code ?? error.message})`,

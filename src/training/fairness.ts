@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
-import { access, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
@@ -18,6 +16,7 @@ import { fitGenericSpec, genericFeatures, genericTarget, type GenericFeatureSpec
 import { binMatrix } from '../forest/binning.ts';
 import { DEFAULT_BOOST_PARAMS, type BoostParams } from '../forest/boost.ts';
 import { sharedRows, TreePool, defaultWorkerCount } from '../forest/pool.ts';
+import { checkDataFile, fileSha256 } from './dataset.ts';
 import { trainForest, type ForestParams } from '../forest/train.ts';
 import { assembleForest } from '../model/flat.ts';
 import { calibrateLogit } from '../model/calibration.ts';
@@ -90,25 +89,6 @@ export interface GroupedSet {
   rowsWithoutGroup: number;
 }
 
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function checkFile(file: string): Promise<void> {
-  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(
-      error.code === 'ENOENT' || error.code === 'ENOTDIR' ? `--data: no such file: ${file}` : `--data: cannot read ${file} (${error.code ?? error.message})`,
-    );
-  });
-  if (info.isDirectory()) throw new Error(`--data: ${file} is a directory, not a CSV file`);
-  await access(file, constants.R_OK).catch(() => {
-    throw new Error(`--data: cannot read ${file} (permission denied)`);
-  });
-  if (info.size === 0) throw new Error(`--data: ${file} is empty`);
-}
-
 const blank = (v: string | undefined) => v === undefined || v.trim() === '';
 const int = (v: number) => v.toLocaleString('en');
 
@@ -137,7 +117,7 @@ function checkedLevels(groups: readonly string[], o: Pick<FairnessOptions, 'grou
 
 /** Reads the CSV: rows with an empty outcome or an empty group are left out (and counted). */
 export async function loadGroupedSet(file: string, o: Pick<FairnessOptions, 'target' | 'bad' | 'group' | 'exclude'>): Promise<GroupedSet> {
-  await checkFile(file);
+  await checkDataFile(file);
   const name = basename(file);
   const records: CsvRecord[] = [];
   let header: string[] | undefined;
@@ -539,7 +519,7 @@ export async function runModelFairness(options: ModelFairnessOptions): Promise<M
   const t0 = performance.now();
   const stage = options.onStage ?? (() => {});
   const { target, bad, group } = options;
-  await checkFile(options.data);
+  await checkDataFile(options.data);
   const name = basename(options.data);
   if (group === target) throw new Error(`--group: "${group}" is the outcome column; give the column that says which group an applicant is in`);
   if (options.cutoff !== undefined && !(options.cutoff > 0 && options.cutoff < 1))
