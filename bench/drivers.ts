@@ -334,7 +334,7 @@ export async function benchDrivers(): Promise<{
       `in ${lowerP99} of ${storeCases.length} store cases and less client CPU per decision in ${lessCpu} of ${storeCases.length}; ` +
       `on a bare \`select 1\` ${range(selectRatios)}. ` +
       (decays
-        ? `Under sustained pipelined load postgres.js slows down as it goes: \`select 1\` at 64 callers on a fresh pool went ` +
+        ? `Under sustained pipelined load postgres.js ${pjs.first > pgs.first ? 'starts ahead but ' : ''}slows down as it goes: \`select 1\` at 64 callers on a fresh pool went ` +
           `${Math.round(pjs.first)} → ${Math.round(pjs.last)} req/s over ${SUSTAINED_WINDOWS * SECONDS} s (CPU per query ` +
           `${Math.round(pjs.cpu[0])} → ${Math.round(pjs.cpu[pjs.cpu.length - 1])} µs), pg ${Math.round(pgs.first)} → ` +
           `${Math.round(pgs.last)}: postgres.js ${versionOf('postgres')}'s connection queues keep a slot for every move ` +
