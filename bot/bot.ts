@@ -7,6 +7,7 @@ import { inProcessRunner } from '../src/app/portfolio-jobs.ts';
 import { storedMacroRelation } from '../src/macro/refresh.ts';
 import { SHIPPED_CORRELATIONS } from '../src/portfolio/correlation-table.ts';
 import type { BotDeps } from './deps.ts';
+import { chatService } from '../src/app/chat.ts';
 import { accountFeature } from './features/account.ts';
 import { adminFeature } from './features/admin.ts';
 import { portfolioFeature } from './features/portfolio.ts';
@@ -32,7 +33,7 @@ export interface CreateBotOptions {
  * @example const bot = createBot({ db, model, decisions, admins: [] }, { token, apiRoot });
  */
 export function createBot(
-  deps: Omit<BotDeps, 'downloadFile' | 'portfolioJobs'> & Partial<Pick<BotDeps, 'downloadFile' | 'portfolioJobs'>>,
+  deps: Omit<BotDeps, 'downloadFile' | 'portfolioJobs' | 'chat'> & Partial<Pick<BotDeps, 'downloadFile' | 'portfolioJobs'>>,
   options: CreateBotOptions,
 ): Bot<BotContext> {
   const apiRoot = options.apiRoot ?? 'https://api.telegram.org';
@@ -40,6 +41,7 @@ export function createBot(
   const bot = new Bot<BotContext>(options.token, config);
   const full: BotDeps = {
     ...deps,
+    chat: chatService({ decisions: deps.decisions }),
     portfolioJobs:
       deps.portfolioJobs ??
       databasePortfolioJobs(deps.db, {

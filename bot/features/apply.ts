@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import type { Message } from 'grammy/types';
-import { chatService, type ChatContext } from '../../src/app/chat.ts';
+import type { ChatContext } from '../../src/app/chat.ts';
 import type { Caller } from '../../src/app/ports.ts';
 import { current, type ChatInput, type Reply, type Turn } from '../../src/conversation/engine.ts';
 import { pickLanguage, type Language } from '../../src/conversation/i18n.ts';
@@ -63,8 +63,7 @@ export async function render(ctx: BotContext, turn: Turn): Promise<void> {
  * @example await converse(ctx, deps, { kind: 'start' });
  */
 export async function converse(ctx: BotContext, deps: BotDeps, input: ChatInput): Promise<void> {
-  const chat = chatService({ decisions: deps.decisions });
-  await render(ctx, await chat.handle(ctx.session.chat, input, contextOf(ctx)));
+  await render(ctx, await deps.chat.handle(ctx.session.chat, input, contextOf(ctx)));
 }
 
 /** The question on screen again (after /start in the middle of an application). */
@@ -84,7 +83,7 @@ export async function languageFromTelegram(ctx: BotContext, next: () => Promise<
 
 export function applyFeature(deps: BotDeps) {
   const composer = new Composer<BotContext>();
-  const chat = chatService({ decisions: deps.decisions });
+  const { chat } = deps;
 
   const privateChat = composer.chatType('private');
   privateChat.command('apply', (ctx) => converse(ctx, deps, { kind: 'start' }));
