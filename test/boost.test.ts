@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { binMatrix } from '../src/forest/binning.ts';
 import { trainBoosting, DEFAULT_BOOST_PARAMS, type BoostParams } from '../src/forest/boost.ts';
+import { PeerLink } from '../src/forest/boost-peer.ts';
 import { TreePool, sharedRows } from '../src/forest/pool.ts';
 import { mulberry32 } from '../src/forest/rng.ts';
 import { assembleForest, forestFromJson, forestToJson, predictRow } from '../src/model/flat.ts';
@@ -165,5 +167,82 @@ describe('gradient boosting', () => {
     );
     // German Credit, 30% held out: published models reach 0.75–0.80; a broken booster sits near 0.5.
     expect(auc).toBeGreaterThan(0.74);
+  });
+
+  it('grows the same trees bit for bit on two threads (feature-parallel) as on one, for any settings', () => {
+    const json = (r: ReturnType<typeof trainBoosting>, F: number) => JSON.stringify(forestToJson(assembleForest(r.trees, F, 'boosting', r.base)));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.record({
+          maxDepth: fc.integer({ min: 1, max: 6 }),
+          maxLeaves: fc.constantFrom(0, 0, 3, 7),
+          minChildWeight: fc.constantFrom(0, 1, 5),
+          minSamplesLeaf: fc.constantFrom(1, 1, 5),
+          subsample: fc.constantFrom(1, 0.8, 0.5),
+          colsample: fc.constantFrom(1, 0.8, 0.4),
+          gamma: fc.constantFrom(0, 0.1),
+          earlyStoppingRounds: fc.constantFrom(0, 5),
+        }),
+        fc.boolean(),
+        (seed, F, settings, monotone) => {
+          const rng = mulberry32(seed);
+          const n = 300 + Math.floor(rng() * 400);
+          const X = Float64Array.from({ length: n * F }, (_, i) => (i % F === 0 ? Math.floor(rng() * 4) : Math.round(rng() * 300) / 3));
+          const y = Uint8Array.from({ length: n }, (_, r) => (rng() < sigmoid(-1 + X[r * F] * 0.4 - (F > 1 ? X[r * F + 1] / 100 : 0)) ? 1 : 0));
+          const data = binMatrix(X, y, n, F);
+          const rows = Uint32Array.from({ length: Math.floor(n * 0.8) }, (_, i) => i);
+          const valid = Uint32Array.from({ length: n - rows.length }, (_, i) => rows.length + i);
+          const params: BoostParams = {
+            ...DEFAULT_BOOST_PARAMS,
+            ...settings,
+            nRounds: 25,
+            seed,
+            monotone: monotone ? Array.from({ length: F }, (_, f) => (f % 3) - 1) : undefined,
+          };
+          const one = trainBoosting(data, params, rows, valid);
+          const two = trainBoosting(data, params, rows, valid, { threads: 2 });
+          expect(json(two, F)).toBe(json(one, F));
+          expect(two.validLoss).toEqual(one.validLoss);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('two threads on the pool give the model one thread gives, and a lone job may use them', async () => {
+    const { set } = await germanCredit();
+    const spec = set.fitSpec(Uint32Array.from({ length: set.y.length }, (_, i) => i));
+    const { X, nFeatures } = set.vectorise(spec);
+    const data = binMatrix(X, set.y, set.y.length, nFeatures);
+    const rows = sharedRows(Array.from({ length: 700 }, (_, i) => i));
+    const params = { ...DEFAULT_BOOST_PARAMS, nRounds: 60, seed: 4 };
+    const pool = TreePool.create(2);
+    try {
+      pool.load(data);
+      const [alone] = await pool.boost([{ params, rows, threads: 2 }]);
+      const json = (r: typeof alone) => JSON.stringify(forestToJson(assembleForest(r.trees, nFeatures, 'boosting', r.base)));
+      expect(json(alone)).toBe(json(trainBoosting(data, params, rows)));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a swap takes the first half on a tie, and a side that stops is seen by the other instead of a hang', () => {
+    const control = new SharedArrayBuffer(4096);
+    const first = new PeerLink(control, 0);
+    const second = new PeerLink(control, 1);
+    const split = (k: number, gain: number) => ({ k, bin: 1, gain, GL: -1, HL: 2, wL: 0.1, wR: -0.1 });
+    // The second side publishes first (its swap waits for nothing once the first side has published).
+    const i32 = new Int32Array(control);
+    const f64 = new Float64Array(control);
+    // Publish the second side's answer by hand, as its thread would: slot (part 1, parity 0).
+    f64[8 + 2 * 8] = 1;
+    f64.set([3, 1, 0.5, -1, 2, 0.1, -0.1], 8 + 2 * 8 + 1);
+    Atomics.store(i32, 3, 1);
+    expect(first.exchange(split(0, 0.5))).toEqual(split(0, 0.5));
+    second.abort();
+    expect(() => first.exchange(split(0, 0.5))).toThrow('the other boosting thread stopped');
   });
 });

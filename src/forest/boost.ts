@@ -1,5 +1,6 @@
 import type { BinnedData } from './binning.ts';
 import type { GrownTree } from '../model/flat.ts';
+import { BoostPeer, type PeerLink } from './boost-peer.ts';
 import { histWorkspace } from './hist-kernel.ts';
 import { childBounds, clamp, NO_BOUNDS, type Bounds } from './monotone.ts';
 import { mixSeed, mulberry32 } from './rng.ts';
@@ -68,6 +69,17 @@ export interface BoostResult {
   secondsPerRound: number;
 }
 
+/** How to run one training (not part of the model: the trees are the same either way). */
+export interface BoostOptions {
+  /**
+   * 2: a peer thread grows the same trees over half of the features (src/forest/boost-peer.ts).
+   * For one model trained alone; models trained side by side on a pool take 1 each.
+   */
+  threads?: 1 | 2;
+  /** Set on the peer thread itself: its side of the run. */
+  link?: PeerLink;
+}
+
 /** Objective reduction of weight w on a node with sums (G, H): −(2Gw + (H + λ)w²); G²/(H + λ) at the optimum. */
 const gainAt = (G: number, H: number, w: number, lambda: number) => -(2 * G * w + (H + lambda) * w * w);
 
@@ -92,10 +104,11 @@ const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / 
  *
  * @example const { trees, base } = trainBoosting(binMatrix(X, y, n, f), { ...DEFAULT_BOOST_PARAMS, monotone });
  */
-export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint32Array, validRows?: Uint32Array): BoostResult {
+export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint32Array, validRows?: Uint32Array, options: BoostOptions = {}): BoostResult {
   const started = performance.now();
   const { nRows, nFeatures: F, bins, y, edges } = data;
   const train = rows ?? Uint32Array.from({ length: nRows }, (_, i) => i);
+  const link = options.link ?? (options.threads === 2 ? BoostPeer.shared().start({ data, params, rows: train, validRows }) : undefined);
   const lambda = params.lambda;
   const monotone = params.monotone;
   let bad = 0;
@@ -115,11 +128,11 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
   const stride = params.minSamplesLeaf <= 1 && params.minChildWeight >= 1e-6 ? 2 : 3;
   let maxHistSize = 0;
   for (let f = 0; f < F; f++) maxHistSize += (edges[f].length + 1) * stride;
-  // Every open node holds a histogram: at most depth + 1 of them growing depth-first, at most the
-  // leaf limit growing best-first; one more while a split is made.
+  // Every open node holds a histogram, plus one while a split is made. Growing depth-first (no leaf
+  // limit) at most depth + 1 are open; growing best-first every open node can be a leaf-to-be, so
+  // the leaf limit and the leaves the depth allows bound them instead.
   const slots = Math.min(
-    params.maxLeaves > 0 ? params.maxLeaves + 2 : Infinity,
-    params.maxDepth + 3,
+    params.maxLeaves > 0 ? Math.min(params.maxLeaves, 2 ** Math.min(params.maxDepth, 30)) + 2 : params.maxDepth + 3,
     Math.floor(train.length / Math.max(1, params.minSamplesLeaf)) + 3,
   );
   if (slots * maxHistSize * 8 > 2 ** 30) throw new Error('boosting needs a depth limit or a leaf limit (maxDepth or maxLeaves) that bounds the open nodes');
@@ -134,167 +147,173 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
     directions: monotone,
     stride,
     slots,
+    // A tree has 2·leaves − 1 nodes; leaves are bounded by the leaf limit, the depth and the rows.
+    maxNodes: 2 * Math.min(params.maxLeaves > 0 ? params.maxLeaves : Infinity, 2 ** Math.min(params.maxDepth, 30), Math.max(1, train.length)) - 1,
+    valid: validRows,
+    part: link?.part,
   });
-  // Training rows left out of a round's sample (ws.out) move their log-odds by traversing its tree.
-  const { idx, out: outRows, margin, expNeg } = ws;
-  const freeSlots = Array.from({ length: slots }, (_, s) => slots - 1 - s);
-  const takeSlot = () => {
-    const s = freeSlots.pop();
-    if (s === undefined) throw new Error('boosting ran out of histogram slots');
-    return s;
-  };
-  const trees: GrownTree[] = [];
-  const validLoss: number[] = [];
-  let best = { loss: Infinity, rounds: 0 };
-
-  const findSplit = (c: Candidate) => {
-    const count = c.end - c.start;
-    if (c.depth >= params.maxDepth || count < 2 * params.minSamplesLeaf || c.H < 2 * params.minChildWeight) return;
-    const { G, H, bounds } = c;
-    const parentGain = gainAt(G, H, clamp(-G / (H + lambda), bounds), lambda);
-    c.split = ws.bestSplit(c.slot, { count, G, H, lo: bounds.lo, hi: bounds.hi, parentGain }, params) ?? undefined;
-  };
-
-  for (let round = 0; round < params.nRounds; round++) {
-    // This round's rows and features, from the mulberry32 stream seeded by (seed, round).
-    let state = mixSeed(params.seed, round) >>> 0;
-    let n = train.length;
-    let nOut = 0;
-    if (params.subsample < 1) {
-      ({ kept: n, state } = ws.sample(state, params.subsample));
-      nOut = train.length - n;
-    } else idx.set(train);
-    const rng = mulberry32(state);
-    // Gradients only for the rows this tree sees, and their sums for the root.
-    const { G: G0, H: H0 } = ws.gradients(n);
-    for (let f = 0; f < F; f++) allFeatures[f] = f;
-    for (let i = 0; i < nSelect; i++) {
-      const j = i + Math.floor(rng() * (F - i));
-      const t = allFeatures[i];
-      allFeatures[i] = allFeatures[j];
-      allFeatures[j] = t;
-    }
-    // A feature with one bin never splits: leaving it out of the histograms changes no tree.
-    const chosen = allFeatures.subarray(0, nSelect).sort();
-    nSplittable = 0;
-    histSize = 0;
-    for (const f of chosen) {
-      if (edges[f].length === 0) continue;
-      feats[nSplittable] = f;
-      offset[nSplittable++] = histSize;
-      histSize += (edges[f].length + 1) * stride;
-    }
-    ws.useFeatures(feats, offset, nSplittable, histSize);
-
-    const feature: number[] = [];
-    const splitBin: number[] = [];
-    const threshold: number[] = [];
-    const left: number[] = [];
-    const value: number[] = [];
-    const cover: number[] = [];
-    const addNode = (G: number, H: number, count: number, bounds: Bounds) => {
-      feature.push(-1);
-      splitBin.push(0);
-      threshold.push(0);
-      left.push(-1);
-      value.push(params.learningRate * clamp(-G / (H + lambda), bounds));
-      cover.push(count);
-      return feature.length - 1;
-    };
-    const rootSlot = takeSlot();
-    ws.build(rootSlot, 0, n);
-    const root: Candidate = { node: addNode(G0, H0, n, NO_BOUNDS), start: 0, end: n, depth: 0, G: G0, H: H0, slot: rootSlot, bounds: NO_BOUNDS };
-    findSplit(root);
-    const open: Candidate[] = [root];
-    // Each leaf's rows are idx[start..end): the sampled rows' log-odds move without a traversal.
-    const leafRanges: Candidate[] = [];
-    let leaves = 1;
-    while (open.length > 0) {
-      // With a leaf limit the best split goes first; without one, order does not change the tree.
-      let at = open.length - 1;
-      if (params.maxLeaves > 0) for (let i = 0; i < open.length; i++) if ((open[i].split?.gain ?? -1) > (open[at].split?.gain ?? -1)) at = i;
-      const c = open[at];
-      open.splice(at, 1);
-      const s = c.split;
-      if (!s || (params.maxLeaves > 0 && leaves >= params.maxLeaves)) {
-        freeSlots.push(c.slot);
-        leafRanges.push(c);
-        continue;
-      }
-      const f = feats[s.k];
-      // Partition the node's rows: bin <= split bin to the left.
-      const mid = ws.partition(c.start, c.end, f, s.bin);
-      const [lb, rb] = childBounds(c.bounds, monotone?.[f] ?? 0, s.wL, s.wR);
-      const l = addNode(s.GL, s.HL, mid - c.start, lb);
-      addNode(c.G - s.GL, c.H - s.HL, c.end - mid, rb);
-      feature[c.node] = f;
-      splitBin[c.node] = s.bin;
-      threshold[c.node] = edges[f][s.bin];
-      left[c.node] = l;
-      leaves++;
-      const small = takeSlot();
-      const leftSmaller = mid - c.start <= c.end - mid;
-      if (leftSmaller) ws.build(small, c.start, mid);
-      else ws.build(small, mid, c.end);
-      // The parent's histogram becomes the larger child's.
-      const large = c.slot;
-      ws.subtract(large, small);
-      const lc: Candidate = { node: l, start: c.start, end: mid, depth: c.depth + 1, G: s.GL, H: s.HL, slot: leftSmaller ? small : large, bounds: lb };
-      const rc: Candidate = {
-        node: l + 1,
-        start: mid,
-        end: c.end,
-        depth: c.depth + 1,
-        G: c.G - s.GL,
-        H: c.H - s.HL,
-        slot: leftSmaller ? large : small,
-        bounds: rb,
-      };
-      findSplit(lc);
-      findSplit(rc);
-      open.push(rc, lc);
-    }
-
-    // Move every training and validation row's log-odds by this tree: the sampled rows by their
-    // leaf's range, the others (and the validation rows) by traversing it on bins.
-    const factors = new Float64Array(value.length);
-    const step = (r: number) => {
-      let node = 0;
-      while (feature[node] >= 0) node = bins[r * F + feature[node]] <= splitBin[node] ? left[node] : left[node] + 1;
-      margin[r] += value[node];
-      expNeg[r] *= factors[node];
-    };
-    for (const c of leafRanges) {
-      factors[c.node] = Math.exp(-value[c.node]);
-      ws.moveLeaf(c.start, c.end, value[c.node]);
-    }
-    for (let i = 0; i < nOut; i++) step(outRows[i]);
-    trees.push({
-      feature: Int32Array.from(feature),
-      threshold: Float64Array.from(threshold),
-      left: Int32Array.from(left),
-      value: Float64Array.from(value),
-      cover: Float64Array.from(cover),
-    });
-    if (validRows && validRows.length > 0) {
-      let loss = 0;
-      for (const r of validRows) {
-        step(r);
-        const p = Math.min(1 - 1e-15, Math.max(1e-15, sigmoid(margin[r])));
-        loss -= y[r] ? Math.log(p) : Math.log(1 - p);
-      }
-      loss /= validRows.length;
-      validLoss.push(loss);
-      if (loss < best.loss - 1e-12) best = { loss, rounds: round + 1 };
-      else if (params.earlyStoppingRounds > 0 && round + 1 - best.rounds >= params.earlyStoppingRounds) break;
-    }
+  try {
+    return grow();
+  } catch (error) {
+    link?.abort();
+    throw error;
   }
-  const rounds = validRows && validRows.length > 0 && params.earlyStoppingRounds > 0 ? Math.max(1, best.rounds) : trees.length;
-  return {
-    trees: trees.slice(0, rounds),
-    base,
-    rounds,
-    validLoss,
-    secondsPerRound: (performance.now() - started) / 1000 / Math.max(1, trees.length),
-  };
+
+  function grow(): BoostResult {
+    // Training rows left out of a round's sample (ws.out) move their log-odds by traversing its tree.
+    const { idx, margin } = ws;
+    const freeSlots = Array.from({ length: slots }, (_, s) => slots - 1 - s);
+    const takeSlot = () => {
+      const s = freeSlots.pop();
+      if (s === undefined) throw new Error('boosting ran out of histogram slots');
+      return s;
+    };
+    const trees: GrownTree[] = [];
+    const validLoss: number[] = [];
+    let best = { loss: Infinity, rounds: 0 };
+
+    const findSplit = (c: Candidate) => {
+      const count = c.end - c.start;
+      if (c.depth >= params.maxDepth || count < 2 * params.minSamplesLeaf || c.H < 2 * params.minChildWeight) return;
+      const { G, H, bounds } = c;
+      const parentGain = gainAt(G, H, clamp(-G / (H + lambda), bounds), lambda);
+      const found = ws.bestSplit(c.slot, { count, G, H, lo: bounds.lo, hi: bounds.hi, parentGain }, params);
+      c.split = (link ? link.exchange(found) : found) ?? undefined;
+    };
+
+    for (let round = 0; round < params.nRounds; round++) {
+      // This round's rows and features, from the mulberry32 stream seeded by (seed, round).
+      let state = mixSeed(params.seed, round) >>> 0;
+      let n = train.length;
+      let nOut = 0;
+      if (params.subsample < 1) {
+        ({ kept: n, state } = ws.sample(state, params.subsample));
+        nOut = train.length - n;
+      } else idx.set(train);
+      const rng = mulberry32(state);
+      // Gradients only for the rows this tree sees, and their sums for the root.
+      const { G: G0, H: H0 } = ws.gradients(n);
+      for (let f = 0; f < F; f++) allFeatures[f] = f;
+      for (let i = 0; i < nSelect; i++) {
+        const j = i + Math.floor(rng() * (F - i));
+        const t = allFeatures[i];
+        allFeatures[i] = allFeatures[j];
+        allFeatures[j] = t;
+      }
+      // A feature with one bin never splits: leaving it out of the histograms changes no tree.
+      const chosen = allFeatures.subarray(0, nSelect).sort();
+      nSplittable = 0;
+      histSize = 0;
+      for (const f of chosen) {
+        if (edges[f].length === 0) continue;
+        feats[nSplittable] = f;
+        offset[nSplittable++] = histSize;
+        histSize += (edges[f].length + 1) * stride;
+      }
+      ws.useFeatures(feats, offset, nSplittable, histSize);
+
+      const feature: number[] = [];
+      const splitBin: number[] = [];
+      const threshold: number[] = [];
+      const left: number[] = [];
+      const value: number[] = [];
+      const cover: number[] = [];
+      const addNode = (G: number, H: number, count: number, bounds: Bounds) => {
+        feature.push(-1);
+        splitBin.push(0);
+        threshold.push(0);
+        left.push(-1);
+        value.push(params.learningRate * clamp(-G / (H + lambda), bounds));
+        cover.push(count);
+        return feature.length - 1;
+      };
+      const rootSlot = takeSlot();
+      ws.build(rootSlot, 0, n);
+      const root: Candidate = { node: addNode(G0, H0, n, NO_BOUNDS), start: 0, end: n, depth: 0, G: G0, H: H0, slot: rootSlot, bounds: NO_BOUNDS };
+      findSplit(root);
+      const open: Candidate[] = [root];
+      // Each leaf's rows are idx[start..end): the sampled rows' log-odds move without a traversal.
+      const leafRanges: Candidate[] = [];
+      let leaves = 1;
+      while (open.length > 0) {
+        // With a leaf limit the best split goes first; without one, order does not change the tree.
+        let at = open.length - 1;
+        if (params.maxLeaves > 0) for (let i = 0; i < open.length; i++) if ((open[i].split?.gain ?? -1) > (open[at].split?.gain ?? -1)) at = i;
+        const c = open[at];
+        open.splice(at, 1);
+        const s = c.split;
+        if (!s || (params.maxLeaves > 0 && leaves >= params.maxLeaves)) {
+          freeSlots.push(c.slot);
+          leafRanges.push(c);
+          continue;
+        }
+        const f = feats[s.k];
+        // Partition the node's rows: bin <= split bin to the left.
+        const mid = ws.partition(c.start, c.end, f, s.bin);
+        const [lb, rb] = childBounds(c.bounds, monotone?.[f] ?? 0, s.wL, s.wR);
+        const l = addNode(s.GL, s.HL, mid - c.start, lb);
+        addNode(c.G - s.GL, c.H - s.HL, c.end - mid, rb);
+        feature[c.node] = f;
+        splitBin[c.node] = s.bin;
+        threshold[c.node] = edges[f][s.bin];
+        left[c.node] = l;
+        leaves++;
+        const small = takeSlot();
+        const leftSmaller = mid - c.start <= c.end - mid;
+        if (leftSmaller) ws.build(small, c.start, mid);
+        else ws.build(small, mid, c.end);
+        // The parent's histogram becomes the larger child's.
+        const large = c.slot;
+        ws.subtract(large, small);
+        const lc: Candidate = { node: l, start: c.start, end: mid, depth: c.depth + 1, G: s.GL, H: s.HL, slot: leftSmaller ? small : large, bounds: lb };
+        const rc: Candidate = {
+          node: l + 1,
+          start: mid,
+          end: c.end,
+          depth: c.depth + 1,
+          G: c.G - s.GL,
+          H: c.H - s.HL,
+          slot: leftSmaller ? large : small,
+          bounds: rb,
+        };
+        findSplit(lc);
+        findSplit(rc);
+        open.push(rc, lc);
+      }
+
+      // Move every training and validation row's log-odds by this tree: the sampled rows by their
+      // leaf's range, the others (and the validation rows) by walking it on bins.
+      const factor = value.map((v) => Math.exp(-v));
+      for (const c of leafRanges) ws.moveLeaf(c.start, c.end, value[c.node]);
+      ws.loadTree({ feature, splitBin, left, value, factor });
+      ws.walkOut(nOut);
+      trees.push({
+        feature: Int32Array.from(feature),
+        threshold: Float64Array.from(threshold),
+        left: Int32Array.from(left),
+        value: Float64Array.from(value),
+        cover: Float64Array.from(cover),
+      });
+      if (validRows && validRows.length > 0) {
+        ws.walkValid();
+        let loss = 0;
+        for (const r of validRows) {
+          const p = Math.min(1 - 1e-15, Math.max(1e-15, sigmoid(margin[r])));
+          loss -= y[r] ? Math.log(p) : Math.log(1 - p);
+        }
+        loss /= validRows.length;
+        validLoss.push(loss);
+        if (loss < best.loss - 1e-12) best = { loss, rounds: round + 1 };
+        else if (params.earlyStoppingRounds > 0 && round + 1 - best.rounds >= params.earlyStoppingRounds) break;
+      }
+    }
+    const rounds = validRows && validRows.length > 0 && params.earlyStoppingRounds > 0 ? Math.max(1, best.rounds) : trees.length;
+    return {
+      trees: trees.slice(0, rounds),
+      base,
+      rounds,
+      validLoss,
+      secondsPerRound: (performance.now() - started) / 1000 / Math.max(1, trees.length),
+    };
+  }
 }

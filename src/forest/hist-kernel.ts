@@ -40,8 +40,23 @@ export interface HistWorkspace {
    * or null when none gains more than gamma. `k` is the index into those features.
    */
   bestSplit(slot: number, node: NodeSums, rules: SplitRules): SplitFound | null;
-  /** Splits rows idx[start..end) on feature f: bin <= `bin` first. Returns where the right side starts. */
+  /** Splits rows idx[start..end) on feature f: bin <= `bin` first, each side in its old order. Returns where the right side starts. */
   partition(start: number, end: number, f: number, bin: number): number;
+  /** Copies one grown tree in, for walkOut and walkValid; `factor[node]` is exp(−value[node]). */
+  loadTree(tree: WalkTree): void;
+  /** Moves the first n rows of `out` (left out of the round's sample) by walking the loaded tree. */
+  walkOut(n: number): void;
+  /** Moves every validation row by walking the loaded tree. */
+  walkValid(): void;
+}
+
+/** A tree as the grower builds it: a split node has feature ≥ 0 and children left, left + 1. */
+export interface WalkTree {
+  feature: ArrayLike<number>;
+  splitBin: ArrayLike<number>;
+  left: ArrayLike<number>;
+  value: ArrayLike<number>;
+  factor: ArrayLike<number>;
 }
 
 export interface WorkspaceOptions {
@@ -63,6 +78,16 @@ export interface WorkspaceOptions {
   stride: 2 | 3;
   /** Histogram slots to lay out. */
   slots: number;
+  /** Most nodes in one tree. */
+  maxNodes: number;
+  /** Validation rows (their log-odds move with every tree too). */
+  valid?: Uint32Array;
+  /**
+   * This workspace's share of the chosen features when two threads grow the same tree
+   * (src/forest/boost-peer.ts): 0 the first half, 1 the second. Builds, subtractions and split
+   * searches then cover that half only; without it, all features.
+   */
+  part?: 0 | 1;
 }
 
 /** Sums of one node, and the bounds on its leaf values. */
@@ -96,7 +121,7 @@ export interface SplitFound {
 const PAGE = 65536;
 const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 type Kernel = (...args: number[]) => number;
-type Kernels = Record<'build' | 'subtract' | 'partition' | 'sample' | 'bestSplit' | 'gradients' | 'moveLeaf', Kernel>;
+type Kernels = Record<'build' | 'subtract' | 'partition' | 'sample' | 'bestSplit' | 'gradients' | 'moveLeaf' | 'traverse', Kernel>;
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -104,7 +129,8 @@ let compiled: WebAssembly.Module | undefined;
  * @example const ws = histWorkspace({ bins, nRows, nFeatures, train: rows, y, base, splits: edges.map((e) => e.length), stride: 3, slots: 6 });
  */
 export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
-  const { bins, nRows, nFeatures, train, y, splits, directions, stride, slots } = options;
+  const { bins, nRows, nFeatures, train, y, splits, directions, stride, slots, maxNodes } = options;
+  const valid = options.valid ?? new Uint32Array(0);
   compiled ??= new WebAssembly.Module(Buffer.from(HIST_WASM_BASE64, 'base64'));
   let maxHistSize = 0;
   for (let f = 0; f < nFeatures; f++) maxHistSize += (splits[f] + 1) * stride;
@@ -118,14 +144,20 @@ export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
   const pIdx = align(pY + nRows);
   const pTrain = align(pIdx + 4 * nIdx);
   const pOut = align(pTrain + 4 * nIdx);
-  const pState = align(pOut + 4 * nIdx);
+  // The right side of a partition, before it is copied after the left.
+  const pScratch = align(pOut + 4 * nIdx);
+  const pState = align(pScratch + 4 * nIdx);
   const pFeats = align(pState + 4);
   const pOffs = align(pFeats + 4 * nFeatures);
   const pLast = align(pOffs + 4 * nFeatures);
   const pDirs = align(pLast + 4 * nFeatures);
   const pSums = align(pDirs + 4 * nFeatures);
   const pSplit = align(pSums + 16);
-  const pBins = align(pSplit + 48);
+  // One tree: feature, split bin, left child (i32), value and exp(−value) (f64) per node.
+  const pTree = align(pSplit + 48);
+  const pTreeF64 = align(pTree + 12 * maxNodes);
+  const pValid = align(pTreeF64 + 16 * maxNodes);
+  const pBins = align(pValid + 4 * valid.length);
   // The bins again, feature-major, for the partition: one feature's column stays in the L1 cache.
   const pCols = align(pBins + nRows * nFeatures);
   const bytes = pCols + nRows * nFeatures;
@@ -149,12 +181,18 @@ export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
   const dirs = new Int32Array(buffer, pDirs, nFeatures);
   const found = new Float64Array(buffer, pSplit, 5);
   const foundAt = new Int32Array(buffer, pSplit + 40, 2);
+  // This workspace's features [k0, k1) of the chosen ones, and their cells' bytes [from, to) in a histogram.
+  let k0 = 0;
+  let k1 = 0;
+  let from = 0;
+  let to = 0;
+  new Uint32Array(buffer, pValid, valid.length).set(valid);
+  const treeI32 = new Int32Array(buffer, pTree, 3 * maxNodes);
+  const treeF64 = new Float64Array(buffer, pTreeF64, 2 * maxNodes);
   const counts = stride === 3 ? 1 : 0;
-  let nSel = 0;
+  const walk = (rows: number, n: number) =>
+    void kernels.traverse(rows, n, pBins, nFeatures, pTree, pTree + 4 * maxNodes, pTree + 8 * maxNodes, pTreeF64, pTreeF64 + 8 * maxNodes, pMargin, pExpNeg);
   let size = 0;
-
-  const buildPart = (hist: number, start: number, end: number, k0: number, k1: number, fillFrom: number, fillTo: number) =>
-    kernels.build(pIdx, start, end, pGh, pBins, nFeatures, pFeats + 4 * k0, pOffs + 4 * k0, k1 - k0, hist, fillFrom, fillTo - fillFrom, counts);
 
   return {
     idx: new Uint32Array(buffer, pIdx, nIdx),
@@ -175,11 +213,22 @@ export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
         last[k] = splits[f[k]];
         dirs[k] = directions?.[f[k]] ?? 0;
       }
-      nSel = n;
+
       size = align(8 * histSize);
+      // Halves by feature count: a feature costs the same per row in every build.
+      const mid = n >> 1;
+      [k0, k1] = options.part === undefined ? [0, n] : options.part === 0 ? [0, mid] : [mid, n];
+      from = k0 < n ? offs[k0] : size;
+      to = k1 < n ? offs[k1] : size;
     },
-    build: (slot, start, end) => void buildPart(pHists + slot * slotBytes, start, end, 0, nSel, 0, size),
-    subtract: (a, b) => void kernels.subtract(pHists + a * slotBytes, pHists + b * slotBytes, size),
+    build(slot, start, end) {
+      kernels.build(pIdx, start, end, pGh, pBins, nFeatures, pFeats + 4 * k0, pOffs + 4 * k0, k1 - k0, pHists + slot * slotBytes, from, to - from, counts);
+    },
+    // Whole f64 pairs: a half's bytes may start mid-pair with a stride of 3 (the other half's cells are not read).
+    subtract: (a, b) => {
+      const lo = from & ~15;
+      void kernels.subtract(pHists + a * slotBytes + lo, pHists + b * slotBytes + lo, align(to) - lo);
+    },
     sample(state, fraction) {
       stateCell[0] = state;
       // u / 2^32 < fraction is u < fraction · 2^32, exactly (a power-of-two scaling).
@@ -189,10 +238,10 @@ export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
     bestSplit(slot, node, rules) {
       const k = kernels.bestSplit(
         pHists + slot * slotBytes,
-        pOffs,
-        pLast,
-        pDirs,
-        nSel,
+        pOffs + 4 * k0,
+        pLast + 4 * k0,
+        pDirs + 4 * k0,
+        k1 - k0,
         8 * stride,
         counts,
         node.count,
@@ -207,9 +256,21 @@ export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
         node.parentGain,
         pSplit,
       );
-      if (k < 0) return null;
-      return { k, bin: foundAt[1], gain: found[0], GL: found[1], HL: found[2], wL: found[3], wR: found[4] };
+      return k < 0 ? null : { k: k0 + k, bin: foundAt[1], gain: found[0], GL: found[1], HL: found[2], wL: found[3], wR: found[4] };
     },
-    partition: (start, end, f, bin) => kernels.partition(pIdx, start, end, pCols + f * nRows, bin),
+    partition: (start, end, f, bin) => kernels.partition(pIdx, start, end, pCols + f * nRows, bin, pScratch),
+    loadTree(tree) {
+      const n = tree.feature.length;
+      if (n > maxNodes) throw new Error(`a tree of ${n} nodes does not fit the workspace (${maxNodes})`);
+      for (let i = 0; i < n; i++) {
+        treeI32[i] = tree.feature[i];
+        treeI32[maxNodes + i] = tree.splitBin[i];
+        treeI32[2 * maxNodes + i] = tree.left[i];
+        treeF64[i] = tree.value[i];
+        treeF64[maxNodes + i] = tree.factor[i];
+      }
+    },
+    walkOut: (n) => walk(pOut, n),
+    walkValid: () => walk(pValid, valid.length),
   };
 }

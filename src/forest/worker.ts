@@ -21,7 +21,7 @@ parentPort!.on('message', (message: WorkerMessage) => {
       const tree = growTree(data, message.params, message.seed, message.rows);
       reply({ type: 'tree', job: message.job, tree }, buffersOf(tree));
     } else {
-      const result = trainBoosting(data, message.params, message.rows, message.validRows);
+      const result = trainBoosting(data, message.params, message.rows, message.validRows, { threads: message.threads });
       reply({ type: 'boosted', job: message.job, result }, result.trees.flatMap(buffersOf));
     }
   } catch (error) {
