@@ -9,7 +9,8 @@ import type { SplitFound } from './hist-kernel.ts';
  * the row state, but each builds histograms and searches splits over half of the round's features
  * only; at every node they swap their best split and both take the better one. Nothing else is
  * shared, so neither thread waits on the other's cache lines; a swap is a few numbers in a shared
- * block that each side spins on (a node's work takes tens of microseconds, too short to sleep).
+ * block that each side spins on (a node's work takes tens of microseconds, too short to sleep),
+ * then sleeps on if the other side is late.
  * Both sides take the first best split as one pass over all features would, so the model is bit for
  * bit the one a single thread grows.
  */
@@ -25,6 +26,8 @@ const CONTROL_BYTES = SLOTS_AT + 4 * SLOT * 8;
 
 /** How long the caller waits for the peer thread to take a job before growing alone. */
 const START_TIMEOUT_MS = 30_000;
+/** Spins (about 20 µs) before a side waiting for a swap sleeps instead. */
+const SPIN_BEFORE_SLEEP = 1 << 14;
 /** A swap the other side has not answered in this long means it is gone. */
 const SILENCE_MS = 60_000;
 
@@ -46,6 +49,8 @@ export class PeerLink {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
   private swaps = 0;
+  private sleeps = 0;
+  private checked = { swaps: 0, sleeps: 0 };
 
   constructor(
     control: SharedArrayBuffer,
@@ -61,10 +66,16 @@ export class PeerLink {
     this.swaps++;
     this.write(this.part, parity, found);
     Atomics.store(this.i32, SEQ + this.part, this.swaps);
+    Atomics.notify(this.i32, SEQ + this.part);
     const other = (1 - this.part) as 0 | 1;
     let deadline = 0;
-    for (let spins = 1; Atomics.load(this.i32, SEQ + other) < this.swaps; spins++) {
-      if ((spins & 0xffff) !== 0) continue;
+    for (let spins = 1; ; spins++) {
+      const seen = Atomics.load(this.i32, SEQ + other);
+      if (seen >= this.swaps) break;
+      // Spin first (the other side is usually microseconds away); when it is not (the cores are
+      // shared with other work), sleep until it publishes, so as not to take its core.
+      if (spins < SPIN_BEFORE_SLEEP) continue;
+      if (spins === SPIN_BEFORE_SLEEP) this.sleeps++;
       if (Atomics.load(this.i32, ABORT)) throw new Error('the other boosting thread stopped');
       const now = performance.now();
       if (deadline === 0) deadline = now + SILENCE_MS;
@@ -72,6 +83,7 @@ export class PeerLink {
         this.abort();
         throw new Error('the other boosting thread stopped answering');
       }
+      Atomics.wait(this.i32, SEQ + other, seen, 1);
     }
     // Slots alternate by parity: the other side cannot publish its next swap into this one before
     // this side has published (and so read) the current one.
@@ -80,9 +92,22 @@ export class PeerLink {
     return second && (!first || second.gain > first.gain) ? second : first;
   }
 
+  /**
+   * Whether the other side kept this one waiting (asleep, past a spin) on more than a quarter of the
+   * swaps since the last call: the cores are busy with other work, and one thread alone is faster.
+   */
+  lagging(): boolean {
+    const swaps = this.swaps - this.checked.swaps;
+    const sleeps = this.sleeps - this.checked.sleeps;
+    this.checked = { swaps: this.swaps, sleeps: this.sleeps };
+    return swaps > 0 && sleeps > swaps / 4;
+  }
+
   /** Tells the other side to stop (this side failed or gave up). */
   abort(): void {
     Atomics.store(this.i32, ABORT, 1);
+    Atomics.notify(this.i32, SEQ);
+    Atomics.notify(this.i32, SEQ + 1);
   }
 
   private at(part: 0 | 1, parity: number) {

@@ -80,6 +80,9 @@ export interface BoostOptions {
   link?: PeerLink;
 }
 
+/** Rounds between checks that a two-thread run still gains from its peer. */
+const LAG_CHECK_ROUNDS = 20;
+
 /** Objective reduction of weight w on a node with sums (G, H): −(2Gw + (H + λ)w²); G²/(H + λ) at the optimum. */
 const gainAt = (G: number, H: number, w: number, lambda: number) => -(2 * G * w + (H + lambda) * w * w);
 
@@ -108,7 +111,7 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
   const started = performance.now();
   const { nRows, nFeatures: F, bins, y, edges } = data;
   const train = rows ?? Uint32Array.from({ length: nRows }, (_, i) => i);
-  const link = options.link ?? (options.threads === 2 ? BoostPeer.shared().start({ data, params, rows: train, validRows }) : undefined);
+  let link = options.link ?? (options.threads === 2 ? BoostPeer.shared().start({ data, params, rows: train, validRows }) : undefined);
   const lambda = params.lambda;
   const monotone = params.monotone;
   let bad = 0;
@@ -287,6 +290,13 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
       for (const c of leafRanges) ws.moveLeaf(c.start, c.end, value[c.node]);
       ws.loadTree({ feature, splitBin, left, value, factor });
       ws.walkOut(nOut);
+      // The calling side goes on alone when its peer keeps it waiting (other work on the cores): the
+      // trees do not change, only who builds which histograms.
+      if (link && !options.link && round % LAG_CHECK_ROUNDS === LAG_CHECK_ROUNDS - 1 && link.lagging()) {
+        link.abort();
+        link = undefined;
+        ws.takeAllFeatures();
+      }
       trees.push({
         feature: Int32Array.from(feature),
         threshold: Float64Array.from(threshold),

@@ -48,6 +48,8 @@ export interface HistWorkspace {
   walkOut(n: number): void;
   /** Moves every validation row by walking the loaded tree. */
   walkValid(): void;
+  /** From the next useFeatures on, covers all features (the two-thread run went on alone). */
+  takeAllFeatures(): void;
 }
 
 /** A tree as the grower builds it: a split node has feature ≥ 0 and children left, left + 1. */
@@ -130,6 +132,7 @@ let compiled: WebAssembly.Module | undefined;
  */
 export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
   const { bins, nRows, nFeatures, train, y, splits, directions, stride, slots, maxNodes } = options;
+  let part = options.part;
   const valid = options.valid ?? new Uint32Array(0);
   compiled ??= new WebAssembly.Module(Buffer.from(HIST_WASM_BASE64, 'base64'));
   let maxHistSize = 0;
@@ -217,7 +220,7 @@ export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
       size = align(8 * histSize);
       // Halves by feature count: a feature costs the same per row in every build.
       const mid = n >> 1;
-      [k0, k1] = options.part === undefined ? [0, n] : options.part === 0 ? [0, mid] : [mid, n];
+      [k0, k1] = part === undefined ? [0, n] : part === 0 ? [0, mid] : [mid, n];
       from = k0 < n ? offs[k0] : size;
       to = k1 < n ? offs[k1] : size;
     },
@@ -272,5 +275,8 @@ export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
     },
     walkOut: (n) => walk(pOut, n),
     walkValid: () => walk(pValid, valid.length),
+    takeAllFeatures: () => {
+      part = undefined;
+    },
   };
 }
