@@ -4,8 +4,6 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8787 DATA_DIR=/data
 COPY package.json package-lock.json ./
-# patch-package applies these at install (the postgres driver's closed-socket guard).
-COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY src ./src
 COPY db ./db

@@ -1,4 +1,4 @@
-import postgres from 'postgres';
+import pg from 'pg';
 
 /**
  * Least privilege on PostgreSQL (issue 14): an owner role that owns the tables and runs the
@@ -24,41 +24,43 @@ const ident = (name: string) => {
  * @example await setUpRoles('postgres://postgres@db/lendwise', { owner: 'lendwise_owner', app: 'lendwise_app' }, { owner: 'o-secret', app: 'a-secret' });
  */
 export async function setUpRoles(adminUrl: string, names: RoleNames, passwords: { owner: string; app: string }): Promise<void> {
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
   const owner = ident(names.owner);
   const app = ident(names.app);
+  const run = (text: string, params: unknown[] = []) => client.query(text, params).then((r) => r.rows);
+  await client.connect();
   try {
-    const database = (await sql`select current_database() as name`)[0].name as string;
+    const database = (await run('select current_database() as name'))[0].name as string;
     for (const [role, password] of [
       [names.owner, passwords.owner],
       [names.app, passwords.app],
     ] as const) {
-      const exists = (await sql`select 1 from pg_roles where rolname = ${role}`).length > 0;
-      await sql.unsafe(`${exists ? 'ALTER' : 'CREATE'} ROLE ${ident(role)} LOGIN PASSWORD '${password.replaceAll("'", "''")}'`);
+      const exists = (await run('select 1 from pg_roles where rolname = $1', [role])).length > 0;
+      await run(`${exists ? 'ALTER' : 'CREATE'} ROLE ${ident(role)} LOGIN PASSWORD '${password.replaceAll("'", "''")}'`);
     }
-    await sql.unsafe(`GRANT CONNECT, CREATE, TEMPORARY ON DATABASE "${database.replaceAll('"', '""')}" TO ${owner}`);
-    await sql.unsafe(`GRANT CONNECT ON DATABASE "${database.replaceAll('"', '""')}" TO ${app}`);
-    await sql.unsafe(`ALTER SCHEMA public OWNER TO ${owner}`);
-    await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS drizzle AUTHORIZATION ${owner}`);
-    await sql.unsafe(`ALTER SCHEMA drizzle OWNER TO ${owner}`);
+    await run(`GRANT CONNECT, CREATE, TEMPORARY ON DATABASE "${database.replaceAll('"', '""')}" TO ${owner}`);
+    await run(`GRANT CONNECT ON DATABASE "${database.replaceAll('"', '""')}" TO ${app}`);
+    await run(`ALTER SCHEMA public OWNER TO ${owner}`);
+    await run(`CREATE SCHEMA IF NOT EXISTS drizzle AUTHORIZATION ${owner}`);
+    await run(`ALTER SCHEMA drizzle OWNER TO ${owner}`);
     // Whatever the migrations made so far (perhaps as another role) now belongs to the owner.
-    const objects = await sql`
+    const objects = await run(`
       select format('ALTER %s %I.%I OWNER TO ', case c.relkind when 'S' then 'SEQUENCE' when 'v' then 'VIEW' else 'TABLE' end, n.nspname, c.relname) as stmt
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname in ('public', 'drizzle') and c.relkind in ('r', 'p', 'S', 'v')
       union all
       select format('ALTER FUNCTION %I.%I(%s) OWNER TO ', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
-      from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public'`;
-    for (const { stmt } of objects) await sql.unsafe(`${stmt}${owner}`);
-    await sql.unsafe(`GRANT USAGE ON SCHEMA public TO ${app}`);
-    await sql.unsafe(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
-    await sql.unsafe(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app}`);
-    await sql.unsafe(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app}`);
-    await sql.unsafe(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${app}`);
-    await sql.unsafe(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${app}`);
+      from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public'`);
+    for (const { stmt } of objects) await run(`${stmt}${owner}`);
+    await run(`GRANT USAGE ON SCHEMA public TO ${app}`);
+    await run(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+    await run(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app}`);
+    await run(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app}`);
+    await run(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${app}`);
+    await run(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${app}`);
     // The audit log: read and append only (its triggers refuse the rest even to the owner).
-    if ((await sql`select to_regclass('public.audit_log') as t`)[0].t) await sql.unsafe(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM ${app}`);
+    if ((await run(`select to_regclass('public.audit_log') as t`))[0].t) await run(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM ${app}`);
   } finally {
-    await sql.end({ timeout: 5 });
+    await client.end();
   }
 }

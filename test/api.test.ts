@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import type { Database, Db } from '../db/client.ts';
+import { serverPool } from '../db/pg-pool.ts';
 import * as schema from '../db/schema.ts';
 import { auditEntries, countDecisions, createKey, registerModel, revokeKey } from '../db/repository.ts';
 import { createApp } from '../src/api/app.ts';
@@ -266,7 +266,7 @@ describe('when the database is down', () => {
   });
 
   it('answers 503 when the PostgreSQL server cannot be reached', async () => {
-    const client = postgres('postgres://postgres@127.0.0.1:1/none', { max: 1, connect_timeout: 2 });
+    const client = serverPool('postgres://postgres@127.0.0.1:1/none', { max: 1, connectionTimeoutMillis: 2000 });
     const db = drizzle({ client, schema }) as unknown as Db;
     const app = createApp({ model, db: () => db, widgetOrigins: [WIDGET] });
     const res = await app.request('/v1/score', {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { describe, expect, inject, it } from 'vitest';
 import { verifyAuditChain } from '../db/audit-chain.ts';
 import { openDatabase } from '../db/client.ts';
@@ -9,7 +8,7 @@ import { setUpRoles } from '../db/roles.ts';
 import { createApp } from '../src/api/app.ts';
 import { loadModel } from '../src/model/load.ts';
 import { sampleApplicant } from './helpers.ts';
-import { ENGINES, openTestDatabase } from './support/databases.ts';
+import { adminQuery, ENGINES, openTestDatabase } from './support/databases.ts';
 
 /**
  * An audit trail no one can wipe (issue 14): TRUNCATE refused like UPDATE and DELETE, every row
@@ -60,9 +59,7 @@ describe('least privilege on PostgreSQL', () => {
   it('lets the server role score and append to the audit log, and nothing that would wipe it', async () => {
     const adminUrl = inject('postgresUrl');
     const name = `lw_${randomBytes(6).toString('hex')}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-    await admin.end();
+    await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
     const dbUrl = (user?: string, password?: string) => {
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;

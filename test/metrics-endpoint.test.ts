@@ -122,6 +122,13 @@ describe.each(ENGINES)('GET /metrics on %s', (engine) => {
       // The server's count of this role's sessions on this database, the scrape's own left out: the pool opened others above.
       expect(total(families, 'lendwise_db_server_connections')).toBeGreaterThanOrEqual(1);
       expect(total(families, 'lendwise_db_server_connections')).toBeLessThanOrEqual(4);
+      // The pool's own counts: the scrape's query holds one connection while the gauges are read
+      // (or none, if it was read first); none waits between requests.
+      const pooled = samples(families, 'lendwise_db_pool_connections');
+      expect(pooled.map((p) => p.labels?.state).sort()).toEqual(['busy', 'idle']);
+      expect(total(families, 'lendwise_db_pool_connections')).toBeGreaterThanOrEqual(1);
+      expect(total(families, 'lendwise_db_pool_connections')).toBeLessThanOrEqual(5);
+      expect(total(families, 'lendwise_db_pool_waiting')).toBe(0);
     }
   });
 

@@ -5,6 +5,7 @@ import { createApp } from '../src/api/app.ts';
 import type { RequestLogger } from '../src/api/request-log.ts';
 import { loadModel } from '../src/model/load.ts';
 import { requestLogger } from '../src/node/logger.ts';
+import { classifyDatabaseError } from '../src/app/database-errors.ts';
 import { sampleApplicant } from './helpers.ts';
 import { openTestDatabase } from './support/databases.ts';
 
@@ -78,5 +79,21 @@ describe('request logs', () => {
       msg: 'request',
     });
     expect(out).not.toContain('123457');
+  });
+});
+
+describe('database errors by class', () => {
+  it("reads node-postgres's codeless timeouts and closed connections as connection or timeout, never as other", () => {
+    const wrapped = (message: string) => new Error('Failed query: …', { cause: new Error(message) });
+    expect(classifyDatabaseError(wrapped('timeout exceeded when trying to connect'))).toEqual({ kind: 'connection', code: 'CONNECT_TIMEOUT' });
+    expect(classifyDatabaseError(wrapped('Connection terminated unexpectedly'))).toEqual({ kind: 'connection', code: 'CLOSED' });
+    expect(classifyDatabaseError(wrapped('Connection terminated due to connection timeout'))).toEqual({ kind: 'connection', code: 'CLOSED' });
+    expect(classifyDatabaseError(wrapped('Client has encountered a connection error and is not queryable'))).toEqual({ kind: 'connection', code: 'CLOSED' });
+    expect(classifyDatabaseError(wrapped('Cannot use a pool after calling end on the pool'))).toEqual({ kind: 'connection', code: 'CLOSED' });
+    expect(classifyDatabaseError(wrapped('Query read timeout'))).toEqual({ kind: 'timeout', code: 'QUERY_TIMEOUT' });
+    // Codes first: the server's SQLSTATE and the socket's errno.
+    expect(classifyDatabaseError(new Error('x', { cause: Object.assign(new Error('y'), { code: '23505' }) }))).toEqual({ kind: 'constraint', code: '23505' });
+    expect(classifyDatabaseError(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toEqual({ kind: 'connection', code: 'ECONNREFUSED' });
+    expect(classifyDatabaseError(new Error('something else'))).toEqual({ kind: 'other', code: 'Error' });
   });
 });

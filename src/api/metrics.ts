@@ -88,7 +88,16 @@ function guard(options: MetricsOptions): MiddlewareHandler<AuthEnv> {
   };
 }
 
-/** The database pool: its size where the driver says it, and the server's own count of our connections. */
+/** node-postgres's pool, as far as these gauges read it. */
+interface PoolCounts {
+  options: { max?: number };
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+const isPool = (client: unknown): client is PoolCounts => typeof (client as PoolCounts | undefined)?.totalCount === 'number';
+
+/** The database pool: its size, its busy and idle connections and its queue, and the server's own count of our connections. */
 function poolMetrics(registry: Registry, db: () => Db) {
   const clientOf = () => {
     try {
@@ -99,19 +108,40 @@ function poolMetrics(registry: Registry, db: () => Db) {
   };
   new Gauge({
     name: 'lendwise_db_pool_max_connections',
-    help: "Connections the database client may open (postgres.js's max; the embedded PGlite has one).",
+    help: "Connections the database client may open (the pool's max, DB_POOL_SIZE; the embedded PGlite has one).",
     labelNames: ['engine'],
     registers: [registry],
     collect() {
       this.reset();
       const client = clientOf();
-      // postgres.js's client is a function (the sql tag) carrying its options; PGlite's is an object.
-      const max = typeof client === 'function' ? (client as { options?: { max?: number } }).options?.max : undefined;
-      if (typeof max === 'number') this.set({ engine: 'postgres' }, max);
+      if (isPool(client)) this.set({ engine: 'postgres' }, client.options.max ?? 10);
       else if (client) this.set({ engine: 'pglite' }, 1);
     },
   });
-  // postgres.js keeps which of its connections are busy to itself: the server is asked instead.
+  new Gauge({
+    name: 'lendwise_db_pool_connections',
+    help: "PostgreSQL only: this process's pooled connections, busy (checked out) or idle.",
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const client = clientOf();
+      if (!isPool(client)) return;
+      this.set({ state: 'busy' }, client.totalCount - client.idleCount);
+      this.set({ state: 'idle' }, client.idleCount);
+    },
+  });
+  new Gauge({
+    name: 'lendwise_db_pool_waiting',
+    help: 'PostgreSQL only: queries of this process waiting for a pooled connection (all busy).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const client = clientOf();
+      if (isPool(client)) this.set(client.waitingCount);
+    },
+  });
+  // Every process of the role, as the server sees them (other instances, the bot, CLIs).
   new Gauge({
     name: 'lendwise_db_server_connections',
     help: "PostgreSQL only: sessions of this server's role on its database by state (active = running a statement), as pg_stat_activity counts them: every process of the role, not only this one; the scrape's own session left out.",
@@ -119,7 +149,7 @@ function poolMetrics(registry: Registry, db: () => Db) {
     registers: [registry],
     async collect() {
       this.reset();
-      if (typeof clientOf() !== 'function') return;
+      if (!isPool(clientOf())) return;
       const ask = db().execute(
         sql`select coalesce(state, 'unknown') as state, count(*)::int as n from pg_stat_activity where datname = current_database() and usename = current_user and pid <> pg_backend_pid() group by 1`,
       );

@@ -13,6 +13,9 @@ const OriginSchema = z
   .string()
   .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol) && new URL(u).origin === u, 'must be an origin like https://example.com');
 
+/** How long a request waits for the widget keys' origins before it goes on with what was known. */
+const LOOKUP_WAIT_MS = 1_000;
+
 export interface PartnerOrigins {
   /** Every allowed origin, configured ones first. */
   list(): Promise<string[]>;
@@ -55,7 +58,17 @@ export function partnerOrigins(options: PartnerOriginsOptions): PartnerOrigins {
       .finally(() => {
         pending = undefined;
       });
-    return pending;
+    // This runs in CORS, before the request deadline: a database that hangs must not hold the
+    // request here. Past the wait, what we knew; the lookup goes on and fills the cache.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<string[]>((resolve) => {
+      timer = setTimeout(() => resolve(cached?.origins ?? []), LOOKUP_WAIT_MS);
+    });
+    try {
+      return await Promise.race([pending, waited]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 
   return {
@@ -63,6 +76,8 @@ export function partnerOrigins(options: PartnerOriginsOptions): PartnerOrigins {
       return [...new Set([...configured, ...(await keyOrigins())])];
     },
     async allowedOrigin(origin) {
+      // No Origin header (not a browser's cross-origin call): nothing to allow, nothing to look up.
+      if (!origin) return null;
       if (configured.includes(origin)) return origin;
       return (await keyOrigins()).includes(origin) ? origin : null;
     },

@@ -21,8 +21,13 @@ export function classifyDatabaseError(error: unknown): { kind: DatabaseErrorClas
     }
     e = (e as { cause?: unknown }).cause;
   }
-  // No code (e.g. an embedded database already closed): read the messages, but only to classify them.
-  for (let c: unknown = error, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++)
-    if (/^(PGlite is closed|.*\b(connection|terminat)\w*\b)/i.test((c as Error).message ?? '')) return { kind: 'connection', code: 'CLOSED' };
+  // No code (an embedded database already closed; node-postgres's own timeouts and closed
+  // connections): read the messages, but only to classify them.
+  for (let c: unknown = error, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    const message = (c as Error).message ?? '';
+    if (/^timeout exceeded when trying to connect/i.test(message)) return { kind: 'connection', code: 'CONNECT_TIMEOUT' };
+    if (/^Query read timeout/i.test(message)) return { kind: 'timeout', code: 'QUERY_TIMEOUT' };
+    if (/^(PGlite is closed|Cannot use a pool after calling end|.*\b(connection|terminat)\w*\b)/i.test(message)) return { kind: 'connection', code: 'CLOSED' };
+  }
   return { kind: 'other', code: (error as Error)?.name ?? 'unknown' };
 }

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { drizzle } from 'drizzle-orm/postgres-js';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import type { ExecutionContext } from 'hono';
-import postgres from 'postgres';
 import type { Db } from '../../db/client.ts';
+import { serverPool } from '../../db/pg-pool.ts';
 import * as schema from '../../db/schema.ts';
 import { registerModel } from '../../db/repository.ts';
 import { createApp } from '../api/app.ts';
@@ -63,7 +63,8 @@ function appFor(request: Request, env: Env) {
 }
 
 function connect(url: string) {
-  const client = postgres(url, { max: 5, fetch_types: false, onnotice: () => {} });
+  // node-postgres over the Workers runtime's TCP sockets (nodejs_compat), as on Node (db/pg-pool.ts).
+  const client = serverPool(url, { max: 5 });
   return { client, db: drizzle({ client, schema }) as unknown as Db };
 }
 
@@ -93,7 +94,7 @@ export default {
       }
       return await requestDb.run(db, () => appFor(request, config.env).fetch(request, bindings, ctx));
     } finally {
-      ctx.waitUntil(client.end({ timeout: 5 }));
+      ctx.waitUntil(client.end());
     }
   },
 
@@ -123,7 +124,7 @@ export default {
       const counts = await refreshMacro(db, fredClient({ apiKey: env.FRED_API_KEY, apiRoot: env.FRED_API_ROOT }), 'cron');
       console.log(`macro series refreshed: ${JSON.stringify(counts)}`);
     } finally {
-      ctx.waitUntil(client.end({ timeout: 5 }));
+      ctx.waitUntil(client.end());
     }
   },
 };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { openDatabase, type Database } from '../../db/client.ts';
 
@@ -12,10 +12,19 @@ export async function openTestDatabase(engine: Engine): Promise<Database> {
   if (engine === 'pglite') return openDatabase({ dataDir: 'memory://' });
   const adminUrl = inject('postgresUrl');
   const name = `lw_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  await admin.end();
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return openDatabase({ url: url.toString(), max: 5 });
+}
+
+/** Runs one statement on the test server as its administrator (CREATE DATABASE, …). */
+export async function adminQuery(adminUrl: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
 }
