@@ -122,11 +122,10 @@ describe.each(ENGINES)('GET /metrics on %s', (engine) => {
       // The server's count of this role's sessions on this database, the scrape's own left out: the pool opened others above.
       expect(total(families, 'lendwise_db_server_connections')).toBeGreaterThanOrEqual(1);
       expect(total(families, 'lendwise_db_server_connections')).toBeLessThanOrEqual(4);
-      // The pool's own counts: the scrape's query holds one connection while the gauges are read
-      // (or none, if it was read first); none waits between requests.
+      // The pool's own counts, within its max (idle connections close after 10 s, so there may be
+      // none left by the time of the scrape); none waits between requests.
       const pooled = samples(families, 'lendwise_db_pool_connections');
       expect(pooled.map((p) => p.labels?.state).sort()).toEqual(['busy', 'idle']);
-      expect(total(families, 'lendwise_db_pool_connections')).toBeGreaterThanOrEqual(1);
       expect(total(families, 'lendwise_db_pool_connections')).toBeLessThanOrEqual(5);
       expect(total(families, 'lendwise_db_pool_waiting')).toBe(0);
     }
