@@ -217,4 +217,70 @@ describe('assess', () => {
     const easy = assess(model, { ...DEFAULT_POLICY, approveBelow: 0.9, declineAtOrAbove: 0.95 }, sampleApplicant);
     expect(easy.offer.counterOffer).toBeNull();
   });
+
+  it('finds the counter-offer the full scan finds, scoring far less when nothing can be approved', () => {
+    // The search as it was before the shortcut (scan every term down to the smallest amount).
+    const pdOf = (a: Applicant) => assess(model, { ...DEFAULT_POLICY, approveBelow: 1, declineAtOrAbove: 1 }, a).pd;
+    const fullScan = (policy: typeof DEFAULT_POLICY, applicant: Applicant) => {
+      const step = Math.max(100, Math.floor(applicant.loanAmount / 20 / 100) * 100);
+      const approved = (amount: number, termMonths: 36 | 60) =>
+        assess(model, { ...policy }, { ...applicant, loanAmount: amount, termMonths }).decision === 'approve' ? amount : undefined;
+      let best: { amount: number; termMonths: number } | null = null;
+      for (const termMonths of [applicant.termMonths, applicant.termMonths === 36 ? 60 : 36] as const) {
+        const top = Math.floor(applicant.loanAmount / 100) * 100;
+        const start = termMonths === applicant.termMonths ? top - 100 : top;
+        let unapproved = start + 100;
+        for (let amount = start; amount >= 500; amount -= step) {
+          if (approved(amount, termMonths) === undefined) {
+            unapproved = amount;
+            continue;
+          }
+          let [lo, hi] = [amount / 100, unapproved / 100];
+          while (hi - lo > 1) {
+            const mid = Math.floor((lo + hi) / 2);
+            if (approved(mid * 100, termMonths) !== undefined) lo = mid;
+            else hi = mid;
+          }
+          if (!best || lo * 100 > best.amount) best = { amount: lo * 100, termMonths };
+          break;
+        }
+      }
+      return best;
+    };
+    const rng = mulberry32(29);
+    let scorings = 0;
+    let nothing = 0;
+    for (let k = 0; k < 60; k++) {
+      const a: Applicant = {
+        ...risky,
+        ficoScore: 620 + Math.floor(rng() * 180),
+        annualIncome: 15_000 + Math.floor(rng() * 120_000),
+        loanAmount: 1000 + Math.floor(rng() * 39_000),
+        termMonths: rng() < 0.5 ? 36 : 60,
+        inquiries6m: Math.floor(rng() * 6),
+      };
+      const pd = pdOf(a);
+      // Cut-offs around this applicant's own PD, so that some have offers and some none.
+      const policy = { ...DEFAULT_POLICY, approveBelow: pd * (0.3 + rng() * 0.7), declineAtOrAbove: pd * 1.5 };
+      const counted = counterOffer(model, policy, a, (x) => {
+        scorings++;
+        return pdOf(x);
+      });
+      const expected = fullScan(policy, a);
+      expect(counted ? { amount: counted.amount, termMonths: counted.termMonths } : null).toEqual(expected);
+      if (!expected) nothing++;
+    }
+    expect(nothing).toBeGreaterThan(5);
+    expect(nothing).toBeLessThan(55);
+    // Two scorings (one per term) for an applicant nothing can be approved for, not 40.
+    let calls = 0;
+    const none = counterOffer(model, { ...DEFAULT_POLICY, approveBelow: 0.001, declineAtOrAbove: 0.002 }, risky, (x) => {
+      calls++;
+      return pdOf(x);
+    });
+    expect(none).toBeNull();
+    expect(calls).toBe(2);
+    // Fewer scorings over the whole sample than the 40 per applicant of a full scan.
+    expect(scorings).toBeLessThan(60 * 40);
+  });
 });

@@ -192,6 +192,11 @@ export function counterOffer(model: LoadedModel, policy: Policy, applicant: Appl
     return decisionFor(pd, policy, loan.withinMaxApr) === 'approve' ? { loan, pd } : undefined;
   };
   const best = (termMonths: 36 | 60) => {
+    // The PD never falls as the amount rises (the model is monotone in the amount and in every
+    // ratio it feeds; test/monotone.test.ts; bank evidence adds the same log-odds to every amount):
+    // when the smallest loan's PD is past the approval line, no amount on this term is approved,
+    // and the scan below (20 or more scorings) would find nothing.
+    if (decide(pdOf({ ...applicant, loanAmount: MIN_AMOUNT, termMonths }), policy) !== 'approve') return undefined;
     const top = Math.floor(applicant.loanAmount / 100) * 100;
     const start = termMonths === applicant.termMonths ? top - 100 : top;
     let unapproved = start + 100;
