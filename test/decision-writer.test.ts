@@ -1,0 +1,65 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../db/client.ts';
+import { DecisionWriter } from '../db/decision-writer.ts';
+import { currentPolicy, getApplication, registerModel } from '../db/repository.ts';
+import { loadModel } from '../src/model/load.ts';
+import { assess } from '../src/scoring/assess.ts';
+import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
+import { sampleApplicant } from './helpers.ts';
+import { ENGINES, openTestDatabase } from './support/databases.ts';
+
+/**
+ * The group-commit writer stores a whole batch with one INSERT per table, its columns as array
+ * parameters unnested by the server (db/decision-writer.ts): every value must come back as it went
+ * in, whatever characters it holds and however many rows share the batch.
+ */
+
+const model = loadModel('models');
+// Text that an array literal or JSON has to escape: quotes, backslashes, braces, commas, NULL-like words, non-ASCII.
+const awkward = fc.constantFrom('"', '\\', '{', '}', ',', 'NULL', 'null', ' ', "'", 'é', '€', '日本', '🙂', '\n', '\t', 'a');
+const awkwardText = fc.array(awkward, { minLength: 0, maxLength: 12 }).map((parts) => parts.join(''));
+
+describe.each(ENGINES)('the decision writer on %s', (engine) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase(engine);
+    await registerModel(database.db, model);
+  }, 60_000);
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('stores every row of a batch exactly as given, awkward text and nulls included', async () => {
+    const policyVersion = (await currentPolicy(database.db)).version;
+    const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(awkwardText, fc.option(awkwardText), fc.boolean()), { minLength: 1, maxLength: 40 }), async (rows) => {
+        const writer = new DecisionWriter(() => database.db);
+        const records = rows.map(([owner, subject, withBehaviour]) => ({
+          applicant: { ...sampleApplicant, purpose: sampleApplicant.purpose },
+          caller: { channel: 'api' as const, owner, trustedEvidence: false, ...(subject === null ? {} : { subject }) },
+          assessment: {
+            ...assessment,
+            notices: [owner, `${subject ?? ''}"}`],
+            reasons: assessment.reasons.map((r) => ({ ...r, text: `${r.text} ${owner}` })),
+            behaviour: withBehaviour ? { source: 'answers' as const, evidenceLogOdds: -0.25, bureauPd: 0.1, signals: [] } : null,
+          },
+          policyVersion,
+        }));
+        // Written together: one batch.
+        const ids = await Promise.all(records.map((r) => writer.write(r)));
+        for (const [i, id] of ids.entries()) {
+          const stored = await getApplication(database.db, id);
+          expect(stored?.applicant).toEqual(records[i].applicant);
+          expect(stored?.decision.notices).toEqual(records[i].assessment.notices);
+          expect(stored?.decision.reasons).toEqual(records[i].assessment.reasons);
+          expect(stored?.decision.behaviour).toEqual(records[i].assessment.behaviour);
+          expect(stored?.decision.offer).toEqual(records[i].assessment.offer);
+          expect(stored?.decision.pd).toBe(records[i].assessment.pd);
+        }
+      }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+});
