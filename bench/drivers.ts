@@ -1,6 +1,6 @@
 /**
- * Driver benchmark (issue 14): postgres.js (the product's driver, carrying patches/postgres+3.4.9.patch)
- * against node-postgres (`pg`), both through drizzle, on a PostgreSQL 15 started here and stopped at
+ * Driver benchmark (issue 14): postgres.js (the product's driver until this measurement moved it to
+ * node-postgres; now a dev dependency of this file only) against node-postgres (`pg`), both through drizzle, on a PostgreSQL 15 started here and stopped at
  * the end. The cases are the product's own store path (db/decision-store.ts: `databaseStore(…).write`)
  * and a trivial `select 1`, at 1 and 64 concurrent callers, each driver with a pool of 10.
  *
@@ -49,14 +49,14 @@ interface Driver {
   close(): Promise<void>;
 }
 
-/** postgres.js exactly as db/client.ts opens it for a server. */
+/** postgres.js as db/client.ts opened it for a server. */
 function openPostgresJs(url: string): Driver {
   const client = postgres(url, { max: POOL, onnotice: () => {}, connect_timeout: 5, connection: { statement_timeout: 15_000 } });
   const db = drizzlePostgres({ client, schema }) as unknown as Db;
   return { name: 'postgres.js', db, store: databaseStore(() => db), close: () => client.end({ timeout: 5 }) };
 }
 
-/** node-postgres with the same settings: pool of 10, 5 s connect timeout, 15 s statement timeout. */
+/** node-postgres with the same settings: pool of 10, 5 s connect timeout, 15 s statement timeout (db/pg-pool.ts's listeners aside). */
 function openNodePg(url: string): Driver {
   const pool = new pg.Pool({ connectionString: url, max: POOL, connectionTimeoutMillis: 5_000, statement_timeout: 15_000 });
   const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
