@@ -53,9 +53,10 @@ export interface OpenOptions {
 
 export async function openDatabase(options: OpenOptions = {}): Promise<Database> {
   if (options.url) {
+    const connectionTimeoutMillis = 1000 * (options.connectTimeoutSeconds ?? 5);
     const pool = serverPool(options.url, {
       max: options.max ?? 10,
-      connectionTimeoutMillis: 1000 * (options.connectTimeoutSeconds ?? 5),
+      connectionTimeoutMillis,
       statement_timeout: options.statementTimeoutMs ?? 15_000,
     });
     const db = drizzleNodePg({ client: pool, schema });
@@ -63,7 +64,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database>
       if (options.migrate === false) {
         // Opened as it is: a read-only tool must not need, or make, schema changes.
       } else if (options.migrationUrl) {
-        const owner = serverPool(options.migrationUrl, { max: 1, connectionTimeoutMillis: 1000 * (options.connectTimeoutSeconds ?? 5) });
+        const owner = serverPool(options.migrationUrl, { max: 1, connectionTimeoutMillis });
         try {
           await migrateNodePg(drizzleNodePg({ client: owner, schema }), { migrationsFolder: MIGRATIONS });
         } finally {

@@ -163,7 +163,6 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
   }
 
   function grow(): BoostResult {
-    // Training rows left out of a round's sample (ws.out) move their log-odds by traversing its tree.
     const { idx, margin } = ws;
     const freeSlots = Array.from({ length: slots }, (_, s) => slots - 1 - s);
     const takeSlot = () => {
@@ -286,9 +285,8 @@ export function trainBoosting(data: BinnedData, params: BoostParams, rows?: Uint
 
       // Move every training and validation row's log-odds by this tree: the sampled rows by their
       // leaf's range, the others (and the validation rows) by walking it on bins.
-      const factor = value.map((v) => Math.exp(-v));
       for (const c of leafRanges) ws.moveLeaf(c.start, c.end, value[c.node]);
-      ws.loadTree({ feature, splitBin, left, value, factor });
+      ws.loadTree({ feature, splitBin, left, value });
       ws.walkOut(nOut);
       // The calling side goes on alone when its peer keeps it waiting (other work on the cores): the
       // trees do not change, only who builds which histograms.

@@ -42,7 +42,7 @@ export interface HistWorkspace {
   bestSplit(slot: number, node: NodeSums, rules: SplitRules): SplitFound | null;
   /** Splits rows idx[start..end) on feature f: bin <= `bin` first, each side in its old order. Returns where the right side starts. */
   partition(start: number, end: number, f: number, bin: number): number;
-  /** Copies one grown tree in, for walkOut and walkValid; `factor[node]` is exp(−value[node]). */
+  /** Copies one grown tree in, for walkOut and walkValid. */
   loadTree(tree: WalkTree): void;
   /** Moves the first n rows of `out` (left out of the round's sample) by walking the loaded tree. */
   walkOut(n: number): void;
@@ -58,7 +58,6 @@ export interface WalkTree {
   splitBin: ArrayLike<number>;
   left: ArrayLike<number>;
   value: ArrayLike<number>;
-  factor: ArrayLike<number>;
 }
 
 export interface WorkspaceOptions {
@@ -216,7 +215,6 @@ export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
         last[k] = splits[f[k]];
         dirs[k] = directions?.[f[k]] ?? 0;
       }
-
       size = align(8 * histSize);
       // Halves by feature count: a feature costs the same per row in every build.
       const mid = n >> 1;
@@ -270,7 +268,8 @@ export function histWorkspace(options: WorkspaceOptions): HistWorkspace {
         treeI32[maxNodes + i] = tree.splitBin[i];
         treeI32[2 * maxNodes + i] = tree.left[i];
         treeF64[i] = tree.value[i];
-        treeF64[maxNodes + i] = tree.factor[i];
+        // exp(−value): the rows' running exp(−margin) moves by a product, as in moveLeaf.
+        treeF64[maxNodes + i] = Math.exp(-tree.value[i]);
       }
     },
     walkOut: (n) => walk(pOut, n),

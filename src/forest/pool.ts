@@ -23,12 +23,10 @@ export interface BoostJob {
   params: BoostParams;
   rows: Uint32Array;
   validRows?: Uint32Array;
-  /** 2: grow it on two threads (BoostOptions.threads); honoured only for a job that runs alone. */
-  threads?: 1 | 2;
 }
 
 export type GrowRequest = TreeJob & { type: 'grow'; job: number };
-export type BoostRequest = BoostJob & { type: 'boost'; job: number };
+export type BoostRequest = BoostJob & { type: 'boost'; job: number; threads: 1 | 2 };
 export type WorkerMessage = { type: 'data'; data: BinnedData } | GrowRequest | BoostRequest;
 export type WorkerReply =
   | { type: 'tree'; job: number; tree: GrownTree }
@@ -37,11 +35,6 @@ export type WorkerReply =
 
 export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism());
-}
-
-/** Threads for one boosted model trained alone: two where the machine has two cores. */
-export function aloneBoostThreads(): 1 | 2 {
-  return availableParallelism() >= 2 ? 2 : 1;
 }
 
 /** Copies rows into shared memory so workers read them without a copy per job. */
@@ -87,8 +80,9 @@ export class TreePool {
   /** Trains boosted models, one per job, results in job order. */
   async boost(jobs: readonly BoostJob[], onModel?: (done: number) => void): Promise<BoostResult[]> {
     const data = this.requireData();
-    // Two threads per model only when one model runs: side by side they would share the cores.
-    const threads = jobs.length === 1 ? jobs[0].threads : 1;
+    // A model trained alone takes two threads where the machine has two cores (BoostOptions.threads);
+    // models trained side by side take one each, or they would share the cores.
+    const threads = jobs.length === 1 && availableParallelism() >= 2 ? 2 : 1;
     return this.run(
       jobs.map((job, i) => ({ ...job, threads, type: 'boost' as const, job: i })),
       (job) => trainBoosting(data, job.params, job.rows, job.validRows, { threads: job.threads }),

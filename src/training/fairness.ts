@@ -15,7 +15,7 @@ import { fairnessCharts, fairnessMarkdown, type CandidateResult, type FairnessRu
 import { fitGenericSpec, genericFeatures, genericTarget, type GenericFeatureSpec } from '../features/generic.ts';
 import { binMatrix } from '../forest/binning.ts';
 import { DEFAULT_BOOST_PARAMS, type BoostParams } from '../forest/boost.ts';
-import { sharedRows, TreePool, aloneBoostThreads, defaultWorkerCount } from '../forest/pool.ts';
+import { sharedRows, TreePool, defaultWorkerCount } from '../forest/pool.ts';
 import { checkDataFile, fileSha256 } from './dataset.ts';
 import { trainForest, type ForestParams } from '../forest/train.ts';
 import { assembleForest } from '../model/flat.ts';
@@ -240,11 +240,9 @@ async function crossFit(
         if (families.includes('boosting')) {
           const params: BoostParams = { ...DEFAULT_BOOST_PARAMS, ...BOOST_SETTINGS, seed: options.seed };
           // Rounds chosen by early stopping on part of the fold's training rows, then refitted on all of them (as `npm run train` does).
-          const [stopped] = await pool.boost([{ params, rows: sharedRows(innerFit), validRows: sharedRows(innerValid), threads: aloneBoostThreads() }]);
+          const [stopped] = await pool.boost([{ params, rows: sharedRows(innerFit), validRows: sharedRows(innerValid) }]);
           const rounds = Math.max(1, Math.round((stopped.rounds * fit.length) / innerFit.length));
-          const [b] = await pool.boost([
-            { params: { ...params, nRounds: rounds, earlyStoppingRounds: 0 }, rows: sharedRows(fit), threads: aloneBoostThreads() },
-          ]);
+          const [b] = await pool.boost([{ params: { ...params, nRounds: rounds, earlyStoppingRounds: 0 }, rows: sharedRows(fit) }]);
           const trees = assembleForest(b.trees, F, 'boosting', b.base);
           store('boosting', (o) => treeLogit(trees, X, o));
         }

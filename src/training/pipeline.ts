@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { binMatrix } from '../forest/binning.ts';
 import { assembleForest, forestToJson, nodeCount, type FlatForest } from '../model/flat.ts';
-import { TreePool, aloneBoostThreads, defaultWorkerCount, sharedRows } from '../forest/pool.ts';
+import { TreePool, defaultWorkerCount, sharedRows } from '../forest/pool.ts';
 import { trainForest } from '../forest/train.ts';
 import { DEFAULT_BOOST_PARAMS, type BoostParams } from '../forest/boost.ts';
 import { binaryMetrics, calibrationTable, confusionAt, rocAuc, gini } from '../evaluation/metrics.ts';
@@ -252,11 +252,7 @@ export async function trainModel(options: TrainOptions, progress: Progress = sil
     const scale = train.length / fit.length;
     const trainShared = sharedRows(train);
     const [boostedFinal] = await pool.boost([
-      {
-        params: { ...bestBoost.params, nRounds: Math.max(1, Math.round(bestBoost.rounds * scale)), earlyStoppingRounds: 0 },
-        rows: trainShared,
-        threads: aloneBoostThreads(),
-      },
+      { params: { ...bestBoost.params, nRounds: Math.max(1, Math.round(bestBoost.rounds * scale)), earlyStoppingRounds: 0 }, rows: trainShared },
     ]);
     const fitted: Fitted = {
       forest: await trainForest(final.data, search.best.params, { pool, rows: trainShared, onTree: (d) => progress.tick(search.best.params.nTrees + d) }),
