@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './support/ports.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestDatabase } from './support/databases.ts';
@@ -21,15 +21,6 @@ import { startServer } from './support/server-process.ts';
 
 const SECRET = 'crash-test-secret-1234';
 const TOKEN = '123456:CRASH-TEST-TOKEN';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 const fakes: FakeTelegram[] = [];

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { startWranglerDev } from './support/wrangler-dev.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/client.ts';
 import { DecisionWriter } from '../db/decision-writer.ts';
@@ -202,30 +201,15 @@ describe('metrics helpers', () => {
 describe('GET /metrics on Cloudflare Workers', () => {
   it('answers 501 with a sentence under wrangler dev (counts in one isolate would mean nothing)', async () => {
     const database = await openTestDatabase('postgres');
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const dev = spawn('node_modules/.bin/wrangler', ['dev', '--ip', '127.0.0.1', '--port', String(port), '--var', `DATABASE_URL:${database.url}`], {
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const dev = await startWranglerDev({ DATABASE_URL: database.url! });
     try {
-      let health: Response | undefined;
-      for (let i = 0; i < 60 && !health?.ok; i++) {
-        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-        if (!health?.ok) await new Promise((r) => setTimeout(r, 1000));
-      }
-      expect(health?.status).toBe(200);
-      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(dev.healthy).toBe(true);
+      const res = await fetch(`${dev.url}/metrics`);
       expect(res.status).toBe(501);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       expect(await res.text()).toMatch(/^Metrics are not served on Cloudflare Workers/);
     } finally {
-      if (dev.pid) process.kill(-dev.pid, 'SIGTERM');
+      dev.stop();
       await database.close();
     }
   }, 120_000);

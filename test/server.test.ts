@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startServer } from './support/server-process.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './support/ports.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,15 +12,6 @@ import { FakeTelegram, textUpdate } from './support/fake-telegram.ts';
 
 // `npm start` and `npm run keys` as a person runs them: real processes, real HTTP.
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function stopServer(child: ChildProcess): Promise<void> {
   await new Promise<void>((resolve) => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { countDecisions, createKey } from '../db/repository.ts';
 import { bundledModelSource } from '../src/worker/bundle-model.ts';
 import { sampleApplicant } from './helpers.ts';
 import { openTestDatabase } from './support/databases.ts';
+import { startWranglerDev } from './support/wrangler-dev.ts';
 import { FAKE_FRED_KEY, startFakeFred } from './support/fake-fred.ts';
 import { loadObservations } from '../db/macro-repository.ts';
 import { eq } from 'drizzle-orm';
@@ -37,26 +37,10 @@ describe('Cloudflare Worker', () => {
     const { key } = await createKey(database.db, { name: 'worker test', scope: 'score' }, 'test');
     const { key: adminKey } = await createKey(database.db, { name: 'worker admin', scope: 'admin' }, 'test');
     const fred = await startFakeFred();
-    const url = database.url!;
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const vars = [`DATABASE_URL:${url}`, `FRED_API_KEY:${FAKE_FRED_KEY}`, `FRED_API_ROOT:${fred.url}`].flatMap((v) => ['--var', v]);
-    const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--test-scheduled', ...vars], {
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const dev = await startWranglerDev({ DATABASE_URL: database.url!, FRED_API_KEY: FAKE_FRED_KEY, FRED_API_ROOT: fred.url }, ['--test-scheduled']);
+    const { port } = dev;
     try {
-      let health: Response | undefined;
-      for (let i = 0; i < 60 && !health?.ok; i++) {
-        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-        if (!health?.ok) await new Promise((r) => setTimeout(r, 1000));
-      }
-      expect(health?.status).toBe(200);
+      expect(dev.healthy).toBe(true);
       const res = await fetch(`http://127.0.0.1:${port}/v1/score`, {
         method: 'POST',
         body: JSON.stringify({ ...sampleApplicant, alternativeData: { monthlyIncomeDeposits: 4000, monthlySpending: 3000, overdraftMonths12m: 0 } }),
@@ -130,7 +114,7 @@ describe('Cloudflare Worker', () => {
       expect(rollback.status).toBe(200);
       expect(await decidedBy()).not.toBe(challenger);
     } finally {
-      process.kill(-dev.pid!, 'SIGTERM');
+      dev.stop();
       await fred.close();
       await database.close();
     }
