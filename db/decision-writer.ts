@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { inArray, sql } from 'drizzle-orm';
 import { DeadlinePassed, type Deadline } from '../src/app/deadline.ts';
 import type { DecisionRecord } from '../src/app/ports.ts';
 import type { Db } from './client.ts';
-import { applications, type decisions, shadowScores } from './schema.ts';
+import { rawTransaction, type RawStatement, type RawTransaction } from './raw-transaction.ts';
+import { type applications, type decisions, shadowScores } from './schema.ts';
 
 /** The applications row of a decision record. */
 export function applicationRow(id: string, r: DecisionRecord): typeof applications.$inferInsert {
@@ -54,16 +54,17 @@ type Column<R> = [name: string, arrayType: string, value: (row: R) => unknown, c
 
 /**
  * One INSERT for a whole batch whatever its size: each column's values travel as one array
- * parameter, unnested back into rows. The statement's text depends on the columns only, so building
- * it costs the same for 1 row or 500 (drizzle's multi-row insert builds every row's SQL, which was a
- * tenth of the server's time under load), and the server plans one shape. JSON goes as text and is
- * cast back; a null stays null.
+ * parameter, unnested back into rows. The statement's text depends on the columns only, so it is
+ * written once, prepared once per connection, and costs the same for 1 row or 500 (drizzle's
+ * multi-row insert builds every row's SQL, which was a tenth of the server's time under load). JSON
+ * goes as text and is cast back; a null stays null.
  */
-function batchInsert<R>(table: string, columns: Column<R>[], rows: R[]) {
-  const names = columns.map(([name]) => sql.identifier(name));
-  const arrays = columns.map(([, type, value]) => sql`${sql.param(rows.map(value))}::${sql.raw(type)}[]`);
-  const selected = columns.map(([name, , , cast]) => (cast ? sql`${sql.identifier(name)}::${sql.raw(cast)}` : sql.identifier(name)));
-  return sql`insert into ${sql.identifier(table)} (${sql.join(names, sql`, `)}) select ${sql.join(selected, sql`, `)} from unnest(${sql.join(arrays, sql`, `)}) as t(${sql.join(names, sql`, `)})`;
+function batchInsert<R>(table: string, columns: Column<R>[]): (rows: R[]) => RawStatement {
+  const names = columns.map(([name]) => name).join(', ');
+  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  const selected = columns.map(([name, , , cast]) => (cast ? `${name}::${cast}` : name)).join(', ');
+  const text = `insert into ${table} (${names}) select ${selected} from unnest(${arrays}) as t(${names})`;
+  return (rows) => ({ name: `lendwise_batch_${table}`, text, values: columns.map(([, , value]) => rows.map(value)) });
 }
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -98,7 +99,27 @@ const DECISION_COLUMNS: Column<ReturnType<typeof decisionRow>>[] = [
   ['apr', 'double precision', (r) => r.apr ?? null],
 ];
 
+const SHADOW_COLUMNS: Column<typeof shadowScores.$inferInsert>[] = [
+  ['application_id', 'uuid', (r) => r.applicationId],
+  ['model_version', 'text', (r) => r.modelVersion],
+  ['pd', 'double precision', (r) => r.pd],
+  ['score', 'integer', (r) => r.score],
+  ['decision', 'text', (r) => r.decision],
+];
+
+const insertApplications = batchInsert('applications', APPLICATION_COLUMNS);
+const insertDecisions = batchInsert('decisions', DECISION_COLUMNS);
+const insertShadowScores = batchInsert('shadow_scores', SHADOW_COLUMNS);
+const statement = (text: string, values: unknown[] = []): RawStatement => ({ text, values });
+
 let shadowWriteFailures = 0;
+
+/** Said at the 1st, 10th, 100th … failure: a challenger that cannot be stored must not flood the log. */
+function shadowNotStored(error: unknown): void {
+  shadowWriteFailures++;
+  if (Number.isInteger(Math.log10(shadowWriteFailures)))
+    console.warn(`shadow scores not stored (the decisions are), ${shadowWriteFailures} time(s) so far: ${(error as Error).name}`);
+}
 
 /**
  * Stores shadow scores inside the decision's transaction, behind a savepoint: they commit with their
@@ -112,10 +133,21 @@ export async function insertShadow(tx: Tx, rows: (typeof shadowScores.$inferInse
       await sp.insert(shadowScores).values(rows);
     });
   } catch (error) {
-    // Said at the 1st, 10th, 100th … failure: a challenger that cannot be stored must not flood the log.
-    shadowWriteFailures++;
-    if (Number.isInteger(Math.log10(shadowWriteFailures)))
-      console.warn(`shadow scores not stored (the decisions are), ${shadowWriteFailures} time(s) so far: ${(error as Error).name}`);
+    shadowNotStored(error);
+  }
+}
+
+/** insertShadow for the group commit's raw transaction: the same savepoint, one INSERT for the batch. */
+async function insertShadowBatch(tx: RawTransaction, rows: (typeof shadowScores.$inferInsert)[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.run(statement('savepoint shadow_scores'));
+  try {
+    await tx.run(insertShadowScores(rows));
+    await tx.run(statement('release savepoint shadow_scores'));
+  } catch (error) {
+    // If even this fails, the connection is gone: the whole batch fails with it.
+    await tx.run(statement('rollback to savepoint shadow_scores'));
+    shadowNotStored(error);
   }
 }
 
@@ -175,34 +207,21 @@ export class DecisionWriter {
     this.inFlight++;
     let kept = batch;
     try {
-      await this.db().transaction(async (tx) => {
-        await tx.execute(
-          batchInsert(
-            'applications',
-            APPLICATION_COLUMNS,
-            batch.map((p) => applicationRow(p.id, p.record)),
-          ),
-        );
-        await tx.execute(
-          batchInsert(
-            'decisions',
-            DECISION_COLUMNS,
-            batch.map((p) => decisionRow(p.id, p.record)),
-          ),
-        );
-        await insertShadow(
+      await rawTransaction(this.db(), async (tx) => {
+        await tx.run(insertApplications(batch.map((p) => applicationRow(p.id, p.record))));
+        await tx.run(insertDecisions(batch.map((p) => decisionRow(p.id, p.record))));
+        await insertShadowBatch(
           tx,
           batch.flatMap((p) => shadowRows(p.id, p.record)),
         );
         // The point of no return: whoever's deadline passed meanwhile leaves the batch before COMMIT.
         const late = batch.filter((p) => p.deadline && !p.deadline.enterCommit());
         if (late.length > 0) {
-          await tx.delete(applications).where(
-            inArray(
-              applications.id,
-              late.map((p) => p.id),
-            ),
-          );
+          await tx.run({
+            name: 'lendwise_batch_late',
+            text: 'delete from applications where id = any($1::uuid[])',
+            values: [late.map((p) => p.id)],
+          });
           for (const p of late) p.reject(new DeadlinePassed());
           kept = batch.filter((p) => !late.includes(p));
         }

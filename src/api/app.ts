@@ -1,8 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Bot } from 'grammy';
 import type { BotContext } from '../../bot/session.ts';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { declaredBodyLimit } from './body-limit.ts';
 import { HTTPException } from 'hono/http-exception';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
@@ -141,15 +141,23 @@ export function createApp(options: AppOptions) {
     cacheMs: options.keyCacheMs ?? KEY_CACHE_MS,
   });
   app.use('*', securityHeaders());
-  app.use(
-    '/v1/*',
-    cors({ origin: (origin) => widget.partners.allowedOrigin(origin), allowHeaders: ['content-type', 'authorization', 'x-api-key'], maxAge: 600 }),
-  );
+  const crossOrigin = cors({
+    origin: (origin) => widget.partners.allowedOrigin(origin),
+    allowHeaders: ['content-type', 'authorization', 'x-api-key'],
+    maxAge: 600,
+  });
+  // Without an Origin header (servers, scripts) CORS only adds Vary: Origin, so that is set before the
+  // handler: Hono's cors adds it after, and on Node that rebuilds the finished response as a stream.
+  app.use('/v1/*', (c, next) => {
+    if (c.req.method === 'OPTIONS' || c.req.header('origin') !== undefined) return crossOrigin(c, next);
+    c.header('Vary', 'Origin', { append: true });
+    return next();
+  });
   const limit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES;
   // Statements and transaction lists are larger than an application alone.
   const statementLimit = STATEMENT_MAX_BYTES;
-  const statementBody = bodyLimit({ maxSize: statementLimit, onError: (c) => c.json({ error: `statement larger than ${statementLimit} bytes` }, 413) });
-  const otherBody = bodyLimit({ maxSize: limit, onError: (c) => c.json({ error: `body larger than ${limit} bytes` }, 413) });
+  const statementBody = declaredBodyLimit({ maxSize: statementLimit, onError: (c) => c.json({ error: `statement larger than ${statementLimit} bytes` }, 413) });
+  const otherBody = declaredBodyLimit({ maxSize: limit, onError: (c) => c.json({ error: `body larger than ${limit} bytes` }, 413) });
   // Statements and uploaded books are larger than an application.
   const large = new Set(['/v1/statements', '/v1/portfolio/optimise']);
   app.use('/v1/*', (c, next) => (large.has(c.req.path) ? statementBody(c, next) : otherBody(c, next)));
