@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeadlinePassed, type Deadline } from '../src/app/deadline.ts';
 import type { DecisionRecord } from '../src/app/ports.ts';
 import type { Db } from './client.ts';
-import { rawTransaction, type RawStatement, type RawTransaction } from './raw-transaction.ts';
+import { rawTransaction, type RawStatement } from './raw-transaction.ts';
 import { type applications, type decisions, shadowScores } from './schema.ts';
 
 /** The applications row of a decision record. */
@@ -53,18 +53,16 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Column<R> = [name: string, arrayType: string, value: (row: R) => unknown, cast?: string];
 
 /**
- * One INSERT for a whole batch whatever its size: each column's values travel as one array
- * parameter, unnested back into rows. The statement's text depends on the columns only, so it is
- * written once, prepared once per connection, and costs the same for 1 row or 500 (drizzle's
- * multi-row insert builds every row's SQL, which was a tenth of the server's time under load). JSON
- * goes as text and is cast back; a null stays null.
+ * `select … from unnest($k::type[], …) as t(…)`: a whole batch's rows for one table, each column's
+ * values travelling as one array parameter from `$first` on. The text depends on the columns only, so
+ * it costs the same for 1 row or 500 (drizzle's multi-row insert builds every row's SQL, which was a
+ * tenth of the server's time under load). JSON goes as text and is cast back; a null stays null.
  */
-function batchInsert<R>(table: string, columns: Column<R>[]): (rows: R[]) => RawStatement {
+function unnested<R>(columns: Column<R>[], first: number): { names: string; select: string } {
   const names = columns.map(([name]) => name).join(', ');
-  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
-  const selected = columns.map(([name, , , cast]) => (cast ? `${name}::${cast}` : name)).join(', ');
-  const text = `insert into ${table} (${names}) select ${selected} from unnest(${arrays}) as t(${names})`;
-  return (rows) => ({ name: `lendwise_batch_${table}`, text, values: columns.map(([, , value]) => rows.map(value)) });
+  const arrays = columns.map(([, type], i) => `$${first + i}::${type}[]`).join(', ');
+  const selected = columns.map(([name, , , cast]) => (cast ? `t.${name}::${cast}` : `t.${name}`)).join(', ');
+  return { names, select: `select ${selected} from unnest(${arrays}) as t(${names})` };
 }
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -107,10 +105,30 @@ const SHADOW_COLUMNS: Column<typeof shadowScores.$inferInsert>[] = [
   ['decision', 'text', (r) => r.decision],
 ];
 
-const insertApplications = batchInsert('applications', APPLICATION_COLUMNS);
-const insertDecisions = batchInsert('decisions', DECISION_COLUMNS);
-const insertShadowScores = batchInsert('shadow_scores', SHADOW_COLUMNS);
-const statement = (text: string, values: unknown[] = []): RawStatement => ({ text, values });
+type ShadowRow = typeof shadowScores.$inferInsert;
+
+/**
+ * A whole batch in one statement, one round trip: its applications, decisions and the challenger's
+ * shadow scores. A shadow row can never fail the batch: one naming a model version the database does
+ * not know is left out (counted in the answer), and the values were checked when scored.
+ */
+const batchStatement = (() => {
+  const a = unnested(APPLICATION_COLUMNS, 1);
+  const d = unnested(DECISION_COLUMNS, 1 + APPLICATION_COLUMNS.length);
+  const s = unnested(SHADOW_COLUMNS, 1 + APPLICATION_COLUMNS.length + DECISION_COLUMNS.length);
+  const text = [
+    `with a as (insert into applications (${a.names}) ${a.select}),`,
+    `d as (insert into decisions (${d.names}) ${d.select}),`,
+    `s as (insert into shadow_scores (${s.names}) ${s.select} where exists (select 1 from model_versions m where m.version = t.model_version) on conflict do nothing returning 1)`,
+    'select count(*)::int as shadow from s',
+  ].join(' ');
+  const values = <R>(columns: Column<R>[], rows: R[]) => columns.map(([, , value]) => rows.map(value));
+  return (applicationRows: ReturnType<typeof applicationRow>[], decisionRows: ReturnType<typeof decisionRow>[], shadow: ShadowRow[]): RawStatement => ({
+    name: 'lendwise_decision_batch',
+    text,
+    values: [...values(APPLICATION_COLUMNS, applicationRows), ...values(DECISION_COLUMNS, decisionRows), ...values(SHADOW_COLUMNS, shadow)],
+  });
+})();
 
 let shadowWriteFailures = 0;
 
@@ -133,20 +151,6 @@ export async function insertShadow(tx: Tx, rows: (typeof shadowScores.$inferInse
       await sp.insert(shadowScores).values(rows);
     });
   } catch (error) {
-    shadowNotStored(error);
-  }
-}
-
-/** insertShadow for the group commit's raw transaction: the same savepoint, one INSERT for the batch. */
-async function insertShadowBatch(tx: RawTransaction, rows: (typeof shadowScores.$inferInsert)[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.run(statement('savepoint shadow_scores'));
-  try {
-    await tx.run(insertShadowScores(rows));
-    await tx.run(statement('release savepoint shadow_scores'));
-  } catch (error) {
-    // If even this fails, the connection is gone: the whole batch fails with it.
-    await tx.run(statement('rollback to savepoint shadow_scores'));
     shadowNotStored(error);
   }
 }
@@ -187,7 +191,7 @@ export class DecisionWriter {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.queue.length === 0 || this.inFlight >= (this.options.maxInFlight ?? 4)) return;
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= (this.options.maxInFlight ?? 2)) return;
     this.scheduled = true;
     // Let every request that is already being handled join this batch.
     setImmediate(() => {
@@ -208,12 +212,15 @@ export class DecisionWriter {
     let kept = batch;
     try {
       await rawTransaction(this.db(), async (tx) => {
-        await tx.run(insertApplications(batch.map((p) => applicationRow(p.id, p.record))));
-        await tx.run(insertDecisions(batch.map((p) => decisionRow(p.id, p.record))));
-        await insertShadowBatch(
-          tx,
-          batch.flatMap((p) => shadowRows(p.id, p.record)),
+        const shadow = batch.flatMap((p) => shadowRows(p.id, p.record));
+        const [stored] = await tx.run(
+          batchStatement(
+            batch.map((p) => applicationRow(p.id, p.record)),
+            batch.map((p) => decisionRow(p.id, p.record)),
+            shadow,
+          ),
         );
+        if (Number(stored?.shadow) < shadow.length) shadowNotStored({ name: 'UnknownModelVersion' });
         // The point of no return: whoever's deadline passed meanwhile leaves the batch before COMMIT.
         const late = batch.filter((p) => p.deadline && !p.deadline.enterCommit());
         if (late.length > 0) {

@@ -8,17 +8,18 @@ export interface RawStatement {
 }
 
 export interface RawTransaction {
-  run(statement: RawStatement): Promise<void>;
+  /** The statement's rows (none for most). */
+  run(statement: RawStatement): Promise<Record<string, unknown>[]>;
 }
 
 /** What drizzle holds underneath: a node-postgres Pool, or PGlite. */
 interface PoolClient {
-  query(config: RawStatement | string): Promise<unknown>;
+  query(config: RawStatement | string): Promise<{ rows: Record<string, unknown>[] }>;
   release(error?: Error): void;
 }
 type Client =
   | { connect(): Promise<PoolClient> }
-  | { transaction<T>(work: (tx: { query(text: string, values?: unknown[]): Promise<unknown> }) => Promise<T>): Promise<T> };
+  | { transaction<T>(work: (tx: { query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> }) => Promise<T>): Promise<T> };
 
 /**
  * Runs `work` in one transaction straight on the driver under drizzle (node-postgres or PGlite):
@@ -32,7 +33,7 @@ export async function rawTransaction<T>(db: Db, work: (tx: RawTransaction) => Pr
   if ('transaction' in client) {
     return client.transaction((tx) =>
       work({
-        run: async ({ text, values }) => void (await tx.query(text, values)),
+        run: async ({ text, values }) => (await tx.query(text, values)).rows as Record<string, unknown>[],
       }),
     );
   }
@@ -40,7 +41,7 @@ export async function rawTransaction<T>(db: Db, work: (tx: RawTransaction) => Pr
   // A failed BEGIN has already given the connection back, as broken (db/pg-pool.ts).
   await connection.query('begin');
   try {
-    const result = await work({ run: async (statement) => void (await connection.query(statement)) });
+    const result = await work({ run: async (statement) => (await connection.query(statement)).rows });
     await connection.query('commit');
     return result;
   } catch (error) {
