@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/client.ts';
 import { DecisionWriter } from '../db/decision-writer.ts';
-import { currentPolicy, getApplication, registerModel } from '../db/repository.ts';
+import { inArray } from 'drizzle-orm';
+import { countDecisions, currentPolicy, getApplication, registerModel } from '../db/repository.ts';
+import { shadowScores } from '../db/schema.ts';
 import { loadModel } from '../src/model/load.ts';
 import { assess } from '../src/scoring/assess.ts';
 import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
@@ -62,4 +64,48 @@ describe.each(ENGINES)('the decision writer on %s', (engine) => {
       { numRuns: 15 },
     );
   }, 120_000);
+
+  it("stores the challenger's rows with their batch, leaves out one naming an unknown model, and never fails the batch for it", async () => {
+    const policyVersion = (await currentPolicy(database.db)).version;
+    const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
+    const shadow = (modelVersion: string, pd: number) => ({ pd, score: 640, riskBand: 'B', decision: 'refer' as const, modelVersion });
+    const caller = { channel: 'api' as const, owner: 'key:shadow', trustedEvidence: false };
+    const records = [
+      { applicant: sampleApplicant, caller, assessment, policyVersion, shadow: [shadow(model.version, 0.123456789012345)] },
+      { applicant: sampleApplicant, caller, assessment, policyVersion, shadow: [shadow('pd-not-registered', 0.2)] },
+      { applicant: sampleApplicant, caller, assessment, policyVersion },
+    ];
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      const writer = new DecisionWriter(() => database.db);
+      const ids = await Promise.all(records.map((r) => writer.write(r)));
+      for (const id of ids) expect((await getApplication(database.db, id))?.decision.pd).toBe(assessment.pd);
+      const stored = await database.db.select().from(shadowScores).where(inArray(shadowScores.applicationId, ids));
+      expect(stored.map((r) => [r.applicationId, r.modelVersion, r.pd, r.score, r.decision])).toEqual([
+        [ids[0], model.version, 0.123456789012345, 640, 'refer'],
+      ]);
+    } finally {
+      console.warn = warn;
+    }
+  });
+
+  it('a batch is all or nothing, and a failed one leaves no connection behind', async () => {
+    const policyVersion = (await currentPolicy(database.db)).version;
+    const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
+    const caller = { channel: 'api' as const, owner: 'key:all-or-nothing', trustedEvidence: false };
+    const good = { applicant: sampleApplicant, caller, assessment, policyVersion };
+    // A policy version that does not exist breaks a foreign key: the whole batch fails.
+    const bad = { ...good, policyVersion: 999_999 };
+    const writer = new DecisionWriter(() => database.db);
+    const before = await countDecisions(database.db);
+    // More failed batches than the pool has connections: a leaked one per failure would hang the last write.
+    for (let i = 0; i < 25; i++) {
+      const results = await Promise.allSettled([writer.write(good), writer.write(bad), writer.write(good)]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    }
+    expect(await countDecisions(database.db)).toBe(before);
+    const id = await writer.write(good);
+    expect((await getApplication(database.db, id))?.decision.pd).toBe(assessment.pd);
+  }, 60_000);
 });
