@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { startServer } from './support/server-process.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
+import { BODY_LIMIT_BYTES } from '../src/api/app.ts';
 import { freePort } from './support/ports.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,21 @@ import { FakeTelegram, textUpdate } from './support/fake-telegram.ts';
 
 // `npm start` and `npm run keys` as a person runs them: real processes, real HTTP.
 const run = promisify(execFile);
+
+/** Sends `request` as it is on a fresh connection and returns what comes back before the server closes it or 5 s pass. */
+async function rawExchange(port: number, request: string): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  socket.write(request);
+  let answer = '';
+  socket.on('data', (d: Buffer) => (answer += d.toString()));
+  await new Promise<void>((resolve) => {
+    socket.on('data', () => answer.includes('\r\n\r\n') && answer.includes('}') && resolve());
+    socket.on('close', () => resolve());
+    setTimeout(resolve, 5_000);
+  });
+  socket.destroy();
+  return answer;
+}
 
 async function stopServer(child: ChildProcess): Promise<void> {
   await new Promise<void>((resolve) => {
@@ -55,6 +72,24 @@ describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
       expect(page).toContain('role="log"');
       expect(await (await fetch(`${base}/form`)).text()).toContain('<label for="f-ficoScore">');
       expect((await fetch(`${base}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
+
+      // The body limit: a declared length over it is refused before any of the body is sent; a
+      // chunked body (no length) is counted as it arrives, refused past the limit, accepted under it.
+      const declared = await rawExchange(
+        port,
+        `POST /v1/score HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${BODY_LIMIT_BYTES + 1}\r\n\r\n`,
+      );
+      expect(declared).toMatch(/^HTTP\/1\.1 413 /);
+      expect(declared).toContain(`body larger than ${BODY_LIMIT_BYTES} bytes`);
+      const chunked = (body: string) =>
+        fetch(`${base}/v1/score`, {
+          method: 'POST',
+          body: new Blob([body]).stream(),
+          duplex: 'half',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        } as RequestInit);
+      expect((await chunked(JSON.stringify({ ...sampleApplicant, pad: 'x'.repeat(BODY_LIMIT_BYTES) }))).status).toBe(413);
+      expect((await chunked(JSON.stringify(sampleApplicant))).status).toBe(200);
     } finally {
       await stopServer(server);
     }
