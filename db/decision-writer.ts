@@ -160,6 +160,12 @@ export class DecisionWriter {
 
   constructor(
     private readonly db: () => Db,
+    /**
+     * `maxInFlight`: batches committing at once (default 1). One at a time makes the next batch take
+     * every request that arrived meanwhile: fewer, larger transactions, measured cheaper for the
+     * server and the database and no slower at the 99th percentile (bench:api). Batch rows never
+     * wait on each other's locks (no idempotency key, no counter-offer), so one cannot hold up another.
+     */
     private readonly options: { maxBatch?: number; maxInFlight?: number } = {},
   ) {}
 
@@ -174,7 +180,7 @@ export class DecisionWriter {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.queue.length === 0 || this.inFlight >= (this.options.maxInFlight ?? 2)) return;
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= (this.options.maxInFlight ?? 1)) return;
     this.scheduled = true;
     // Let every request that is already being handled join this batch.
     setImmediate(() => {
