@@ -17,6 +17,11 @@ export async function runPrimary(env: Env): Promise<void> {
   const sessions = env.WIDGET_SESSION_SECRET ? {} : { WIDGET_SESSION_SECRET: randomBytes(32).toString('base64') };
   if (!env.WIDGET_SESSION_SECRET)
     console.log('WIDGET_SESSION_SECRET is not set: the workers share one made now, so widget sessions end when the server restarts');
+  // Each worker holds dozens of requests in flight: with a 64 MB young generation (V8's default is
+  // 16 MB) their objects die young instead of being promoted and swept by full collections. Measured
+  // about a tenth more requests per second at 64 connections (bench:api). A size given explicitly wins.
+  const sized = process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'));
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...(sized ? [] : ['--max-semi-space-size=64'])] });
   let stopping = false;
   const fork = (index: number): Worker => {
     const worker = cluster.fork({ LENDWISE_WORKER_INDEX: String(index), ...sessions });
