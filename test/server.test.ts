@@ -3,7 +3,8 @@ import { startServer } from './support/server-process.ts';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
-import { BODY_LIMIT_BYTES } from '../src/api/app.ts';
+import { BODY_LIMIT_BYTES, createApp } from '../src/api/app.ts';
+import { loadModel } from '../src/model/load.ts';
 import { freePort } from './support/ports.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,21 @@ import { FakeTelegram, textUpdate } from './support/fake-telegram.ts';
 
 // `npm start` and `npm run keys` as a person runs them: real processes, real HTTP.
 const run = promisify(execFile);
+
+/** What Hono's secureHeaders sets (src/api/security-headers.ts). */
+const SECURITY_HEADERS = [
+  'cross-origin-resource-policy',
+  'cross-origin-opener-policy',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'strict-transport-security',
+  'x-content-type-options',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-frame-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+];
 
 /** Sends `request` as it is on a fresh connection and returns what comes back before the server closes it or 5 s pass. */
 async function rawExchange(port: number, request: string): Promise<string> {
@@ -90,6 +106,27 @@ describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
         } as RequestInit);
       expect((await chunked(JSON.stringify({ ...sampleApplicant, pad: 'x'.repeat(BODY_LIMIT_BYTES) }))).status).toBe(413);
       expect((await chunked(JSON.stringify(sampleApplicant))).status).toBe(200);
+
+      // Security headers, set on Node's response directly: the same as Hono's secureHeaders sets in
+      // process, on answers from a handler, from the error handler and for unknown routes alike.
+      const reference = createApp({ model: loadModel('models'), db: () => undefined as never });
+      const security = (headers: Headers) => {
+        const kept: Record<string, string> = {};
+        headers.forEach((value, name) => {
+          if (SECURITY_HEADERS.includes(name)) kept[name] = value;
+        });
+        return kept;
+      };
+      for (const [path, init] of [
+        ['/healthz', {}],
+        ['/embed.js', {}],
+        ['/nothing-here', {}],
+        ['/v1/score', { method: 'POST', body: '{', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }],
+      ] as const) {
+        const expected = security((await reference.request(path)).headers);
+        expect(Object.keys(expected).length).toBeGreaterThanOrEqual(9);
+        expect(security((await fetch(`${base}${path}`, init)).headers), path).toEqual(expected);
+      }
     } finally {
       await stopServer(server);
     }
