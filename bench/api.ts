@@ -23,6 +23,8 @@ const run = promisify(execFile);
 const applicant: Applicant = sampleApplicant;
 /** Requests per run: a fixed count (not a duration) so that every request sent is answered and counted. */
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
+/** Runs at 64 connections per configuration; the median is reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const stop = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
@@ -85,17 +87,35 @@ export async function benchApi(): Promise<Row[]> {
       let ok = 0;
       try {
         for (const connections of [1, 64]) {
-          const r = await load(`http://127.0.0.1:${port}`, key, connections);
-          ok += r['2xx'];
-          const perSecond = r['2xx'] / r.seconds;
+          // This machine's speed drifts by ±15% from minute to minute: the 64-connection figure is
+          // the median of ROUNDS runs, with the range of all of them.
+          const runs: (Awaited<ReturnType<typeof load>> & { perSecond: number })[] = [];
+          for (let round = 0; round < (connections === 64 ? ROUNDS : 1); round++) {
+            const r = await load(`http://127.0.0.1:${port}`, key, connections);
+            ok += r['2xx'];
+            runs.push({ ...r, perSecond: r['2xx'] / r.seconds });
+          }
+          runs.sort((a, b) => a.perSecond - b.perSecond);
+          const r = runs[Math.floor(runs.length / 2)];
+          const range = (values: number[], unit: string) => `${Math.min(...values)}–${Math.max(...values)} ${unit}`;
+          const spread =
+            runs.length > 1
+              ? `; median of ${runs.length} runs (${range(
+                  runs.map((x) => Math.round(x.perSecond)),
+                  'req/s',
+                )}, p99 ${range(
+                  runs.map((x) => x.latency.p99),
+                  'ms',
+                )})`
+              : '';
           // Issue 14: twice the single process's 2,350 req/s measured before, with p99 ≤ 30 ms.
-          const goal = connections === 64 ? { goal: '≥ 4,700 req/s (2× 2,350) with p99 ≤ 30 ms', met: perSecond >= 4_700 && r.latency.p99 <= 30 } : {};
+          const goal = connections === 64 ? { goal: '≥ 4,700 req/s (2× 2,350) with p99 ≤ 30 ms', met: r.perSecond >= 4_700 && r.latency.p99 <= 30 } : {};
           rows.push({
             name: `POST /v1/score, ${engine}, ${connections} connection${connections > 1 ? 's' : ''}`,
-            value: Math.round(perSecond),
+            value: Math.round(r.perSecond),
             unit: 'req/s',
             ...goal,
-            note: `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r['2xx']} × 200, ${r.non2xx} other, ${r.errors} errors`,
+            note: `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${r['2xx']} × 200, ${r.non2xx} other, ${r.errors} errors${spread}`,
           });
         }
       } finally {
