@@ -165,8 +165,9 @@ export class DecisionWriter {
      * every request that arrived meanwhile: fewer, larger transactions, measured cheaper for the
      * server and the database and no slower at the 99th percentile (bench:api). Batch rows never
      * wait on each other's locks (no idempotency key, no counter-offer), so one cannot hold up another.
+     * `stallMs`: how long a batch may take before the next one starts beside it (default 1 s).
      */
-    private readonly options: { maxBatch?: number; maxInFlight?: number } = {},
+    private readonly options: { maxBatch?: number; maxInFlight?: number; stallMs?: number } = {},
   ) {}
 
   write(record: DecisionRecord, deadline?: Deadline): Promise<string> {
@@ -196,8 +197,27 @@ export class DecisionWriter {
       if (p.deadline?.expired) p.reject(new DeadlinePassed());
       else batch.push(p);
     }
-    if (batch.length === 0) return;
+    if (batch.length === 0) return this.schedule();
     this.inFlight++;
+    // A batch that hangs (its connection gone silent) must not hold up every later one: past
+    // `stallMs` it stops counting as in flight, and the next batch goes on another connection.
+    let counted = true;
+    const stalled = setTimeout(() => {
+      counted = false;
+      this.inFlight--;
+      this.schedule();
+    }, this.options.stallMs ?? 1_000);
+    try {
+      await this.store(batch);
+    } finally {
+      clearTimeout(stalled);
+      if (counted) this.inFlight--;
+      this.schedule();
+    }
+  }
+
+  /** Commits `batch`, all or nothing, and settles each request; rows the database refuses as data fail alone. */
+  private async store(batch: Pending[]): Promise<void> {
     let kept = batch;
     try {
       await rawTransaction(this.db(), async (tx) => {
@@ -209,7 +229,7 @@ export class DecisionWriter {
             s: shadow,
           }),
         );
-        if (Number(stored?.shadow) < shadow.length) shadowNotStored({ name: 'UnknownModelVersion' });
+        if (Number(stored?.shadow) < shadow.length) shadowNotStored({ name: 'ShadowRowsLeftOut' });
         // The point of no return: whoever's deadline passed meanwhile leaves the batch before COMMIT.
         const late = batch.filter((p) => p.deadline && !p.deadline.enterCommit());
         if (late.length > 0) {
@@ -224,11 +244,23 @@ export class DecisionWriter {
       });
       for (const p of kept) p.resolve(p.id);
     } catch (error) {
-      for (const p of kept) p.reject(error);
-    } finally {
       for (const p of kept) p.deadline?.leaveCommit();
-      this.inFlight--;
-      this.schedule();
+      // One applicant's data the database will not take (a NUL character, a broken reference) must
+      // not fail the others who happened to share the batch: each is tried alone.
+      if (kept.length > 1 && isDataError(error)) {
+        for (const p of kept) await this.store([p]);
+        return;
+      }
+      for (const p of kept) p.reject(error);
+      return;
     }
+    for (const p of kept) p.deadline?.leaveCommit();
   }
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the rows, not the database, are at fault. */
+function isDataError(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++)
+    if (typeof e.code === 'string') return /^2[23]/.test(e.code);
+  return false;
 }

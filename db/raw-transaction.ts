@@ -38,8 +38,17 @@ export async function rawTransaction<T>(db: Db, work: (tx: RawTransaction) => Pr
     );
   }
   const connection = await client.connect();
-  // A failed BEGIN has already given the connection back, as broken (db/pg-pool.ts).
-  await connection.query('begin');
+  try {
+    await connection.query('begin');
+  } catch (error) {
+    // Given back as broken: db/pg-pool.ts's guard has done so already, a plain pool leaves it to us.
+    try {
+      connection.release(error as Error);
+    } catch {
+      // Released once already.
+    }
+    throw error;
+  }
   try {
     const result = await work({ run: async (statement) => (await connection.query(statement)).rows });
     await connection.query('commit');

@@ -90,22 +90,45 @@ describe.each(ENGINES)('the decision writer on %s', (engine) => {
     }
   });
 
-  it('a batch is all or nothing, and a failed one leaves no connection behind', async () => {
+  it('a row the database refuses fails alone: the rest of its batch is stored, and no connection is left behind', async () => {
     const policyVersion = (await currentPolicy(database.db)).version;
     const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
-    const caller = { channel: 'api' as const, owner: 'key:all-or-nothing', trustedEvidence: false };
+    const caller = { channel: 'api' as const, owner: 'key:one-bad-row', trustedEvidence: false };
     const good = { applicant: sampleApplicant, caller, assessment, policyVersion };
-    // A policy version that does not exist breaks a foreign key: the whole batch fails.
-    const bad = { ...good, policyVersion: 999_999 };
+    // A policy version that does not exist breaks a foreign key; a NUL character is text PostgreSQL cannot hold.
+    const badReference = { ...good, policyVersion: 999_999 };
+    const badText = { ...good, caller: { ...caller, subject: 'a\u0000b' } };
     const writer = new DecisionWriter(() => database.db);
     const before = await countDecisions(database.db);
-    // More failed batches than the pool has connections: a leaked one per failure would hang the last write.
-    for (let i = 0; i < 25; i++) {
-      const results = await Promise.allSettled([writer.write(good), writer.write(bad), writer.write(good)]);
-      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    // More failing batches than the pool has connections: a leaked one per failure would hang the last write.
+    for (let i = 0; i < 12; i++) {
+      const results = await Promise.allSettled([writer.write(good), writer.write(badReference), writer.write(good), writer.write(badText)]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+      for (const r of results) if (r.status === 'fulfilled') expect((await getApplication(database.db, r.value))?.decision.pd).toBe(assessment.pd);
     }
-    expect(await countDecisions(database.db)).toBe(before);
-    const id = await writer.write(good);
-    expect((await getApplication(database.db, id))?.decision.pd).toBe(assessment.pd);
+    expect(await countDecisions(database.db)).toBe(before + 24);
   }, 60_000);
+
+  it('a batch that hangs does not hold up the next one', async () => {
+    const policyVersion = (await currentPolicy(database.db)).version;
+    const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
+    const record = { applicant: sampleApplicant, caller: { channel: 'api' as const, owner: 'key:stall', trustedEvidence: false }, assessment, policyVersion };
+    // The first transaction's connection goes silent (as a frozen server or a dropped network would); later ones are real.
+    const real = (database.db as unknown as { $client: Record<string, (...args: unknown[]) => unknown> }).$client;
+    let calls = 0;
+    const silent = new Promise<never>(() => {});
+    const client =
+      'transaction' in real
+        ? { transaction: (work: unknown) => (calls++ === 0 ? silent : real.transaction.call(real, work)) }
+        : { connect: () => (calls++ === 0 ? Promise.resolve({ query: () => silent, release: () => {} }) : real.connect.call(real)) };
+    const writer = new DecisionWriter(() => ({ $client: client }) as unknown as typeof database.db, { stallMs: 200 });
+    const hung = writer.write(record);
+    hung.catch(() => {});
+    // Let the first batch start alone.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const t0 = Date.now();
+    const id = await writer.write(record);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect((await getApplication(database.db, id))?.decision.pd).toBe(assessment.pd);
+  });
 });

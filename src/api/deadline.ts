@@ -8,6 +8,8 @@ declare module 'hono' {
   }
 }
 
+const CORS_HEADERS = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers', 'vary'];
+
 /**
  * Answers every request within `ms`: past it, a 503 with Retry-After, unless the request's decision
  * is being committed (then its own answer, once the commit settles, within `graceMs` more). The
@@ -34,11 +36,17 @@ export function requestDeadline(ms: number, graceMs = 5_000, retryAfterSeconds =
     } finally {
       clearTimeout(timer);
     }
+    // A fresh answer, keeping what CORS said already: a browser must see this 503, not a CORS error.
+    const kept: Record<string, string> = {};
+    for (const name of CORS_HEADERS) {
+      const value = c.res.headers.get(name);
+      if (value !== null) kept[name] = value;
+    }
     c.res = undefined;
     c.res = c.json(
       { error: `no answer within ${Math.round(ms / 1000)} s: the service or its database is unavailable; nothing was stored, try again later` },
       503,
-      { 'retry-after': String(retryAfterSeconds) },
+      { ...kept, 'retry-after': String(retryAfterSeconds) },
     );
   });
 }

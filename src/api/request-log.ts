@@ -41,8 +41,13 @@ export function requestLog(logger: RequestLogger) {
     c.set('requestId', id);
     const started = performance.now();
     await next();
-    // On the response's own headers: c.header() after the handler makes Node rebuild the response as a stream.
-    c.res.headers.set('x-request-id', id);
+    // On the response's own headers: c.header() after the handler makes Node rebuild the response as a
+    // stream. A response whose headers are immutable (a redirect, a fetched one) is copied by c.header().
+    try {
+      c.res.headers.set('x-request-id', id);
+    } catch {
+      c.header('x-request-id', id);
+    }
     const fields = { reqId: id, method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 };
     if (c.res.status >= 500) logger.error(fields, 'request failed');
     else logger.info(fields, 'request');

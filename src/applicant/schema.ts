@@ -55,6 +55,10 @@ const field = <T extends z.ZodType>(schema: T, meta: FieldMeta): T => schema.met
 
 const count = (label: string, max: number) => field(z.number().int().min(0).max(max), { label, unit: 'count' });
 
+/** A NUL, or half of a surrogate pair: text PostgreSQL (text or JSON) cannot store. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what is refused here.
+const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export const TransactionInputSchema = z
   .object({
     date: z.iso.date(),
@@ -64,7 +68,12 @@ export const TransactionInputSchema = z
       .max(100_000_000)
       .meta({ description: 'Signed: money in is positive, money out negative (at most 100 million either way)' }),
     balance: z.number().min(-1_000_000_000).max(1_000_000_000).optional(),
-    description: z.string().max(200).optional(),
+    // Stored with the application when the policy keeps raw transactions: text PostgreSQL can hold.
+    description: z
+      .string()
+      .max(200)
+      .refine((text) => !UNSTORABLE_TEXT.test(text), 'must be plain text: no NUL characters and no broken Unicode')
+      .optional(),
   })
   .strict();
 
