@@ -200,6 +200,15 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     const kept = await json(await score({ ...sampleApplicant, alternativeData: { transactions } }));
     const keptRow = await json(await app.request(`/v1/applications/${kept.applicationId}`, { headers: { 'x-api-key': adminKey } }));
     expect(keptRow.applicant.alternativeData.transactions).toEqual(transactions);
+    // Text the database could not store is refused up front, naming the field.
+    for (const description of ['pay\u0000day', 'half \uD83D pair']) {
+      const refused = await score({ ...sampleApplicant, alternativeData: { transactions: [{ ...transactions[0], description }] } });
+      expect(refused.status).toBe(400);
+      expect((await json(refused)).issues[0]).toMatchObject({
+        field: 'alternativeData.transactions.0.description',
+        rule: expect.stringMatching(/no NUL characters and no broken Unicode/),
+      });
+    }
     await put(DEFAULT_POLICY);
     const bad = await score({ ...sampleApplicant, alternativeData: { transactions: [{ date: '2001-01-01', amount: 5 }] } });
     expect(bad.status).toBe(400);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/client.ts';
 import { DecisionWriter } from '../db/decision-writer.ts';
+import { Deadline, DeadlinePassed } from '../src/app/deadline.ts';
 import { inArray } from 'drizzle-orm';
 import { countDecisions, currentPolicy, getApplication, registerModel } from '../db/repository.ts';
 import { shadowScores } from '../db/schema.ts';
@@ -129,6 +130,20 @@ describe.each(ENGINES)('the decision writer on %s', (engine) => {
     const t0 = Date.now();
     const id = await writer.write(record);
     expect(Date.now() - t0).toBeLessThan(5_000);
+    expect((await getApplication(database.db, id))?.decision.pd).toBe(assessment.pd);
+  });
+
+  it('a batch of expired requests only does not strand the requests queued behind it', async () => {
+    const policyVersion = (await currentPolicy(database.db)).version;
+    const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
+    const record = { applicant: sampleApplicant, caller: { channel: 'api' as const, owner: 'key:expired', trustedEvidence: false }, assessment, policyVersion };
+    const writer = new DecisionWriter(() => database.db, { maxBatch: 1 });
+    const expired = new Deadline();
+    expired.expire();
+    const refused = writer.write(record, expired);
+    const fresh = writer.write(record);
+    await expect(refused).rejects.toThrow(DeadlinePassed);
+    const id = await fresh;
     expect((await getApplication(database.db, id))?.decision.pd).toBe(assessment.pd);
   });
 });
