@@ -118,6 +118,19 @@ describe.each(ENGINES)('decision service on %s', (engine) => {
     expect(concurrent.every((r) => r.status === 200)).toBe(true);
     expect(ids.size).toBe(1);
     expect(await count()).toBe(before + 2);
+    // Two different applications sent at once with one new key: one is decided, the other is a
+    // conflict, never told the first one's decision.
+    for (let i = 0; i < 5; i++) {
+      const race = { 'idempotency-key': `race-5e0b-000${i}` };
+      const [small, large] = await Promise.all([
+        post('/v1/score', { ...sampleApplicant, loanAmount: 5_000 }, key, race),
+        post('/v1/score', { ...sampleApplicant, loanAmount: 39_000, ficoScore: 600 }, key, race),
+      ]);
+      expect([small.status, large.status].sort()).toEqual([200, 409]);
+      const winner = small.status === 200 ? small : large;
+      expect((await json(winner)).offer.amount).toBe(small.status === 200 ? 5_000 : 39_000);
+    }
+    expect(await count()).toBe(before + 7);
     // The same key for another application is a conflict; another caller's key space is its own.
     const other = await post('/v1/score', { ...sampleApplicant, loanAmount: 9_000 }, key, headers);
     expect(other.status).toBe(409);

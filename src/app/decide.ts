@@ -51,6 +51,8 @@ export const STATEMENT_TTL_HOURS = 24;
 
 const refused = (status: 400 | 404 | 409, field: string, rule: string) => new DecisionRefused(status, [{ field, rule }]);
 
+const keyReused = () => refused(409, 'Idempotency-Key', 'was already used with a different application; use a new key for a new application');
+
 /** The answers that make an application (bank evidence aside), to tell a retry from a different request. */
 const core = ({ alternativeData: _, ...answers }: Applicant) => JSON.stringify(Object.entries(answers).sort(([a], [b]) => (a < b ? -1 : 1)));
 
@@ -163,8 +165,7 @@ export function decisionService(deps: DecisionServiceDeps) {
       if (idempotencyKey) {
         const earlier = await store.byIdempotencyKey(caller.owner, idempotencyKey);
         if (earlier) {
-          if (core(earlier.applicant) !== core(request.applicant))
-            throw refused(409, 'Idempotency-Key', 'was already used with a different application; use a new key for a new application');
+          if (core(earlier.applicant) !== core(request.applicant)) throw keyReused();
           return answerOf(earlier);
         }
       }
@@ -185,9 +186,11 @@ export function decisionService(deps: DecisionServiceDeps) {
       );
       if (written.kind === 'stored') decided[assessment.decision]++;
       if (written.kind === 'stored') return { applicationId: written.id, assessment, policyVersion: current.version, replayed: false };
-      // Two requests with the same key raced: the other one was stored first.
+      // Two requests with the same key raced: the other one was stored first. Its answer is this
+      // one's only if it was the same application (a retry); another application is a conflict.
       const earlier = await store.byIdempotencyKey(caller.owner, idempotencyKey!);
       if (!earlier) throw new Error('idempotency key reported taken but not found');
+      if (core(earlier.applicant) !== core(request.applicant)) throw keyReused();
       return answerOf(earlier);
     },
 
