@@ -42,6 +42,14 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/**
+ * A request must arrive whole within 15 s, its headers within 10 s; else Node answers 408 and closes
+ * the connection. Without it a body that stops halfway (a chunked one is counted as it arrives,
+ * before the request deadline starts) held its connection unanswered for Node's default 300 s.
+ * Node checks every second, not every 30 s.
+ */
+export const RECEIVE_LIMITS = { requestTimeout: 15_000, headersTimeout: 10_000, connectionsCheckingInterval: 1_000 };
+
 /** This process's place in a cluster (WEB_CONCURRENCY > 1): only the first runs the bot and the macro refresh. */
 export interface ClusterRole {
   /** 1, 2, …: the worker's number. */
@@ -152,7 +160,7 @@ export async function start(env: Env, role: ClusterRole = { index: 1, recovered:
     ...(queue && webhookUrl ? { telegram: { queue, secretToken: env.TELEGRAM_WEBHOOK_SECRET!, path: new URL(webhookUrl).pathname } } : {}),
   });
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST, serverOptions: RECEIVE_LIMITS }, () => resolve(s));
   });
   const macroTimer = role.index === 1 ? scheduleMacroRefresh(env, db) : undefined;
   if (bot && queue) {
