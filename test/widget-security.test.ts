@@ -297,6 +297,13 @@ describe('embedding and CORS follow the configured origins and the widget keysâ€
     const scored = await score(app, { origin: 'https://shop.example', 'x-api-key': key });
     expect(scored.status).toBe(200);
     expect(scored.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    // The page's script may send an Idempotency-Key and read Retry-After, Idempotent-Replayed and X-Request-Id.
+    expect(scored.headers.get('access-control-expose-headers')).toBe('retry-after,idempotent-replayed,x-request-id');
+    const allowed = await app.request('/v1/score', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'idempotency-key' },
+    });
+    expect(allowed.headers.get('access-control-allow-headers')?.split(',')).toContain('idempotency-key');
     await revokeKey(database.db, record.id, 'test');
     expect(await preflight('https://shop.example')).toBeNull();
     expect(await preflight('https://other.example')).toBeNull();

@@ -143,7 +143,9 @@ export function createApp(options: AppOptions) {
   app.use('*', securityHeaders());
   const crossOrigin = cors({
     origin: (origin) => widget.partners.allowedOrigin(origin),
-    allowHeaders: ['content-type', 'authorization', 'x-api-key'],
+    allowHeaders: ['content-type', 'authorization', 'x-api-key', 'idempotency-key'],
+    // What a partner page's script needs to read: when to retry, whether this was a replay, the id to quote.
+    exposeHeaders: ['retry-after', 'idempotent-replayed', 'x-request-id'],
     maxAge: 600,
   });
   // Without an Origin header (servers, scripts) CORS only adds Vary: Origin, so that is set before the
