@@ -36,23 +36,37 @@ function toPolicyVersion(row: typeof policies.$inferSelect): PolicyVersion {
   return { version, policy: PolicySchema.parse(rest), createdBy, createdAt };
 }
 
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+const latestPolicy = async (q: Db | Tx) => (await q.select().from(policies).orderBy(desc(policies.version)).limit(1))[0];
+
+/** Any constant of ours: the lock taken while an empty database gets its default policy. */
+const DEFAULT_POLICY_LOCK = 7_140_001;
+
 /** The policy in force; an empty database gets the default policy as version 1. */
 export async function currentPolicy(db: Db): Promise<PolicyVersion> {
-  const [row] = await db.select().from(policies).orderBy(desc(policies.version)).limit(1);
+  const row = await latestPolicy(db);
   if (row) return toPolicyVersion(row);
-  return setPolicy(db, DEFAULT_POLICY, 'system:default');
+  // Several processes can start on an empty database at once (a cluster's workers): one writes it.
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${DEFAULT_POLICY_LOCK})`);
+    const written = await latestPolicy(tx);
+    return written ? toPolicyVersion(written) : insertPolicy(tx, DEFAULT_POLICY, 'system:default');
+  });
 }
 
 export async function setPolicy(db: Db, policy: Policy, actor: string): Promise<PolicyVersion> {
+  return db.transaction((tx) => insertPolicy(tx, policy, actor));
+}
+
+async function insertPolicy(tx: Tx, policy: Policy, actor: string): Promise<PolicyVersion> {
   const checked = PolicySchema.parse(policy);
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(policies)
-      .values({ ...checked, createdBy: actor })
-      .returning();
-    await tx.insert(auditLog).values({ actor, action: 'policy.set', subject: String(row.version), detail: checked });
-    return toPolicyVersion(row);
-  });
+  const [row] = await tx
+    .insert(policies)
+    .values({ ...checked, createdBy: actor })
+    .returning();
+  await tx.insert(auditLog).values({ actor, action: 'policy.set', subject: String(row.version), detail: checked });
+  return toPolicyVersion(row);
 }
 
 // ---- applications and decisions ----

@@ -34,6 +34,10 @@ describe.each(ENGINES)('storage on %s', (engine) => {
   });
 
   it('starts with the default policy as version 1 and keeps new versions with an audit entry', async () => {
+    // Several processes asking at once on an empty database (a cluster's workers): one default, one audit entry.
+    const firsts = await Promise.all(Array.from({ length: 5 }, () => currentPolicy(database.db)));
+    expect(new Set(firsts.map((p) => p.version))).toEqual(new Set([1]));
+    expect((await auditEntries(database.db, 10)).filter((e) => e.action === 'policy.set')).toHaveLength(1);
     const first = await currentPolicy(database.db);
     expect(first.version).toBe(1);
     expect(first.policy).toEqual(DEFAULT_POLICY);
