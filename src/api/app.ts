@@ -257,6 +257,9 @@ export function createApp(options: AppOptions) {
       return c.json({ error: 'internal error: nothing was stored' }, 500);
     }
     if (error instanceof HTTPException) return c.json({ error: error.message || 'bad request' }, error.status);
+    // The client went away before its body arrived (a stalled upload cut at Node's receive limit, a
+    // closed page): nothing failed here, and a line per dropped connection must not flood the error log.
+    if (c.req.raw.signal?.aborted) return c.json({ error: 'the request did not arrive whole' }, 400);
     // The error's name and where it came from, not its message (it may quote input).
     logger.error(
       {
