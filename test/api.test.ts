@@ -75,6 +75,16 @@ describe.each(ENGINES)('HTTP API on %s', (engine) => {
     expect(issues.every((i) => i.rule.length > 3)).toBe(true);
     const malformed = await score('{"loanAmount": ');
     expect(malformed.status).toBe(400);
+    expect(await json(malformed.clone())).toEqual({ error: 'invalid input', issues: [{ field: '(body)', rule: 'must be valid JSON' }] });
+    // A field left out is "required", whatever rule it would break (an enum, a choice of terms).
+    const { purpose: _p, termMonths: _t, ...partial } = sampleApplicant;
+    const required = (await json(await score(partial))).issues as { field: string; rule: string }[];
+    expect(required).toEqual(
+      expect.arrayContaining([
+        { field: 'purpose', rule: 'is required' },
+        { field: 'termMonths', rule: 'is required' },
+      ]),
+    );
     expect(JSON.stringify(await json(malformed))).not.toMatch(/at .*\.ts:\d+/);
     expect((await score({ ...sampleApplicant, pad: 'x'.repeat(300_000) })).status).toBe(413);
     const missing = await app.request('/v1/nothing');

@@ -109,7 +109,7 @@ export function createApp(options: AppOptions) {
   const policy = decisions.policy;
   const app = new OpenAPIHono<AuthEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) return c.json({ error: 'invalid input', issues: describeIssues(result.error) }, 400);
+      if (!result.success) return c.json({ error: 'invalid input', issues: describeIssues(result.error, (result as { data?: unknown }).data) }, 400);
     },
   });
 
@@ -256,6 +256,9 @@ export function createApp(options: AppOptions) {
         return c.json({ error: 'storage unavailable: nothing was stored, try again shortly' }, 503, { 'retry-after': '5' });
       return c.json({ error: 'internal error: nothing was stored' }, 500);
     }
+    // Hono's validator says "Malformed JSON in request body": answered in our words, like any invalid input.
+    if (error instanceof HTTPException && error.status === 400 && /malformed json/i.test(error.message))
+      return c.json({ error: 'invalid input', issues: [{ field: '(body)', rule: 'must be valid JSON' }] }, 400);
     if (error instanceof HTTPException) return c.json({ error: error.message || 'bad request' }, error.status);
     // The client went away before its body arrived (a stalled upload cut at Node's receive limit, a
     // closed page): nothing failed here, and a line per dropped connection must not flood the error log.

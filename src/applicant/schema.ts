@@ -249,18 +249,35 @@ export function plainRule(issue: z.core.$ZodIssue): string {
 }
 
 /** Flattens zod issues to `{ field, rule }` pairs a person can act on. */
-export function describeIssues(error: z.ZodError): FieldIssue[] {
+/**
+ * Every issue as a field and a rule in plain words. Given the `input` that was checked, a field
+ * that was left out reads "is required", whatever rule it would have broken (an enum's "must be
+ * one of …" says nothing about it being missing).
+ *
+ * @example describeIssues(error, body) // [{ field: 'purpose', rule: 'is required' }]
+ */
+export function describeIssues(error: z.ZodError, input?: unknown): FieldIssue[] {
   return error.issues.map((issue) => ({
     field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
-    rule: plainRule(issue),
+    rule: input !== undefined && issue.path.length > 0 && missingAt(input, issue.path) ? 'is required' : plainRule(issue),
   }));
+}
+
+/** True when `path` leads to nothing in `input` (the last key absent or undefined, under objects that exist). */
+function missingAt(input: unknown, path: readonly PropertyKey[]): boolean {
+  let at: unknown = input;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return false;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at === undefined;
 }
 
 export type ApplicantParse = { ok: true; applicant: Applicant } | { ok: false; issues: FieldIssue[] };
 
 export function parseApplicant(input: unknown): ApplicantParse {
   const result = ApplicantSchema.safeParse(input);
-  return result.success ? { ok: true, applicant: result.data } : { ok: false, issues: describeIssues(result.error) };
+  return result.success ? { ok: true, applicant: result.data } : { ok: false, issues: describeIssues(result.error, input) };
 }
 
 /** Label and unit of a top-level applicant field, from the schema's metadata. */
