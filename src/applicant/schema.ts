@@ -250,17 +250,22 @@ export function plainRule(issue: z.core.$ZodIssue): string {
 
 /** Flattens zod issues to `{ field, rule }` pairs a person can act on. */
 /**
- * Every issue as a field and a rule in plain words. Given the `input` that was checked, a field
- * that was left out reads "is required", whatever rule it would have broken (an enum's "must be
- * one of …" says nothing about it being missing).
+ * Every issue as a field and a rule in plain words. Given the `input` that was checked, a choice
+ * (an enum, 36 or 60) that was left out reads "is required", not "must be one of …"; any other
+ * rule keeps its own words.
  *
  * @example describeIssues(error, body) // [{ field: 'purpose', rule: 'is required' }]
  */
 export function describeIssues(error: z.ZodError, input?: unknown): FieldIssue[] {
   return error.issues.map((issue) => ({
     field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
-    rule: input !== undefined && issue.path.length > 0 && missingAt(input, issue.path) ? 'is required' : plainRule(issue),
+    rule: ruleFor(issue, input),
   }));
+}
+
+function ruleFor(issue: z.core.$ZodIssue, input: unknown): string {
+  const rule = plainRule(issue);
+  return rule.startsWith('must be one of') && input !== undefined && issue.path.length > 0 && missingAt(input, issue.path) ? 'is required' : rule;
 }
 
 /** True when `path` leads to nothing in `input` (the last key absent or undefined, under objects that exist). */
