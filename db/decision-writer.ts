@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { classifyDatabaseError } from '../src/app/database-errors.ts';
 import { DeadlinePassed, type Deadline } from '../src/app/deadline.ts';
 import type { DecisionRecord } from '../src/app/ports.ts';
-import type { Db } from './client.ts';
+import type { Db, Tx } from './client.ts';
 import { rawTransaction, type RawStatement } from './raw-transaction.ts';
 import { getTableColumns } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
@@ -49,7 +50,6 @@ export function shadowRows(id: string, r: DecisionRecord): (typeof shadowScores.
   return (r.shadow ?? []).map((s) => ({ applicationId: id, modelVersion: s.modelVersion, pd: s.pd, score: s.score, decision: s.decision }));
 }
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type ApplicationRow = ReturnType<typeof applicationRow>;
 type DecisionRow = ReturnType<typeof decisionRow>;
 type ShadowRow = ReturnType<typeof shadowRows>[number];
@@ -244,7 +244,6 @@ export class DecisionWriter {
       });
       for (const p of kept) p.resolve(p.id);
     } catch (error) {
-      for (const p of kept) p.deadline?.leaveCommit();
       // One applicant's data the database will not take (a NUL character, a broken reference) must
       // not fail the others who happened to share the batch: each is tried alone.
       if (kept.length > 1 && isDataError(error)) {
@@ -252,15 +251,11 @@ export class DecisionWriter {
         return;
       }
       for (const p of kept) p.reject(error);
-      return;
+    } finally {
+      for (const p of kept) p.deadline?.leaveCommit();
     }
-    for (const p of kept) p.deadline?.leaveCommit();
   }
 }
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the rows, not the database, are at fault. */
-function isDataError(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++)
-    if (typeof e.code === 'string') return /^2[23]/.test(e.code);
-  return false;
-}
+const isDataError = (error: unknown): boolean => /^2[23]/.test(classifyDatabaseError(error).code);

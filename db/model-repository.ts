@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ActiveModelVersions } from '../src/app/ports.ts';
-import type { Db } from './client.ts';
+import type { Db, Tx } from './client.ts';
 import { rowsOf } from './rows.ts';
 import { auditLog, decisions, type MODEL_ROLES, modelRoleChanges, modelVersions, outcomes, shadowScores } from './schema.ts';
 
@@ -10,7 +10,6 @@ import { auditLog, decisions, type MODEL_ROLES, modelRoleChanges, modelVersions,
  */
 
 export type ModelRole = (typeof MODEL_ROLES)[number];
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** The versions in their roles now. */
 export async function activeModelVersions(db: Db): Promise<ActiveModelVersions> {

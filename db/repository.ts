@@ -6,7 +6,7 @@ import type { Channel, DecisionRecord } from '../src/app/ports.ts';
 import { KEY_RATE_PER_MINUTE, WIDGET_RATE_PER_MINUTE } from '../src/app/limits.ts';
 import type { LoadedModel } from '../src/model/model.ts';
 import { DEFAULT_POLICY, PolicySchema, type Policy, type PolicyVersion } from '../src/scoring/policy.ts';
-import type { Db } from './client.ts';
+import type { Db, Tx } from './client.ts';
 import { DecisionWriter } from './decision-writer.ts';
 import { apiKeys, applications, auditLog, decisions, modelVersions, policies } from './schema.ts';
 
@@ -35,8 +35,6 @@ function toPolicyVersion(row: typeof policies.$inferSelect): PolicyVersion {
   const { version, createdBy, createdAt, ...rest } = row;
   return { version, policy: PolicySchema.parse(rest), createdBy, createdAt };
 }
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 const latestPolicy = async (q: Db | Tx) => (await q.select().from(policies).orderBy(desc(policies.version)).limit(1))[0];
 

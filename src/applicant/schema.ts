@@ -248,7 +248,6 @@ export function plainRule(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Flattens zod issues to `{ field, rule }` pairs a person can act on. */
 /**
  * Every issue as a field and a rule in plain words. Given the `input` that was checked, a choice
  * (an enum, 36 or 60) that was left out reads "is required", not "must be one of …"; any other

@@ -48,7 +48,7 @@ export interface Running {
  * before the request deadline starts) held its connection unanswered for Node's default 300 s.
  * Node checks every second, not every 30 s.
  */
-export const RECEIVE_LIMITS = { requestTimeout: 15_000, headersTimeout: 10_000, connectionsCheckingInterval: 1_000 };
+const RECEIVE_LIMITS = { requestTimeout: 15_000, headersTimeout: 10_000, connectionsCheckingInterval: 1_000 };
 
 /** This process's place in a cluster (WEB_CONCURRENCY > 1): only the first runs the bot and the macro refresh. */
 export interface ClusterRole {
