@@ -87,7 +87,7 @@ export async function benchApi(): Promise<Row[]> {
       let ok = 0;
       try {
         for (const connections of [1, 64]) {
-          // This machine's speed drifts by ±15% from minute to minute: the 64-connection figure is
+          // This machine's speed drifts by up to a third from hour to hour: the 64-connection figure is
           // the median of ROUNDS runs, with the range of all of them.
           const runs: (Awaited<ReturnType<typeof load>> & { perSecond: number })[] = [];
           for (let round = 0; round < (connections === 64 ? ROUNDS : 1); round++) {

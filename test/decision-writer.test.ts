@@ -19,23 +19,24 @@ import { ENGINES, openTestDatabase } from './support/databases.ts';
  */
 
 const model = loadModel('models');
+const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
 // Text that an array literal or JSON has to escape: quotes, backslashes, braces, commas, NULL-like words, non-ASCII.
 const awkward = fc.constantFrom('"', '\\', '{', '}', ',', 'NULL', 'null', ' ', "'", 'é', '€', '日本', '🙂', '\n', '\t', 'a');
 const awkwardText = fc.array(awkward, { minLength: 0, maxLength: 12 }).map((parts) => parts.join(''));
 
 describe.each(ENGINES)('the decision writer on %s', (engine) => {
   let database: Database;
+  let policyVersion: number;
   beforeAll(async () => {
     database = await openTestDatabase(engine);
     await registerModel(database.db, model);
+    policyVersion = (await currentPolicy(database.db)).version;
   }, 60_000);
   afterAll(async () => {
     await database?.close();
   });
 
   it('stores every row of a batch exactly as given, awkward text and nulls included', async () => {
-    const policyVersion = (await currentPolicy(database.db)).version;
-    const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(awkwardText, fc.option(awkwardText), fc.boolean()), { minLength: 1, maxLength: 40 }), async (rows) => {
         const writer = new DecisionWriter(() => database.db);
@@ -67,8 +68,6 @@ describe.each(ENGINES)('the decision writer on %s', (engine) => {
   }, 120_000);
 
   it("stores the challenger's rows with their batch, leaves out one naming an unknown model, and never fails the batch for it", async () => {
-    const policyVersion = (await currentPolicy(database.db)).version;
-    const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
     const shadow = (modelVersion: string, pd: number) => ({ pd, score: 640, riskBand: 'B', decision: 'refer' as const, modelVersion });
     const caller = { channel: 'api' as const, owner: 'key:shadow', trustedEvidence: false };
     const records = [
@@ -92,8 +91,6 @@ describe.each(ENGINES)('the decision writer on %s', (engine) => {
   });
 
   it('a row the database refuses fails alone: the rest of its batch is stored, and no connection is left behind', async () => {
-    const policyVersion = (await currentPolicy(database.db)).version;
-    const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
     const caller = { channel: 'api' as const, owner: 'key:one-bad-row', trustedEvidence: false };
     const good = { applicant: sampleApplicant, caller, assessment, policyVersion };
     // A policy version that does not exist breaks a foreign key; a NUL character is text PostgreSQL cannot hold.
@@ -111,8 +108,6 @@ describe.each(ENGINES)('the decision writer on %s', (engine) => {
   }, 60_000);
 
   it('a batch that hangs does not hold up the next one', async () => {
-    const policyVersion = (await currentPolicy(database.db)).version;
-    const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
     const record = { applicant: sampleApplicant, caller: { channel: 'api' as const, owner: 'key:stall', trustedEvidence: false }, assessment, policyVersion };
     // The first transaction's connection goes silent (as a frozen server or a dropped network would); later ones are real.
     const real = (database.db as unknown as { $client: Record<string, (...args: unknown[]) => unknown> }).$client;
@@ -134,8 +129,6 @@ describe.each(ENGINES)('the decision writer on %s', (engine) => {
   });
 
   it('a batch of expired requests only does not strand the requests queued behind it', async () => {
-    const policyVersion = (await currentPolicy(database.db)).version;
-    const assessment = { ...assess(model, DEFAULT_POLICY, sampleApplicant), modelVersion: model.version };
     const record = { applicant: sampleApplicant, caller: { channel: 'api' as const, owner: 'key:expired', trustedEvidence: false }, assessment, policyVersion };
     const writer = new DecisionWriter(() => database.db, { maxBatch: 1 });
     const expired = new Deadline();
