@@ -138,6 +138,23 @@ describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
         expect(Object.keys(expected).length).toBeGreaterThanOrEqual(9);
         expect(security((await fetch(`${base}${path}`, init)).headers), path).toEqual(expected);
       }
+      // X-Request-Id and Vary: Origin are set on Node's response directly too: on a decision, a
+      // refusal, an answer from the error handler and an unknown route, each once.
+      const json = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+      for (const [path, init, status] of [
+        ['/v1/score', { method: 'POST', body: JSON.stringify(sampleApplicant), headers: json }, 200],
+        ['/v1/score', { method: 'POST', body: '{}', headers: json }, 400],
+        ['/v1/score', { method: 'POST', body: JSON.stringify(sampleApplicant), headers: { ...json, 'idempotency-key': 'x' } }, 400],
+        ['/v1/score', { method: 'POST', body: '{', headers: json }, 400],
+        ['/v1/nothing-here', {}, 404],
+      ] as const) {
+        const traced = await fetch(`${base}${path}`, { ...init, headers: { ...init.headers, 'x-request-id': 'trace-12345678' } });
+        expect(traced.status, path).toBe(status);
+        expect(traced.headers.get('x-request-id')).toBe('trace-12345678');
+        expect(traced.headers.get('vary')).toBe('Origin');
+        const fresh = (await fetch(`${base}${path}`, init)).headers.get('x-request-id');
+        expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
+      }
     } finally {
       await stopServer(server);
     }

@@ -6,10 +6,9 @@ import { declaredBodyLimit } from './body-limit.ts';
 import { HTTPException } from 'hono/http-exception';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { describeIssues } from '../applicant/schema.ts';
 import type { LoadedModel } from '../model/model.ts';
 import { authenticate, type AuthEnv } from './auth.ts';
-import { refusalBody, StorageUnavailable } from './errors.ts';
+import { invalidInput, refusalBody, StorageUnavailable } from './errors.ts';
 import { DecisionRefused, decisionService, type DecisionService } from '../app/decide.ts';
 import { WIDGET_RATE_PER_MINUTE } from '../app/limits.ts';
 import { STATEMENT_MAX_BYTES } from '../data/statement.ts';
@@ -40,6 +39,7 @@ import { widgetRoutes } from './widget.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { chatService } from '../app/chat.ts';
 import { securityHeaders } from './security-headers.ts';
+import { nodeResponse } from './node-response.ts';
 import { addressBucket } from './client-address.ts';
 import { KEY_CACHE_MS } from './auth.ts';
 import { widgetSecurity } from './widget-security.ts';
@@ -109,7 +109,7 @@ export function createApp(options: AppOptions) {
   const policy = decisions.policy;
   const app = new OpenAPIHono<AuthEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) return c.json({ error: 'invalid input', issues: describeIssues(result.error, (result as { data?: unknown }).data) }, 400);
+      if (!result.success) return c.json(invalidInput(result.error, (result as { data?: unknown }).data), 400);
     },
   });
 
@@ -149,10 +149,13 @@ export function createApp(options: AppOptions) {
     maxAge: 600,
   });
   // Without an Origin header (servers, scripts) CORS only adds Vary: Origin, so that is set before the
-  // handler: Hono's cors adds it after, and on Node that rebuilds the finished response as a stream.
+  // handler (on Node, on Node's response: src/api/node-response.ts): Hono's cors adds it after, and on
+  // Node that rebuilds the finished response as a stream.
   app.use('/v1/*', (c, next) => {
     if (c.req.method === 'OPTIONS' || c.req.header('origin') !== undefined) return crossOrigin(c, next);
-    c.header('Vary', 'Origin', { append: true });
+    const outgoing = nodeResponse(c);
+    if (outgoing) outgoing.setHeader('vary', 'Origin');
+    else c.header('Vary', 'Origin', { append: true });
     return next();
   });
   const limit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { classifyDatabaseError, type DatabaseErrorClass } from '../app/database-errors.ts';
 import { DecisionRefused } from '../app/decide.ts';
+import { describeIssues } from '../applicant/schema.ts';
 
 /** Thrown around database calls: the API answers by `kind` and says nothing was stored. */
 export class StorageUnavailable extends Error {
@@ -24,6 +25,15 @@ export async function withStorage<T>(work: () => Promise<T>): Promise<T> {
     const { kind, code } = classifyDatabaseError(error);
     throw new StorageUnavailable(kind, code, { cause: error });
   }
+}
+
+/**
+ * The 400 answer to input that fails its schema: each field with its rule, in our words.
+ *
+ * @example c.json(invalidInput(result.error, given), 400)
+ */
+export function invalidInput(error: z.ZodError, input?: unknown) {
+  return { error: 'invalid input', issues: describeIssues(error, input) };
 }
 
 /** The answer to a refused request: the status, and each field with its rule. */

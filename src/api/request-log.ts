@@ -1,4 +1,5 @@
 import { createMiddleware } from 'hono/factory';
+import { nodeResponse } from './node-response.ts';
 
 /**
  * Logs for operators, never applicants' data (issue 14): one JSON line per request with its id,
@@ -39,14 +40,17 @@ export function requestLog(logger: RequestLogger) {
     // A proxy's id is kept when it looks like one; anything else is replaced, never echoed.
     const id = given && CLIENT_ID.test(given) ? given : crypto.randomUUID();
     c.set('requestId', id);
+    const outgoing = nodeResponse(c);
+    outgoing?.setHeader('x-request-id', id);
     const started = performance.now();
     await next();
-    // On the response's own headers: c.header() after the handler makes Node rebuild the response as a
-    // stream. A response whose headers are immutable (a redirect, a fetched one) is copied by c.header().
-    try {
-      c.res.headers.set('x-request-id', id);
-    } catch {
-      c.header('x-request-id', id);
+    if (!outgoing) {
+      // On the answer's own headers; one whose headers are immutable (a redirect, a fetched one) is copied by c.header().
+      try {
+        c.res.headers.set('x-request-id', id);
+      } catch {
+        c.header('x-request-id', id);
+      }
     }
     const fields = { reqId: id, method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 };
     if (c.res.status >= 500) logger.error(fields, 'request failed');

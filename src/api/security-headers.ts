@@ -1,5 +1,6 @@
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { nodeResponse } from './node-response.ts';
 
 /**
  * Hono's secure headers on every response, except what partner sites must be able to embed: the
@@ -19,12 +20,6 @@ async function headersOf(middleware: MiddlewareHandler): Promise<[string, string
   (await probe.request('/')).headers.forEach((value, name) => list.push([name, value]));
   return list;
 }
-
-/** Node's response for this request, when @hono/node-server serves it (its bindings carry it). */
-const nodeResponse = (c: Context): { setHeader(name: string, value: string): unknown } | undefined => {
-  const outgoing = (c.env as { outgoing?: { setHeader?: unknown } } | undefined)?.outgoing;
-  return typeof outgoing?.setHeader === 'function' ? (outgoing as { setHeader(name: string, value: string): unknown }) : undefined;
-};
 
 /**
  * On Node the same headers go straight onto Node's response before the handler runs (the answer's

@@ -121,16 +121,15 @@ export function applicantFeatures(
   a: Applicant,
   out: Float64Array = new Float64Array(APPLICANT_FEATURE_NAMES.length),
 ): Float64Array {
-  const value = (field: ImputedField): [number, number] => {
-    const v = rawImputed(a, field);
-    return v === undefined ? [spec.medians[field], 1] : [v, 0];
-  };
-  const [employment, employmentMissing] = value('employmentYears');
-  const [dti, dtiMissing] = value('dti');
-  const [utilisation, utilisationMissing] = value('revolvingUtilisation');
-  const [balance, balanceMissing] = value('revolvingBalance');
-  const [totalAccounts, totalAccountsMissing] = value('totalAccounts');
-  const [history, historyMissing] = value('creditHistoryYears');
+  // Written out field by field: this runs several times per live decision (counter-offers, the
+  // challenger), and a closure returning pairs cost more than the arithmetic.
+  const dtiGiven = effectiveDti(a);
+  const employment = a.employmentYears ?? spec.medians.employmentYears;
+  const dti = dtiGiven ?? spec.medians.dti;
+  const utilisation = a.revolvingUtilisation ?? spec.medians.revolvingUtilisation;
+  const balance = a.revolvingBalance ?? spec.medians.revolvingBalance;
+  const totalAccounts = a.totalAccounts ?? spec.medians.totalAccounts;
+  const history = a.creditHistoryYears ?? spec.medians.creditHistoryYears;
   const monthlyIncome = a.annualIncome / 12;
   const monthlyPrincipal = a.loanAmount / a.termMonths;
 
@@ -139,24 +138,24 @@ export function applicantFeatures(
   out[i++] = a.termMonths;
   out[i++] = Math.log(a.annualIncome);
   out[i++] = employment;
-  out[i++] = employmentMissing;
+  out[i++] = a.employmentYears === undefined ? 1 : 0;
   out[i++] = encodeCategory(spec.categories.homeOwnership, a.homeOwnership);
   out[i++] = encodeCategory(spec.categories.purpose, a.purpose);
   out[i++] = dti;
-  out[i++] = dtiMissing;
+  out[i++] = dtiGiven === undefined ? 1 : 0;
   out[i++] = a.ficoScore;
   out[i++] = a.delinquencies2y;
   out[i++] = a.inquiries6m;
   out[i++] = utilisation;
-  out[i++] = utilisationMissing;
+  out[i++] = a.revolvingUtilisation === undefined ? 1 : 0;
   out[i++] = Math.log1p(balance);
-  out[i++] = balanceMissing;
+  out[i++] = a.revolvingBalance === undefined ? 1 : 0;
   out[i++] = a.openAccounts;
   out[i++] = totalAccounts;
-  out[i++] = totalAccountsMissing;
+  out[i++] = a.totalAccounts === undefined ? 1 : 0;
   out[i++] = a.publicRecords;
   out[i++] = history;
-  out[i++] = historyMissing;
+  out[i++] = a.creditHistoryYears === undefined ? 1 : 0;
   out[i++] = a.loanAmount / a.annualIncome;
   out[i++] = monthlyPrincipal / monthlyIncome;
   out[i++] = dti + (monthlyPrincipal / monthlyIncome) * 100;

@@ -1,13 +1,13 @@
 import { clippedLogit } from './calibration.ts';
 import type { FlatForest } from './flat.ts';
-import type { LogisticModel } from './logistic.ts';
-import { treeLogit, type ScorerParts } from './scorer.ts';
+import { logisticLogit, type LogisticModel } from './logistic.ts';
+import type { ScorerParts } from './scorer.ts';
 
 /**
  * Why one applicant's raw risk is what it is, per feature, in log-odds. Trees: path-based
  * ("Saabas") contributions — walking each tree from root to leaf, every split moves the node's value
  * and that move is credited to the split's feature. Logistic: β·(x − mean). A blend adds the two
- * with the champion's weights. In every case `base + Σ byFeature` is exactly the champion's log-odds.
+ * with the champion's weights. In every case `base + Σ byFeature` is the champion's log-odds.
  */
 export interface Explanation {
   /** Log-odds of the average training row (the starting point of every path). */
@@ -15,59 +15,82 @@ export interface Explanation {
   byFeature: Float64Array;
 }
 
-/** Saabas contributions of a tree ensemble on its own output scale (forest: bad share; boosting: log-odds). */
-export function treeContributions(forest: FlatForest, x: ArrayLike<number>): { bias: number; byFeature: Float64Array } {
-  const byFeature = new Float64Array(forest.nFeatures);
-  const { feature, threshold, left, value, roots } = forest;
-  let bias = 0;
-  for (let t = 0; t < roots.length; t++) {
-    let node = roots[t];
-    bias += value[node];
-    while (feature[node] >= 0) {
-      const next = x[feature[node]] <= threshold[node] ? left[node] : left[node] + 1;
-      byFeature[feature[node]] += value[next] - value[node];
-      node = next;
-    }
-  }
-  if (forest.kind === 'forest') {
-    const n = roots.length;
-    for (let f = 0; f < byFeature.length; f++) byFeature[f] /= n;
-    return { bias: bias / n, byFeature };
-  }
-  return { bias: forest.base + bias, byFeature };
-}
-
-/** Tree contributions moved to the log-odds scale, keeping their sum exact. */
-function treeLogOdds(forest: FlatForest, x: ArrayLike<number>): Explanation {
-  const { bias, byFeature } = treeContributions(forest, x);
-  if (forest.kind === 'boosting') return { base: bias, byFeature };
-  // A forest's contributions add up to p − bias in probability; scale them to logit(p) − logit(bias).
-  const p = bias + byFeature.reduce((s, v) => s + v, 0);
-  const base = clippedLogit(bias);
-  const span = p - bias;
-  const factor = Math.abs(span) > 1e-12 ? (treeLogit(forest, x) - base) / span : 1 / Math.max(1e-6, bias * (1 - bias));
-  return { base, byFeature: byFeature.map((v) => v * factor) };
-}
-
-function logisticContributions(model: LogisticModel, x: ArrayLike<number>): Explanation {
-  const byFeature = Float64Array.from(model.coefficients, (b, j) => (b * (x[j] - model.means[j])) / model.scales[j]);
-  return { base: model.intercept, byFeature };
+/** An explanation with the champion's raw log-odds itself, bit for bit what `rawLogit` gives. */
+export interface ExplainedLogit extends Explanation {
+  logit: number;
 }
 
 /**
- * The champion's log-odds for `x`, feature by feature.
- *
- * @example const { base, byFeature } = explain(model, applicantFeatures(spec, applicant));
+ * Saabas contributions of a tree ensemble on its own output scale (forest: bad share; boosting:
+ * log-odds), added into `byFeature` (zeroed when not given); `leafSum` is `flat.ts`'s `leafSum`, summed
+ * in the same order so that it is the same number, from the same walk.
  */
-export function explain(parts: ScorerParts, x: ArrayLike<number>): Explanation {
+export function treeContributions(
+  forest: FlatForest,
+  x: ArrayLike<number>,
+  byFeature = new Float64Array(forest.nFeatures),
+): { bias: number; byFeature: Float64Array; leafSum: number } {
+  const { feature, threshold, left, value, roots } = forest;
+  let bias = 0;
+  let leafSum = 0;
+  for (let t = 0; t < roots.length; t++) {
+    let node = roots[t];
+    bias += value[node];
+    let f = feature[node];
+    while (f >= 0) {
+      const next = x[f] <= threshold[node] ? left[node] : left[node] + 1;
+      byFeature[f] += value[next] - value[node];
+      node = next;
+      f = feature[node];
+    }
+    leafSum += value[node];
+  }
+  if (forest.kind === 'forest') {
+    const n = roots.length;
+    for (let j = 0; j < byFeature.length; j++) byFeature[j] /= n;
+    return { bias: bias / n, byFeature, leafSum };
+  }
+  return { bias: forest.base + bias, byFeature, leafSum };
+}
+
+/** Tree contributions moved to the log-odds scale (keeping their sum exact), and the trees' log-odds as `treeLogit` gives it. */
+function treeLogOdds(forest: FlatForest, x: ArrayLike<number>): ExplainedLogit {
+  const { bias, byFeature, leafSum } = treeContributions(forest, x);
+  if (forest.kind === 'boosting') return { base: bias, byFeature, logit: forest.base + leafSum };
+  // A forest's contributions add up to p − bias in probability; scale them to logit(p) − logit(bias).
+  let p = bias;
+  for (let j = 0; j < byFeature.length; j++) p += byFeature[j];
+  const base = clippedLogit(bias);
+  const logit = clippedLogit(leafSum / forest.roots.length);
+  const span = p - bias;
+  const factor = Math.abs(span) > 1e-12 ? (logit - base) / span : 1 / Math.max(1e-6, bias * (1 - bias));
+  for (let j = 0; j < byFeature.length; j++) byFeature[j] *= factor;
+  return { base, byFeature, logit };
+}
+
+function logisticContributions(model: LogisticModel, x: ArrayLike<number>): ExplainedLogit {
+  const byFeature = new Float64Array(model.coefficients.length);
+  for (let j = 0; j < byFeature.length; j++) byFeature[j] = (model.coefficients[j] * (x[j] - model.means[j])) / model.scales[j];
+  return { base: model.intercept, byFeature, logit: logisticLogit(model, x) };
+}
+
+/**
+ * The champion's log-odds for `x`, feature by feature, and the log-odds itself: one walk of the
+ * trees gives both, so a live decision scores and explains for the price of one.
+ *
+ * @example const { logit, base, byFeature } = explain(model, applicantFeatures(spec, applicant));
+ */
+export function explain(parts: ScorerParts, x: ArrayLike<number>): ExplainedLogit {
   const { scorer, trees, logistic } = parts;
-  const byFeature = new Float64Array(x.length);
-  let base = 0;
-  const add = (e: Explanation, w: number) => {
-    base += w * e.base;
-    for (let f = 0; f < byFeature.length; f++) byFeature[f] += w * e.byFeature[f];
-  };
-  if (scorer.treeWeight > 0) add(treeLogOdds(trees!, x), scorer.treeWeight);
-  if (scorer.logisticWeight > 0) add(logisticContributions(logistic, x), scorer.logisticWeight);
-  return { base, byFeature };
+  const out: ExplainedLogit = { base: 0, byFeature: new Float64Array(x.length), logit: 0 };
+  // Added in `rawLogit`'s order (trees, then logistic), so `logit` is that very number.
+  if (scorer.treeWeight > 0) addWeighted(out, treeLogOdds(trees!, x), scorer.treeWeight);
+  if (scorer.logisticWeight > 0) addWeighted(out, logisticContributions(logistic, x), scorer.logisticWeight);
+  return out;
+}
+
+function addWeighted(into: ExplainedLogit, part: ExplainedLogit, weight: number): void {
+  into.base += weight * part.base;
+  into.logit += weight * part.logit;
+  for (let j = 0; j < into.byFeature.length; j++) into.byFeature[j] += weight * part.byFeature[j];
 }

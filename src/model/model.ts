@@ -114,6 +114,14 @@ export function estimatePd(model: LoadedModel, input: Applicant | CsvRecord, scr
   return estimateFromFeatures(model, featureVector(model.spec, input, scratch));
 }
 
+/**
+ * The calibrated PD alone, from a feature vector computed with the model's spec: what `estimatePd`
+ * gives as `pd`, without the extras, for the counter-offer search's repeated scoring.
+ */
+export function pdFromFeatures(model: LoadedModel, x: Float64Array): number {
+  return calibrateLogit(model.calibration, rawLogit({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x));
+}
+
 /** The same, from a feature vector already computed with the model's spec. */
 export function estimateFromFeatures(model: LoadedModel, x: Float64Array): PdEstimate {
   const z = rawLogit({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x);

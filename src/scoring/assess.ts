@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Applicant } from '../applicant/schema.ts';
 import { featureVector } from '../features/spec.ts';
-import { estimateFromFeatures, estimatePd, type LoadedModel } from '../model/model.ts';
+import { pdFromFeatures, type LoadedModel } from '../model/model.ts';
 import { behaviourEvidence, combinePd } from '../model/behaviour-model.ts';
 import { behaviourInputsOf, isThinFile } from './evidence.ts';
 import { pdToScore } from './scale.ts';
@@ -104,12 +104,21 @@ const MISSING_FLAGS: Record<string, string> = {
   credit_history_years_missing: 'how long you have had credit',
 };
 
+/** Where each missing-answer flag sits in a model's feature vector (worked out once per layout). */
+const missingFlagsAt = new WeakMap<readonly string[], readonly (readonly [number, string])[]>();
+
 /**
  * Reasons never cite an answer that was not given; but when leaving answers out raised the estimate,
  * the applicant is told which answers could change it.
  */
 function missingAnswersNotice(features: readonly string[], byFeature: ArrayLike<number>): string | undefined {
-  const raised = features.flatMap((f, i) => (MISSING_FLAGS[f] && byFeature[i] > 0.02 ? [MISSING_FLAGS[f]] : []));
+  let flags = missingFlagsAt.get(features);
+  if (!flags) {
+    flags = features.flatMap((f, i) => (MISSING_FLAGS[f] ? [[i, MISSING_FLAGS[f]] as const] : []));
+    missingFlagsAt.set(features, flags);
+  }
+  const raised: string[] = [];
+  for (const [i, answer] of flags) if (byFeature[i] > 0.02) raised.push(answer);
   if (raised.length === 0) return undefined;
   return `Some optional answers were not given (${raised.join(', ')}); without them the estimate is more cautious, and answering them can change the decision.`;
 }
@@ -135,6 +144,9 @@ const SIGNAL_TEXT: Record<string, string> = {
 
 type PdOf = (a: Applicant) => number;
 
+/** An applicant's PD from the credit-file inputs alone: `estimatePd(model, a).pd`, without its extras. */
+const bureauPdOf = (model: LoadedModel, a: Applicant): number => pdFromFeatures(model, featureVector(model.spec, a));
+
 /** The bureau PD, with the applicant's bank-account evidence added when there is some. */
 function pdFunction(
   model: LoadedModel,
@@ -159,11 +171,11 @@ function pdFunction(
   }
   if (given && !evidence)
     notices.push('The bank-account answers given were not enough to use (savings and months overdrawn are both needed); they did not change the decision.');
-  if (!evidence) return { pdOf: (a) => estimatePd(model, a).pd, behaviour: null, thin, notices };
+  if (!evidence) return { pdOf: (a) => bureauPdOf(model, a), behaviour: null, thin, notices };
   // The credit-file evidence is shrunk toward the average applicant's PD when the file is thin.
   const averagePd = thin ? calibrateLogit(model.calibration, baseLogit()) : 0;
   const options = thin ? { bureauWeight: 0.5, bureauBaseRate: averagePd } : {};
-  const pdOf: PdOf = (a) => combinePd(estimatePd(model, a).pd, evidence.logOdds, options);
+  const pdOf: PdOf = (a) => combinePd(bureauPdOf(model, a), evidence.logOdds, options);
   const signals = Object.entries(evidence.byInput)
     .filter(([, v]) => Math.abs(v) > 0.01)
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
@@ -178,48 +190,51 @@ function pdFunction(
   return { pdOf, behaviour: { source: given!.source, evidenceLogOdds: Math.round(evidence.logOdds * 1000) / 1000, bureauPd, signals }, thin, notices };
 }
 
-/** Largest amount (same term first, then the other term) that the policy would approve. */
+/** The loan of `amount` over `termMonths`, priced, when the policy would approve it. */
+function approvedLoan(policy: Policy, applicant: Applicant, pdOf: PdOf, amount: number, termMonths: 36 | 60) {
+  const pd = pdOf({ ...applicant, loanAmount: amount, termMonths });
+  const loan = pricedLoan(amount, termMonths, pd, policy);
+  return decisionFor(pd, policy, loan.withinMaxApr) === 'approve' ? { loan, pd } : undefined;
+}
+
+/** The largest approved amount on one term, in whole hundreds, or undefined when there is none. */
+function largestApproved(policy: Policy, applicant: Applicant, pdOf: PdOf, termMonths: 36 | 60) {
+  // The PD never falls as the amount rises (the model is monotone in the amount and in every
+  // ratio it feeds; test/monotone.test.ts; bank evidence adds the same log-odds to every amount):
+  // when the smallest loan's PD is past the approval line, no amount on this term is approved,
+  // and the scan below (20 or more scorings) would find nothing.
+  if (decide(pdOf({ ...applicant, loanAmount: MIN_AMOUNT, termMonths }), policy) !== 'approve') return undefined;
+  const step = Math.max(100, Math.floor(applicant.loanAmount / 20 / 100) * 100);
+  const top = Math.floor(applicant.loanAmount / 100) * 100;
+  const start = termMonths === applicant.termMonths ? top - 100 : top;
+  let unapproved = start + 100;
+  for (let amount = start; amount >= MIN_AMOUNT; amount -= step) {
+    const found = approvedLoan(policy, applicant, pdOf, amount, termMonths);
+    if (!found) {
+      unapproved = amount;
+      continue;
+    }
+    // Largest approved amount in (amount, unapproved), in hundreds.
+    let [lo, hi, result] = [amount / 100, unapproved / 100, found];
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      const at = approvedLoan(policy, applicant, pdOf, mid * 100, termMonths);
+      if (at) [lo, result] = [mid, at];
+      else hi = mid;
+    }
+    return result;
+  }
+  return undefined;
+}
+
 /**
  * The largest amount, in whole hundreds, that the policy would approve, for the asked term and for
  * the other one; the larger wins (the asked term on a tie). The PD rises with the amount (a monotone
  * model), so a coarse scan down from the amount asked, then a binary search in the last step, finds it.
  */
-export function counterOffer(model: LoadedModel, policy: Policy, applicant: Applicant, pdOf: PdOf = (a) => estimatePd(model, a).pd): CounterOffer | null {
-  const step = Math.max(100, Math.floor(applicant.loanAmount / 20 / 100) * 100);
-  const approved = (amount: number, termMonths: 36 | 60) => {
-    const pd = pdOf({ ...applicant, loanAmount: amount, termMonths });
-    const loan = pricedLoan(amount, termMonths, pd, policy);
-    return decisionFor(pd, policy, loan.withinMaxApr) === 'approve' ? { loan, pd } : undefined;
-  };
-  const best = (termMonths: 36 | 60) => {
-    // The PD never falls as the amount rises (the model is monotone in the amount and in every
-    // ratio it feeds; test/monotone.test.ts; bank evidence adds the same log-odds to every amount):
-    // when the smallest loan's PD is past the approval line, no amount on this term is approved,
-    // and the scan below (20 or more scorings) would find nothing.
-    if (decide(pdOf({ ...applicant, loanAmount: MIN_AMOUNT, termMonths }), policy) !== 'approve') return undefined;
-    const top = Math.floor(applicant.loanAmount / 100) * 100;
-    const start = termMonths === applicant.termMonths ? top - 100 : top;
-    let unapproved = start + 100;
-    for (let amount = start; amount >= MIN_AMOUNT; amount -= step) {
-      const found = approved(amount, termMonths);
-      if (!found) {
-        unapproved = amount;
-        continue;
-      }
-      // Largest approved amount in (amount, unapproved), in hundreds.
-      let [lo, hi, result] = [amount / 100, unapproved / 100, found];
-      while (hi - lo > 1) {
-        const mid = Math.floor((lo + hi) / 2);
-        const at = approved(mid * 100, termMonths);
-        if (at) [lo, result] = [mid, at];
-        else hi = mid;
-      }
-      return result;
-    }
-    return undefined;
-  };
+export function counterOffer(model: LoadedModel, policy: Policy, applicant: Applicant, pdOf: PdOf = (a) => bureauPdOf(model, a)): CounterOffer | null {
   const terms = [applicant.termMonths, applicant.termMonths === 36 ? 60 : 36] as const;
-  const found = terms.map((t) => best(t)).filter((f) => f !== undefined);
+  const found = terms.map((t) => largestApproved(policy, applicant, pdOf, t)).filter((f) => f !== undefined);
   if (found.length === 0) return null;
   const { loan, pd } = found.reduce((a, b) => (b.loan.amount > a.loan.amount ? b : a));
   const { withinMaxApr: _, ...rest } = loan;
@@ -229,10 +244,11 @@ export function counterOffer(model: LoadedModel, policy: Policy, applicant: Appl
 export function assess(model: LoadedModel, policy: Policy, applicant: Applicant): Assessment {
   if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
   const x = featureVector(model.spec, applicant);
-  const estimate = estimateFromFeatures(model, x);
-  const { base, byFeature } = explain({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x);
-  const { pdOf, behaviour, thin, notices } = pdFunction(model, applicant, estimate.pd, () => base);
-  const pd = behaviour ? pdOf(applicant) : estimate.pd;
+  // One walk of the trees gives the log-odds and its reasons.
+  const { base, byFeature, logit } = explain({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x);
+  const bureauPd = calibrateLogit(model.calibration, logit);
+  const { pdOf, behaviour, thin, notices } = pdFunction(model, applicant, bureauPd, () => base);
+  const pd = behaviour ? pdOf(applicant) : bureauPd;
   const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, pd, policy);
   const decision = decisionFor(pd, policy, loan.withinMaxApr);
   const missing = missingAnswersNotice(model.spec.features, byFeature);
@@ -265,10 +281,10 @@ export type ShadowAssessment = Pick<Assessment, 'pd' | 'score' | 'riskBand' | 'd
 export function shadowAssess(model: LoadedModel, policy: Policy, applicant: Applicant): ShadowAssessment {
   if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
   const x = featureVector(model.spec, applicant);
-  const estimate = estimateFromFeatures(model, x);
+  const bureauPd = pdFromFeatures(model, x);
   const parts = { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
-  const { pdOf, behaviour } = pdFunction(model, applicant, estimate.pd, () => explain(parts, x).base);
-  const pd = behaviour ? pdOf(applicant) : estimate.pd;
+  const { pdOf, behaviour } = pdFunction(model, applicant, bureauPd, () => explain(parts, x).base);
+  const pd = behaviour ? pdOf(applicant) : bureauPd;
   const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, pd, policy);
   return { pd, score: pdToScore(pd), riskBand: riskBand(pd), decision: decisionFor(pd, policy, loan.withinMaxApr), modelVersion: model.version };
 }

@@ -114,26 +114,39 @@ export function topReasons(
   limit = 4,
   spec?: ApplicantFeatureSpec,
 ): Reason[] {
-  const index = new Map(featureNames.map((name, i) => [name, i]));
-  const covered = new Set<string>();
+  const { groups, ungrouped } = layoutOf(featureNames);
   const reasons: Reason[] = [];
-  for (const g of REASON_GROUPS) {
+  REASON_GROUPS.forEach((g, k) => {
     let impact = 0;
-    for (const f of g.features) {
-      const i = index.get(f);
-      if (i !== undefined) {
-        impact += byFeature[i];
-        covered.add(f);
-      }
-    }
+    for (const i of groups[k]) impact += byFeature[i];
     if (!applicant || !g.applies || g.applies(applicant, spec)) reasons.push({ code: g.code, text: g.text, impact });
-  }
-  featureNames.forEach((name, i) => {
-    if (!covered.has(name)) reasons.push({ code: name, text: `The value of ${name.replace(/_/g, ' ')} raised the risk.`, impact: byFeature[i] });
   });
+  for (const [i, code, text] of ungrouped) reasons.push({ code, text, impact: byFeature[i] });
   return reasons
     .filter((r) => r.impact > 1e-6)
     .sort((a, b) => b.impact - a.impact)
     .slice(0, limit)
     .map((r) => ({ ...r, impact: Math.round(r.impact * 10_000) / 10_000 }));
+}
+
+/** Where each group's features sit in a feature vector, and the features no group names. */
+interface ReasonLayout {
+  groups: readonly (readonly number[])[];
+  ungrouped: readonly (readonly [number, string, string])[];
+}
+
+/** Worked out once per feature layout (a model's spec keeps its array), not for every decision. */
+const layouts = new WeakMap<readonly string[], ReasonLayout>();
+
+function layoutOf(featureNames: readonly string[]): ReasonLayout {
+  const known = layouts.get(featureNames);
+  if (known) return known;
+  const index = new Map(featureNames.map((name, i) => [name, i]));
+  const covered = new Set(REASON_GROUPS.flatMap((g) => g.features));
+  const layout: ReasonLayout = {
+    groups: REASON_GROUPS.map((g) => g.features.flatMap((f) => (index.has(f) ? [index.get(f)!] : []))),
+    ungrouped: featureNames.flatMap((name, i) => (covered.has(name) ? [] : [[i, name, `The value of ${name.replace(/_/g, ' ')} raised the risk.`] as const])),
+  };
+  layouts.set(featureNames, layout);
+  return layout;
 }

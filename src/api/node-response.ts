@@ -1,0 +1,20 @@
+import type { Context } from 'hono';
+
+/** The part of Node's `http.ServerResponse` the middleware writes headers to. */
+export interface NodeResponseHeaders {
+  setHeader(name: string, value: string): unknown;
+}
+
+/**
+ * Node's response for this request when @hono/node-server serves it (its bindings carry it), else
+ * undefined (Workers, `app.request`). Headers every answer gets are set there before the handler:
+ * Node adds the answer's own headers when it writes it. Set on Hono's side instead, they turn the
+ * answer's plain header record into a web `Headers` that node-server then has to copy out again,
+ * and set after the handler, they make it rebuild the finished answer as a stream.
+ *
+ * @example nodeResponse(c)?.setHeader('vary', 'Origin') ?? c.header('vary', 'Origin')
+ */
+export function nodeResponse(c: Context): NodeResponseHeaders | undefined {
+  const outgoing = (c.env as { outgoing?: { setHeader?: unknown } } | undefined)?.outgoing;
+  return typeof outgoing?.setHeader === 'function' ? (outgoing as NodeResponseHeaders) : undefined;
+}
