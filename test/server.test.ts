@@ -64,6 +64,7 @@ describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
     const created = await keys(env, 'create', '--name', 'test partner', '--scope', 'score');
     const key = /: (lw_\S+)/.exec(created.stdout)![1];
     const id = Number(/created key (\d+)/.exec(created.stdout)![1]);
+    const limited = /: (lw_\S+)/.exec((await keys(env, 'create', '--name', 'limited partner', '--scope', 'score', '--rate', '1')).stdout)![1];
     const base = `http://127.0.0.1:${port}`;
 
     let server = await startServer(env);
@@ -138,8 +139,8 @@ describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
         expect(Object.keys(expected).length).toBeGreaterThanOrEqual(9);
         expect(security((await fetch(`${base}${path}`, init)).headers), path).toEqual(expected);
       }
-      // X-Request-Id and Vary: Origin are set on Node's response directly too: on a decision, a
-      // refusal, an answer from the error handler and an unknown route, each once.
+      // X-Request-Id, Vary: Origin and the rate limit's headers are set on Node's response directly
+      // too: on a decision, a refusal, an answer from the error handler and an unknown route, each once.
       const json = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
       for (const [path, init, status] of [
         ['/v1/score', { method: 'POST', body: JSON.stringify(sampleApplicant), headers: json }, 200],
@@ -152,9 +153,21 @@ describe.each(['pglite', 'postgres'] as const)('npm start on %s', (engine) => {
         expect(traced.status, path).toBe(status);
         expect(traced.headers.get('x-request-id')).toBe('trace-12345678');
         expect(traced.headers.get('vary')).toBe('Origin');
+        // The key's limit, counted before the body is read.
+        if (path === '/v1/score') expect(Number(traced.headers.get('ratelimit-remaining'))).toBeGreaterThan(0);
         const fresh = (await fetch(`${base}${path}`, init)).headers.get('x-request-id');
         expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
       }
+      // A key past its limit: the 429 carries the limit's headers and Retry-After, set on Node's response.
+      const once = () =>
+        fetch(`${base}/v1/score`, { method: 'POST', body: JSON.stringify(sampleApplicant), headers: { ...json, authorization: `Bearer ${limited}` } });
+      const first = await once();
+      expect([first.status, first.headers.get('ratelimit-limit'), first.headers.get('ratelimit-remaining')]).toEqual([200, '1', '0']);
+      const over = await once();
+      expect(over.status).toBe(429);
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect([over.headers.get('ratelimit-limit'), over.headers.get('ratelimit-remaining'), over.headers.get('vary')]).toEqual(['1', '0', 'Origin']);
+      expect(over.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
       await stopServer(server);
     }

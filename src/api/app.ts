@@ -39,7 +39,7 @@ import { widgetRoutes } from './widget.ts';
 import { chatRoutes } from './routes/chat.ts';
 import { chatService } from '../app/chat.ts';
 import { securityHeaders } from './security-headers.ts';
-import { nodeResponse } from './node-response.ts';
+import { answerHeader } from './node-response.ts';
 import { addressBucket } from './client-address.ts';
 import { KEY_CACHE_MS } from './auth.ts';
 import { widgetSecurity } from './widget-security.ts';
@@ -153,9 +153,7 @@ export function createApp(options: AppOptions) {
   // Node that rebuilds the finished response as a stream.
   app.use('/v1/*', (c, next) => {
     if (c.req.method === 'OPTIONS' || c.req.header('origin') !== undefined) return crossOrigin(c, next);
-    const outgoing = nodeResponse(c);
-    if (outgoing) outgoing.setHeader('vary', 'Origin');
-    else c.header('Vary', 'Origin', { append: true });
+    answerHeader(c, 'Vary', 'Origin', { append: true });
     return next();
   });
   const limit = options.bodyLimitBytes ?? BODY_LIMIT_BYTES;

@@ -10,6 +10,15 @@ declare module 'hono' {
 
 const CORS_HEADERS = ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers', 'vary'];
 
+/** 'late' after `ms`, and the timer to clear when the work wins (a module function: no closure made per request). */
+function lateAfter(ms: number): { promise: Promise<'late'>; timer: ReturnType<typeof setTimeout> } {
+  let timer!: ReturnType<typeof setTimeout>;
+  const promise = new Promise<'late'>((resolve) => {
+    timer = setTimeout(resolve, ms, 'late');
+  });
+  return { promise, timer };
+}
+
 /**
  * Answers every request within `ms`: past it, a 503 with Retry-After, unless the request's decision
  * is being committed (then its own answer, once the commit settles, within `graceMs` more). The
@@ -25,16 +34,15 @@ export function requestDeadline(ms: number, graceMs = 5_000, retryAfterSeconds =
     const work = next().then(() => 'done' as const);
     // Whatever the handler does after we answered must not surface as an unhandled rejection.
     work.catch(() => {});
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = (wait: number) =>
-      new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), wait);
-      });
+    let late = lateAfter(ms);
     try {
-      if ((await Promise.race([work, late(ms)])) === 'done') return;
-      if (!deadline.expire() && (await Promise.race([work, late(graceMs)])) === 'done') return;
+      if ((await Promise.race([work, late.promise])) === 'done') return;
+      if (!deadline.expire()) {
+        late = lateAfter(graceMs);
+        if ((await Promise.race([work, late.promise])) === 'done') return;
+      }
     } finally {
-      clearTimeout(timer);
+      clearTimeout(late.timer);
     }
     // A fresh answer, keeping what CORS said already: a browser must see this 503, not a CORS error.
     const kept: Record<string, string> = {};

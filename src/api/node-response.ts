@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 /** The part of Node's `http.ServerResponse` the middleware writes headers to. */
 export interface NodeResponseHeaders {
   setHeader(name: string, value: string): unknown;
+  getHeader(name: string): unknown;
 }
 
 /**
@@ -12,9 +13,25 @@ export interface NodeResponseHeaders {
  * answer's plain header record into a web `Headers` that node-server then has to copy out again,
  * and set after the handler, they make it rebuild the finished answer as a stream.
  *
- * @example nodeResponse(c)?.setHeader('vary', 'Origin') ?? c.header('vary', 'Origin')
+ * @example nodeResponse(c)?.setHeader('x-request-id', id)
  */
 export function nodeResponse(c: Context): NodeResponseHeaders | undefined {
   const outgoing = (c.env as { outgoing?: { setHeader?: unknown } } | undefined)?.outgoing;
   return typeof outgoing?.setHeader === 'function' ? (outgoing as NodeResponseHeaders) : undefined;
+}
+
+/**
+ * Sets a header on whatever this request is answered with, from a handler, the error handler or a
+ * middleware that answers itself: on Node's response when there is one, else through Hono.
+ *
+ * @example answerHeader(c, 'RateLimit-Remaining', '59')
+ */
+export function answerHeader(c: Context, name: string, value: string, options?: { append?: boolean }): void {
+  const outgoing = nodeResponse(c);
+  if (!outgoing) {
+    c.header(name, value, options);
+    return;
+  }
+  const before = options?.append ? outgoing.getHeader(name) : undefined;
+  outgoing.setHeader(name, before === undefined ? value : `${before}, ${value}`);
 }

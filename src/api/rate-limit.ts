@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { answerHeader } from './node-response.ts';
 
 /**
  * Fixed one-minute windows per caller: an API key by its id, a keyless widget call by its client
@@ -91,11 +92,11 @@ export function rateLimit<E extends { Variables: object }>(identify: (c: Context
     const { kind, id, perMinute } = identify(c);
     const at = now();
     const { count, resetAt } = tables[kind].hit(id, at);
-    c.header('RateLimit-Limit', String(perMinute));
-    c.header('RateLimit-Remaining', String(Math.max(0, perMinute - count)));
-    c.header('RateLimit-Reset', String(Math.ceil((resetAt - at) / 1000)));
+    answerHeader(c, 'RateLimit-Limit', String(perMinute));
+    answerHeader(c, 'RateLimit-Remaining', String(Math.max(0, perMinute - count)));
+    answerHeader(c, 'RateLimit-Reset', String(Math.ceil((resetAt - at) / 1000)));
     if (count > perMinute) {
-      c.header('Retry-After', String(Math.ceil((resetAt - at) / 1000)));
+      answerHeader(c, 'Retry-After', String(Math.ceil((resetAt - at) / 1000)));
       return c.json({ error: 'rate limit exceeded', limitPerMinute: perMinute }, 429);
     }
     await next();

@@ -145,7 +145,14 @@ const SIGNAL_TEXT: Record<string, string> = {
 type PdOf = (a: Applicant) => number;
 
 /** An applicant's PD from the credit-file inputs alone: `estimatePd(model, a).pd`, without its extras. */
-const bureauPdOf = (model: LoadedModel, a: Applicant): number => pdFromFeatures(model, featureVector(model.spec, a));
+function bureauPdOf(model: LoadedModel, a: Applicant): number {
+  return pdFromFeatures(model, featureVector(model.spec, a));
+}
+
+/** `bureauPdOf` for one model (made per decision: kept free of tsx's per-closure naming call). */
+function bureauPdFor(model: LoadedModel): PdOf {
+  return (a) => bureauPdOf(model, a);
+}
 
 /** The bureau PD, with the applicant's bank-account evidence added when there is some. */
 function pdFunction(
@@ -171,7 +178,7 @@ function pdFunction(
   }
   if (given && !evidence)
     notices.push('The bank-account answers given were not enough to use (savings and months overdrawn are both needed); they did not change the decision.');
-  if (!evidence) return { pdOf: (a) => bureauPdOf(model, a), behaviour: null, thin, notices };
+  if (!evidence) return { pdOf: bureauPdFor(model), behaviour: null, thin, notices };
   // The credit-file evidence is shrunk toward the average applicant's PD when the file is thin.
   const averagePd = thin ? calibrateLogit(model.calibration, baseLogit()) : 0;
   const options = thin ? { bureauWeight: 0.5, bureauBaseRate: averagePd } : {};
@@ -232,7 +239,7 @@ function largestApproved(policy: Policy, applicant: Applicant, pdOf: PdOf, termM
  * the other one; the larger wins (the asked term on a tie). The PD rises with the amount (a monotone
  * model), so a coarse scan down from the amount asked, then a binary search in the last step, finds it.
  */
-export function counterOffer(model: LoadedModel, policy: Policy, applicant: Applicant, pdOf: PdOf = (a) => bureauPdOf(model, a)): CounterOffer | null {
+export function counterOffer(model: LoadedModel, policy: Policy, applicant: Applicant, pdOf: PdOf = bureauPdFor(model)): CounterOffer | null {
   const terms = [applicant.termMonths, applicant.termMonths === 36 ? 60 : 36] as const;
   const found = terms.map((t) => largestApproved(policy, applicant, pdOf, t)).filter((f) => f !== undefined);
   if (found.length === 0) return null;
