@@ -7,7 +7,8 @@ import { loadModel } from '../src/model/load.ts';
 import { estimatePd, type LoadedModel } from '../src/model/model.ts';
 import { rawLogit } from '../src/model/scorer.ts';
 import { featureVector } from '../src/features/spec.ts';
-import { assess } from '../src/scoring/assess.ts';
+import { assess, counterOffer } from '../src/scoring/assess.ts';
+import { explain } from '../src/model/explain.ts';
 import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import { binMatrix } from '../src/forest/binning.ts';
 import { trainBoosting, DEFAULT_BOOST_PARAMS } from '../src/forest/boost.ts';
@@ -228,6 +229,52 @@ describe('monotone constraints in the tree engine', () => {
         },
       ),
       { numRuns: 12, seed: 11 },
+    );
+  });
+});
+
+describe('one walk of the trees scores and explains a decision', () => {
+  it("the decision's PD, its explanation's log-odds and the counter-offer's PD are the model's own, bit for bit", () => {
+    const parts = { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
+    fc.assert(
+      fc.property(applicantArb, (a) => {
+        const x = featureVector(model.spec, a);
+        const { logit, base, byFeature } = explain(parts, x);
+        expect(logit).toBe(rawLogit(parts, x));
+        expect(base + byFeature.reduce((t, v) => t + v, 0)).toBeCloseTo(logit, 9);
+        const decided = assess(model, DEFAULT_POLICY, a);
+        expect(decided.pd).toBe(estimatePd(model, a).pd);
+        const offer = counterOffer(model, DEFAULT_POLICY, a);
+        if (offer) expect(offer.pd).toBe(estimatePd(model, { ...a, loanAmount: offer.amount, termMonths: offer.termMonths as 36 | 60 }).pd);
+      }),
+      { numRuns: 300, seed: 5 },
+    );
+  });
+
+  it('so does a blend of a random forest and a logistic model', () => {
+    const rng = mulberry32(3);
+    const n = 2000;
+    const X = new Float64Array(n * 3);
+    const y = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      X.set([rng() * 10, rng() * 10, rng()], i * 3);
+      y[i] = rng() < 1 / (1 + Math.exp(-(1 - 0.3 * X[i * 3] + 0.1 * X[i * 3 + 1]))) ? 1 : 0;
+    }
+    const data = binMatrix(X, y, n, 3);
+    const trees = assembleForest(
+      Array.from({ length: 20 }, (_, t) => growTree(data, { maxDepth: 6, minSamplesLeaf: 10, maxFeatures: 2, sampleFraction: 1 }, t + 1)),
+      3,
+    );
+    const logistic = { means: [5, 5, 0.5], scales: [2.9, 2.9, 0.29], coefficients: [-0.8, 0.3, 0.05], intercept: -1.2, l2: 0, iterations: 1 };
+    const scorer = { champion: 'blend' as const, treeWeight: 0.6, logisticWeight: 0.4, directions: {} };
+    fc.assert(
+      fc.property(fc.tuple(fc.double({ min: -1, max: 11, noNaN: true }), fc.double({ min: -1, max: 11, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), (x) => {
+        const parts = { scorer, trees, logistic };
+        const { logit, base, byFeature } = explain(parts, x);
+        expect(logit).toBe(rawLogit(parts, x));
+        expect(base + byFeature.reduce((t, v) => t + v, 0)).toBeCloseTo(logit, 9);
+      }),
+      { numRuns: 300, seed: 6 },
     );
   });
 });
