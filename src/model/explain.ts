@@ -12,8 +12,14 @@ import type { ScorerParts } from './scorer.ts';
 export interface Explanation {
   /** Log-odds of the average training row (the starting point of every path). */
   base: number;
-  byFeature: Float64Array;
+  /**
+   * A plain array: a Float64Array of a model's 27 features is past V8's 64-byte limit for typed
+   * arrays kept on the heap, and each one made per decision cost more than the walk that fills it.
+   */
+  byFeature: number[];
 }
+
+const zeros = (n: number): number[] => new Array<number>(n).fill(0);
 
 /** An explanation with the champion's raw log-odds itself, bit for bit what `rawLogit` gives. */
 export interface ExplainedLogit extends Explanation {
@@ -28,8 +34,8 @@ export interface ExplainedLogit extends Explanation {
 export function treeContributions(
   forest: FlatForest,
   x: ArrayLike<number>,
-  byFeature = new Float64Array(forest.nFeatures),
-): { bias: number; byFeature: Float64Array; leafSum: number } {
+  byFeature: number[] = zeros(forest.nFeatures),
+): { bias: number; byFeature: number[]; leafSum: number } {
   const { feature, threshold, left, value, roots } = forest;
   let bias = 0;
   let leafSum = 0;
@@ -69,7 +75,7 @@ function treeLogOdds(forest: FlatForest, x: ArrayLike<number>): ExplainedLogit {
 }
 
 function logisticContributions(model: LogisticModel, x: ArrayLike<number>): ExplainedLogit {
-  const byFeature = new Float64Array(model.coefficients.length);
+  const byFeature = zeros(model.coefficients.length);
   for (let j = 0; j < byFeature.length; j++) byFeature[j] = (model.coefficients[j] * (x[j] - model.means[j])) / model.scales[j];
   return { base: model.intercept, byFeature, logit: logisticLogit(model, x) };
 }
@@ -82,7 +88,7 @@ function logisticContributions(model: LogisticModel, x: ArrayLike<number>): Expl
  */
 export function explain(parts: ScorerParts, x: ArrayLike<number>): ExplainedLogit {
   const { scorer, trees, logistic } = parts;
-  const out: ExplainedLogit = { base: 0, byFeature: new Float64Array(x.length), logit: 0 };
+  const out: ExplainedLogit = { base: 0, byFeature: zeros(x.length), logit: 0 };
   // Added in `rawLogit`'s order (trees, then logistic), so `logit` is that very number.
   if (scorer.treeWeight > 0) addWeighted(out, treeLogOdds(trees!, x), scorer.treeWeight);
   if (scorer.logisticWeight > 0) addWeighted(out, logisticContributions(logistic, x), scorer.logisticWeight);

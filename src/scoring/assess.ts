@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Applicant } from '../applicant/schema.ts';
+import { APPLICANT_FEATURE_NAMES } from '../features/applicant.ts';
 import { featureVector } from '../features/spec.ts';
 import { pdFromFeatures, type LoadedModel } from '../model/model.ts';
 import { behaviourEvidence, combinePd } from '../model/behaviour-model.ts';
@@ -144,9 +145,19 @@ const SIGNAL_TEXT: Record<string, string> = {
 
 type PdOf = (a: Applicant) => number;
 
+/**
+ * Feature vectors this module fills and reads at once and never keeps, so they are reused instead of
+ * made for every scoring: a Float64Array of the 27 applicant features is past V8's 64-byte limit for
+ * typed arrays kept on the heap, and allocating one cost more than the tree walk that reads it. One
+ * for the decision's own applicant, one for the counter-offer's candidates (scored while the first
+ * may still be needed). Applicant models all have these 27 features (checked when a model loads).
+ */
+const decisionX = new Float64Array(APPLICANT_FEATURE_NAMES.length);
+const candidateX = new Float64Array(APPLICANT_FEATURE_NAMES.length);
+
 /** An applicant's PD from the credit-file inputs alone: `estimatePd(model, a).pd`, without its extras. */
 function bureauPdOf(model: LoadedModel, a: Applicant): number {
-  return pdFromFeatures(model, featureVector(model.spec, a));
+  return pdFromFeatures(model, featureVector(model.spec, a, candidateX));
 }
 
 /** `bureauPdOf` for one model (made per decision: kept free of tsx's per-closure naming call). */
@@ -250,7 +261,7 @@ export function counterOffer(model: LoadedModel, policy: Policy, applicant: Appl
 
 export function assess(model: LoadedModel, policy: Policy, applicant: Applicant): Assessment {
   if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
-  const x = featureVector(model.spec, applicant);
+  const x = featureVector(model.spec, applicant, decisionX);
   // One walk of the trees gives the log-odds and its reasons.
   const { base, byFeature, logit } = explain({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x);
   const bureauPd = calibrateLogit(model.calibration, logit);
@@ -287,7 +298,7 @@ export type ShadowAssessment = Pick<Assessment, 'pd' | 'score' | 'riskBand' | 'd
  */
 export function shadowAssess(model: LoadedModel, policy: Policy, applicant: Applicant): ShadowAssessment {
   if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
-  const x = featureVector(model.spec, applicant);
+  const x = featureVector(model.spec, applicant, decisionX);
   const bureauPd = pdFromFeatures(model, x);
   const parts = { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
   const { pdOf, behaviour } = pdFunction(model, applicant, bureauPd, () => explain(parts, x).base);

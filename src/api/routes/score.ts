@@ -4,6 +4,7 @@ import type { DecisionService } from '../../app/decide.ts';
 import { AssessmentSchema } from '../../scoring/assess.ts';
 import type { AuthEnv } from '../auth.ts';
 import { callerOf } from '../caller.ts';
+import { syncFirst } from '../sync-first.ts';
 import { createMiddleware } from 'hono/factory';
 import { ErrorSchema, invalidInput, jsonContent, withStorage } from '../errors.ts';
 
@@ -30,7 +31,7 @@ export const scoreRoute = createRoute({
   security: [{ apiKey: [] }],
   request: {
     headers: IdempotencyHeaderSchema,
-    body: { content: { 'application/json': { schema: ApplicantSchema } }, required: true },
+    body: { content: { 'application/json': { schema: syncFirst(ApplicantSchema) } }, required: true },
   },
   responses: {
     200: jsonContent(ScoreResponseSchema, 'The decision, stored'),
