@@ -268,12 +268,15 @@ describe('one walk of the trees scores and explains a decision', () => {
     const logistic = { means: [5, 5, 0.5], scales: [2.9, 2.9, 0.29], coefficients: [-0.8, 0.3, 0.05], intercept: -1.2, l2: 0, iterations: 1 };
     const scorer = { champion: 'blend' as const, treeWeight: 0.6, logisticWeight: 0.4, directions: {} };
     fc.assert(
-      fc.property(fc.tuple(fc.double({ min: -1, max: 11, noNaN: true }), fc.double({ min: -1, max: 11, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), (x) => {
-        const parts = { scorer, trees, logistic };
-        const { logit, base, byFeature } = explain(parts, x);
-        expect(logit).toBe(rawLogit(parts, x));
-        expect(base + byFeature.reduce((t, v) => t + v, 0)).toBeCloseTo(logit, 9);
-      }),
+      fc.property(
+        fc.tuple(fc.double({ min: -1, max: 11, noNaN: true }), fc.double({ min: -1, max: 11, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
+        (x) => {
+          const parts = { scorer, trees, logistic };
+          const { logit, base, byFeature } = explain(parts, x);
+          expect(logit).toBe(rawLogit(parts, x));
+          expect(base + byFeature.reduce((t, v) => t + v, 0)).toBeCloseTo(logit, 9);
+        },
+      ),
       { numRuns: 300, seed: 6 },
     );
   });
