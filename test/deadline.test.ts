@@ -24,3 +24,37 @@ describe('the request deadline', () => {
     expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
+
+describe('the request deadline on Node', () => {
+  it('takes no header from middleware still running behind its 503, and logs no error for it', async () => {
+    const { serve } = await import('@hono/node-server');
+    const { answerHeader } = await import('../src/api/node-response.ts');
+    const errors: unknown[] = [];
+    const app = new Hono();
+    app.onError((error, c) => {
+      errors.push(error);
+      return c.json({ error: 'internal error' }, 500);
+    });
+    app.use('*', requestDeadline(50, 20));
+    // A key lookup that stalls past the deadline, then counts the request (as the rate limit does).
+    app.use('*', async (c, next) => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      answerHeader(c, 'RateLimit-Remaining', '59');
+      await next();
+    });
+    app.post('/slow', (c) => c.json({ ok: true }));
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    try {
+      const { port } = server.address() as { port: number };
+      const res = await fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST' });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('ratelimit-remaining')).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(errors).toEqual([]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

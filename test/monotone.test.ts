@@ -7,7 +7,7 @@ import { loadModel } from '../src/model/load.ts';
 import { estimatePd, type LoadedModel } from '../src/model/model.ts';
 import { rawLogit } from '../src/model/scorer.ts';
 import { featureVector } from '../src/features/spec.ts';
-import { assess, counterOffer } from '../src/scoring/assess.ts';
+import { assess, counterOffer, shadowAssess } from '../src/scoring/assess.ts';
 import { explain } from '../src/model/explain.ts';
 import { DEFAULT_POLICY } from '../src/scoring/policy.ts';
 import { binMatrix } from '../src/forest/binning.ts';
@@ -248,6 +248,27 @@ describe('one walk of the trees scores and explains a decision', () => {
         if (offer) expect(offer.pd).toBe(estimatePd(model, { ...a, loanAmount: offer.amount, termMonths: offer.termMonths as 36 | 60 }).pd);
       }),
       { numRuns: 300, seed: 5 },
+    );
+  });
+
+  it("with bank evidence, thin file or not: the decision, its shadow and its counter-offer agree, and the bureau PD is the model's", () => {
+    const evidence = fc.record({
+      monthlyIncomeDeposits: fc.integer({ min: 500, max: 20_000 }),
+      monthlySpending: fc.integer({ min: 100, max: 20_000 }),
+      overdraftMonths12m: fc.integer({ min: 0, max: 12 }),
+    });
+    const thinness = fc.constantFrom({}, { openAccounts: 1, totalAccounts: 1, creditHistoryYears: 1 });
+    fc.assert(
+      fc.property(applicantArb, evidence, thinness, (base, alternativeData, thin) => {
+        const a = { ...base, ...thin, alternativeData } as Applicant;
+        const decided = assess(model, DEFAULT_POLICY, a);
+        expect(decided.behaviour).not.toBeNull();
+        expect(decided.behaviour!.bureauPd).toBe(estimatePd(model, a).pd);
+        expect(shadowAssess(model, DEFAULT_POLICY, a).pd).toBe(decided.pd);
+        const offer = decided.offer.counterOffer;
+        if (offer) expect(offer.pd).toBe(assess(model, DEFAULT_POLICY, { ...a, loanAmount: offer.amount, termMonths: offer.termMonths as 36 | 60 }).pd);
+      }),
+      { numRuns: 200, seed: 7 },
     );
   });
 

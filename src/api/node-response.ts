@@ -4,6 +4,8 @@ import type { Context } from 'hono';
 export interface NodeResponseHeaders {
   setHeader(name: string, value: string): unknown;
   getHeader(name: string): unknown;
+  /** True once the answer has gone (the deadline's 503 may go while the middleware behind it still runs). */
+  headersSent: boolean;
 }
 
 /**
@@ -22,7 +24,9 @@ export function nodeResponse(c: Context): NodeResponseHeaders | undefined {
 
 /**
  * Sets a header on whatever this request is answered with, from a handler, the error handler or a
- * middleware that answers itself: on Node's response when there is one, else through Hono.
+ * middleware that answers itself: on Node's response when there is one, else through Hono. On Node
+ * a header the answer sets itself replaces this one (no route sets these); once the answer has gone
+ * (a request past its deadline, still running behind the 503) there is nothing left to set.
  *
  * @example answerHeader(c, 'RateLimit-Remaining', '59')
  */
@@ -32,6 +36,7 @@ export function answerHeader(c: Context, name: string, value: string, options?: 
     c.header(name, value, options);
     return;
   }
+  if (outgoing.headersSent) return;
   const before = options?.append ? outgoing.getHeader(name) : undefined;
   outgoing.setHeader(name, before === undefined ? value : `${before}, ${value}`);
 }

@@ -124,12 +124,12 @@ export function applicantFeatures(
   // Written out field by field: this runs several times per live decision (counter-offers, the
   // challenger), and a closure returning pairs cost more than the arithmetic.
   const dtiGiven = effectiveDti(a);
-  const employment = a.employmentYears ?? spec.medians.employmentYears;
-  const dti = dtiGiven ?? spec.medians.dti;
-  const utilisation = a.revolvingUtilisation ?? spec.medians.revolvingUtilisation;
-  const balance = a.revolvingBalance ?? spec.medians.revolvingBalance;
-  const totalAccounts = a.totalAccounts ?? spec.medians.totalAccounts;
-  const history = a.creditHistoryYears ?? spec.medians.creditHistoryYears;
+  const employment = a.employmentYears === undefined ? spec.medians.employmentYears : a.employmentYears;
+  const dti = dtiGiven === undefined ? spec.medians.dti : dtiGiven;
+  const utilisation = a.revolvingUtilisation === undefined ? spec.medians.revolvingUtilisation : a.revolvingUtilisation;
+  const balance = a.revolvingBalance === undefined ? spec.medians.revolvingBalance : a.revolvingBalance;
+  const totalAccounts = a.totalAccounts === undefined ? spec.medians.totalAccounts : a.totalAccounts;
+  const history = a.creditHistoryYears === undefined ? spec.medians.creditHistoryYears : a.creditHistoryYears;
   const monthlyIncome = a.annualIncome / 12;
   const monthlyPrincipal = a.loanAmount / a.termMonths;
 
