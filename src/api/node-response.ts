@@ -40,3 +40,21 @@ export function answerHeader(c: Context, name: string, value: string, options?: 
   const before = options?.append ? outgoing.getHeader(name) : undefined;
   outgoing.setHeader(name, before === undefined ? value : `${before}, ${value}`);
 }
+
+/** The part of Node's `http.IncomingMessage` the request deadline reads. */
+export interface NodeRequestState {
+  /** The whole message (its body included) has arrived. */
+  complete: boolean;
+  /** null until something reads the body. */
+  readableFlowing: boolean | null;
+}
+
+/**
+ * Node's request when @hono/node-server serves it, else undefined.
+ *
+ * @example nodeRequest(c)?.complete
+ */
+export function nodeRequest(c: Context): NodeRequestState | undefined {
+  const incoming = (c.env as { incoming?: Partial<NodeRequestState> } | undefined)?.incoming;
+  return typeof incoming?.complete === 'boolean' ? (incoming as NodeRequestState) : undefined;
+}
