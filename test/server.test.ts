@@ -214,6 +214,27 @@ describe('npm start with TELEGRAM_BOT_TOKEN and no public URL', () => {
   });
 });
 
+describe('npm start under a supervisor', () => {
+  it('stops, server and all, when npm itself gets SIGTERM', async () => {
+    const port = await freePort();
+    const npm = spawn('npm', ['start'], {
+      env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'lw-data-')), PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const answers = () =>
+      fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+    await expect.poll(answers, { timeout: 60_000, interval: 250 }).toBe(200);
+    const exited = new Promise<void>((resolve) => npm.once('exit', () => resolve()));
+    npm.kill('SIGTERM');
+    await exited;
+    // Nothing left listening: before, npm's shell died and left the server running on its own.
+    await expect.poll(answers, { timeout: 15_000, interval: 250 }).toBe(0);
+  }, 90_000);
+});
+
 describe('npm run chat', () => {
   it('holds the same dialogue in a terminal, without a token, and stores the decision', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lw-data-'));
