@@ -16,7 +16,7 @@ import { mulberry32 } from '../src/forest/rng.ts';
 import { trainForest, type ForestParams } from '../src/forest/train.ts';
 import { rocAuc } from '../src/evaluation/metrics.ts';
 import { loadModel } from '../src/model/load.ts';
-import { estimatePd } from '../src/model/model.ts';
+import { estimatePd, scorerParts } from '../src/model/model.ts';
 import { loadTrainingSet } from '../src/training/dataset.ts';
 import { fitLogistic } from '../src/training/logistic.ts';
 import { predictLogistic } from '../src/model/logistic.ts';
@@ -129,7 +129,7 @@ export async function benchForest(): Promise<Row[]> {
   const validation = (seconds(t0) * 1e6) / (repeat * testLoans.length);
   const Xtest = new Float64Array(test.length * F);
   test.forEach((r, i) => Xtest.set(X.subarray(r * F, (r + 1) * F), i * F));
-  const parts = { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
+  const parts = scorerParts(model);
   t0 = performance.now();
   for (let k = 0; k < repeat; k++) for (let r = 0; r < test.length; r++) sink += rawLogit(parts, Xtest, r * F);
   const batch = (seconds(t0) * 1e6) / (repeat * test.length);

@@ -28,14 +28,11 @@ export interface ExplainedLogit extends Explanation {
 
 /**
  * Saabas contributions of a tree ensemble on its own output scale (forest: bad share; boosting:
- * log-odds), added into `byFeature` (zeroed when not given); `leafSum` is `flat.ts`'s `leafSum`, summed
- * in the same order so that it is the same number, from the same walk.
+ * log-odds); `leafSum` is `flat.ts`'s `leafSum`, summed in the same order so that it is the same
+ * number, from the same walk.
  */
-export function treeContributions(
-  forest: FlatForest,
-  x: ArrayLike<number>,
-  byFeature: number[] = zeros(forest.nFeatures),
-): { bias: number; byFeature: number[]; leafSum: number } {
+export function treeContributions(forest: FlatForest, x: ArrayLike<number>): { bias: number; byFeature: number[]; leafSum: number } {
+  const byFeature = zeros(forest.nFeatures);
   const { feature, threshold, left, value, roots } = forest;
   let bias = 0;
   let leafSum = 0;
@@ -63,11 +60,10 @@ export function treeContributions(
 function treeLogOdds(forest: FlatForest, x: ArrayLike<number>): ExplainedLogit {
   const { bias, byFeature, leafSum } = treeContributions(forest, x);
   if (forest.kind === 'boosting') return { base: bias, byFeature, logit: forest.base + leafSum };
-  // A forest's contributions add up to p − bias in probability; scale them to logit(p) − logit(bias).
-  let p = bias;
-  for (let j = 0; j < byFeature.length; j++) p += byFeature[j];
+  // A forest's contributions add up to p − bias in probability, p its mean leaf; scale them to logit(p) − logit(bias).
+  const p = leafSum / forest.roots.length;
   const base = clippedLogit(bias);
-  const logit = clippedLogit(leafSum / forest.roots.length);
+  const logit = clippedLogit(p);
   const span = p - bias;
   const factor = Math.abs(span) > 1e-12 ? (logit - base) / span : 1 / Math.max(1e-6, bias * (1 - bias));
   for (let j = 0; j < byFeature.length; j++) byFeature[j] *= factor;

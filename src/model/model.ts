@@ -8,7 +8,7 @@ import { calibrateLogit, type Calibration } from './calibration.ts';
 import { logisticLogit, sigmoid, type LogisticModel } from './logistic.ts';
 import { ARTEFACT_FILES, BaselineArtefactSchema, CalibrationSchema, FeatureSpecSchema, MetricsArtefactSchema } from './artefacts.ts';
 import { BehaviourModelSchema, type BehaviourModel } from './behaviour-model.ts';
-import { rawLogit, ScorerSchema, type Scorer } from './scorer.ts';
+import { rawLogit, ScorerSchema, type Scorer, type ScorerParts } from './scorer.ts';
 
 /** A model version loaded from disk and checked: everything needed to score, nothing else. */
 export interface LoadedModel {
@@ -114,17 +114,22 @@ export function estimatePd(model: LoadedModel, input: Applicant | CsvRecord, scr
   return estimateFromFeatures(model, featureVector(model.spec, input, scratch));
 }
 
+/** The parts of a loaded model its raw log-odds are made of (`rawLogit`, `explain`). */
+export function scorerParts(model: LoadedModel): ScorerParts {
+  return { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
+}
+
 /**
  * The calibrated PD alone, from a feature vector computed with the model's spec: what `estimatePd`
  * gives as `pd`, without the extras, for the counter-offer search's repeated scoring.
  */
 export function pdFromFeatures(model: LoadedModel, x: Float64Array): number {
-  return calibrateLogit(model.calibration, rawLogit({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x));
+  return calibrateLogit(model.calibration, rawLogit(scorerParts(model), x));
 }
 
 /** The same, from a feature vector already computed with the model's spec. */
 export function estimateFromFeatures(model: LoadedModel, x: Float64Array): PdEstimate {
-  const z = rawLogit({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x);
+  const z = rawLogit(scorerParts(model), x);
   return {
     pd: calibrateLogit(model.calibration, z),
     rawPd: sigmoid(z),

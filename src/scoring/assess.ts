@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Applicant } from '../applicant/schema.ts';
 import { APPLICANT_FEATURE_NAMES } from '../features/applicant.ts';
 import { featureVector } from '../features/spec.ts';
-import { pdFromFeatures, type LoadedModel } from '../model/model.ts';
+import { pdFromFeatures, scorerParts, type LoadedModel } from '../model/model.ts';
 import { behaviourEvidence, combinePd } from '../model/behaviour-model.ts';
 import { behaviourInputsOf, isThinFile } from './evidence.ts';
 import { pdToScore } from './scale.ts';
@@ -263,7 +263,7 @@ export function assess(model: LoadedModel, policy: Policy, applicant: Applicant)
   if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
   const x = featureVector(model.spec, applicant, decisionX);
   // One walk of the trees gives the log-odds and its reasons.
-  const { base, byFeature, logit } = explain({ scorer: model.scorer, trees: model.trees, logistic: model.baseline }, x);
+  const { base, byFeature, logit } = explain(scorerParts(model), x);
   const bureauPd = calibrateLogit(model.calibration, logit);
   const { pdOf, behaviour, thin, notices } = pdFunction(model, applicant, bureauPd, () => base);
   const pd = behaviour ? pdOf(applicant) : bureauPd;
@@ -300,8 +300,7 @@ export function shadowAssess(model: LoadedModel, policy: Policy, applicant: Appl
   if (model.spec.kind !== 'applicant') throw new Error(`model ${model.version} does not score applicants`);
   const x = featureVector(model.spec, applicant, decisionX);
   const bureauPd = pdFromFeatures(model, x);
-  const parts = { scorer: model.scorer, trees: model.trees, logistic: model.baseline };
-  const { pdOf, behaviour } = pdFunction(model, applicant, bureauPd, () => explain(parts, x).base);
+  const { pdOf, behaviour } = pdFunction(model, applicant, bureauPd, () => explain(scorerParts(model), x).base);
   const pd = behaviour ? pdOf(applicant) : bureauPd;
   const loan = pricedLoan(applicant.loanAmount, applicant.termMonths, pd, policy);
   return { pd, score: pdToScore(pd), riskBand: riskBand(pd), decision: decisionFor(pd, policy, loan.withinMaxApr), modelVersion: model.version };
