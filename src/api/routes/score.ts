@@ -45,12 +45,15 @@ export const scoreRoute = createRoute({
   },
 });
 
+/** The route's env: the caller, and the Idempotency-Key once checked. */
+type ScoreEnv = AuthEnv & { Variables: { idempotencyKey?: string } };
+
 /**
  * The Idempotency-Key header, checked by the route's own schema before the body, as the generated
  * validator would: that one copies every request header into an object first, which on Node
  * materialises them all as web Headers, a cost on every decision for the one header read here.
  */
-const idempotencyHeader = createMiddleware<AuthEnv & { Variables: { idempotencyKey?: string } }>(async (c, next) => {
+const idempotencyHeader = createMiddleware<ScoreEnv>(async (c, next) => {
   const given = { 'idempotency-key': c.req.header('idempotency-key') };
   const parsed = IdempotencyHeaderSchema.safeParse(given);
   if (!parsed.success) return c.json(invalidInput(parsed.error, given), 400);
@@ -59,7 +62,7 @@ const idempotencyHeader = createMiddleware<AuthEnv & { Variables: { idempotencyK
 });
 
 export function scoreRoutes(deps: { decisions: DecisionService }) {
-  const app = new OpenAPIHono<AuthEnv & { Variables: { idempotencyKey?: string } }>();
+  const app = new OpenAPIHono<ScoreEnv>();
   // Documented as declared; served with the header read by `idempotencyHeader` instead of a generated validator.
   app.openAPIRegistry.registerPath(scoreRoute);
   app.openapi({ ...scoreRoute, hide: true, request: { body: scoreRoute.request.body }, middleware: idempotencyHeader }, async (c) => {
